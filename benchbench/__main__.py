@@ -1,0 +1,3 @@
+from benchbench.cli import app
+
+app(prog_name="bench")

@@ -1,0 +1,29 @@
+"""Adapters by name: the built-in families, entry points, and ``module:function`` targets."""
+
+from __future__ import annotations
+
+from benchbench.adapters.base import Adapter
+from benchbench.registry import Registry, RegistryError, load_target
+
+ADAPTERS: Registry[type[Adapter]] = Registry(
+    "adapter", base=Adapter, entry_point_group="benchbench.adapters"
+)
+ADAPTERS.register("gan", "benchbench.adapters.gan:GANAdapter")
+ADAPTERS.register("vae", "benchbench.adapters.vae:VAEAdapter")
+ADAPTERS.register("diffusion", "benchbench.adapters.diffusion:DiffusionAdapter")
+ADAPTERS.register("autoregressive", "benchbench.adapters.autoregressive:AutoregressiveAdapter")
+
+
+def resolve_adapter(name: str) -> type[Adapter]:
+    """A registered adapter name, or ``package.module:attr`` naming an Adapter class or a
+    sampling function (wrapped by ``adapter_for_callable``)."""
+    if ":" not in name:
+        return ADAPTERS.get(name)
+    obj = load_target(name)
+    if isinstance(obj, type) and issubclass(obj, Adapter):
+        return obj
+    if callable(obj):
+        from benchbench.adapters.function import adapter_for_callable
+
+        return adapter_for_callable(obj, name)
+    raise RegistryError(f"{name} is neither an Adapter subclass nor a sampling function")

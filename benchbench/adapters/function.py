@@ -1,0 +1,81 @@
+"""A user's own sampling function as a model: ``adapter: mypackage.module:sample_fn``.
+
+The function takes ``(n, generator, **params)`` and returns ``n`` images in [0, 1],
+NCHW. Its keyword parameters become the adapter's declared parameters (types from the
+annotations, defaults from the signature), so a suite's params are checked against
+them like any built-in adapter's.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, create_model
+
+from benchbench.adapters.base import Adapter
+from benchbench.hashing import sha256_file, stable_hash
+
+SampleFn = Callable[..., torch.Tensor]
+
+
+class CallableAdapter(Adapter):
+    """Base of the adapter classes made by ``adapter_for_callable``."""
+
+    family = "custom"
+    requires_weights = False
+    target: str = ""
+
+    @staticmethod
+    def fn(n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, weights: Path | None, device: torch.device) -> CallableAdapter:
+        return cls(device)
+
+    @classmethod
+    def fingerprint(cls, weights: Path | None) -> str:
+        """The function's name and its source file's content: editing the code changes it."""
+        source = inspect.getsourcefile(cls.fn)
+        return stable_hash([cls.target, sha256_file(source) if source else "no-source"], length=64)
+
+    def sample(self, n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
+        return type(self).fn(n, generator, **params)
+
+
+def adapter_for_callable(fn: SampleFn, target: str) -> type[CallableAdapter]:
+    """An adapter class around ``fn``; its ``family`` comes from ``fn.family`` if set."""
+    return type(
+        f"CallableAdapter[{target}]",
+        (CallableAdapter,),
+        {
+            "fn": staticmethod(fn),
+            "target": target,
+            "family": getattr(fn, "family", CallableAdapter.family),
+            "Params": params_model(fn, target),
+        },
+    )
+
+
+def params_model(fn: SampleFn, target: str) -> type[BaseModel]:
+    """A strict pydantic model of ``fn``'s parameters after ``(n, generator)``."""
+    signature = inspect.signature(fn)
+    positional = list(signature.parameters.values())[:2]
+    if len(positional) < 2 or any(p.kind is p.KEYWORD_ONLY for p in positional):
+        raise TypeError(
+            f"{target} must accept (n, generator, **params); its signature is {signature}"
+        )
+    fields: dict[str, Any] = {}
+    for param in list(signature.parameters.values())[2:]:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = Any if param.annotation is param.empty else param.annotation
+        default = ... if param.default is param.empty else param.default
+        fields[param.name] = (annotation, default)
+    return create_model(
+        f"Params[{target}]", __config__=ConfigDict(extra="forbid", frozen=True), **fields
+    )

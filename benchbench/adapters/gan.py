@@ -1,0 +1,42 @@
+"""GAN family: a generator network mapping a Gaussian latent to an image in one pass."""
+
+from __future__ import annotations
+
+import torch
+from pydantic import Field
+
+from benchbench.adapters.base import CheckpointAdapter, NoParams
+
+
+class GANParams(NoParams):
+    truncation: float | None = Field(
+        default=None,
+        gt=0,
+        description="truncation trick: latent entries with |z| above this are redrawn "
+        "(trades diversity for fidelity); null draws from the full normal",
+    )
+
+
+class GANAdapter(CheckpointAdapter):
+    """A benchbench checkpoint of a generator with a ``z_dim`` attribute."""
+
+    family = "gan"
+    Params = GANParams
+
+    def sample(
+        self, n: int, generator: torch.Generator, truncation: float | None = None
+    ) -> torch.Tensor:
+        z = torch.randn(n, self.net.z_dim, generator=generator, device=self.device)
+        if truncation is not None:
+            z = truncated_normal_(z, truncation, generator)
+        return self.net(z).clamp(0.0, 1.0)
+
+
+def truncated_normal_(z: torch.Tensor, bound: float, generator: torch.Generator) -> torch.Tensor:
+    """Redraw entries of a standard-normal ``z`` until all lie within ±``bound`` (in place)."""
+    outside = z.abs() > bound
+    while outside.any():
+        fresh = torch.randn(z.shape, generator=generator, device=z.device)
+        z = torch.where(outside, fresh, z)
+        outside = z.abs() > bound
+    return z

@@ -1,0 +1,313 @@
+"""The ``bench`` command line: run suites, list what is registered, manage the zoo.
+
+Exit codes: 0 success, 1 some cells failed, 2 bad input (suite, names, files),
+130 interrupted (completed cells are kept; run again to resume).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from benchbench.store import DEFAULT_DB
+
+app = typer.Typer(
+    help="benchbench: benchmark generative models — speed, memory and quality, stored in DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+zoo_app = typer.Typer(
+    help="The embedded zoo: small models trained by benchbench's own recipes.", no_args_is_help=True
+)
+app.add_typer(zoo_app, name="zoo")
+
+# Wide enough for the results table when output goes to a file or CI log (no terminal width).
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def main() -> None:
+    """benchbench: benchmark generative models — speed, memory and quality, stored in DuckDB.
+
+    ``package.module:function`` targets in suites are imported with the current directory
+    on the import path, as ``python -m`` does.
+    """
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB file holding all results.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def run(
+    suite: Annotated[Path, typer.Argument(help="Suite YAML file, e.g. suites/image.yaml.")],
+    db: DbOption = DEFAULT_DB,
+    device: Annotated[
+        str | None, typer.Option(help="Override the suite's device: auto, cpu, cuda, cuda:N.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Recompute every cell, even those already stored.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run every model × parameter cell of SUITE: time sampling, measure peak memory,
+    compute the quality metrics, and store it all. Cells already complete in the store
+    are skipped, so an interrupted run resumes where it stopped."""
+    from benchbench.runner import run_suite
+    from benchbench.store import Store, StoreError
+    from benchbench.suite import SuiteError, load_suite
+
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise fail(str(exc)) from None
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    observer = ProgressObserver(quiet)
+    try:
+        with store, observer:
+            result = run_suite(loaded, store, device=device, fresh=fresh, observer=observer)
+            print_run_table(store, result.run_id, loaded.suite.name)
+    except KeyboardInterrupt:
+        err_console.print(
+            "[yellow]interrupted[/]: completed cells are stored; run the same command to resume."
+        )
+        raise typer.Exit(130) from None
+    except RuntimeError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"run [bold]{result.run_id}[/]: {result.executed} cells run, {result.skipped} skipped "
+        f"(already stored), {result.failed} failed → {db}"
+    )
+    if result.failed:
+        raise typer.Exit(1)
+
+
+class ProgressObserver:
+    """Rich progress bars: one for the suite's cells, one for the current cell's batches."""
+
+    def __init__(self, quiet: bool):
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=quiet,
+            transient=True,
+        )
+        self.cells_task = None
+        self.batch_task = None
+
+    def __enter__(self) -> ProgressObserver:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def run_started(self, run_id, cells) -> None:
+        self.cells_task = self.progress.add_task(f"run {run_id}", total=len(cells))
+
+    def cell_skipped(self, cell) -> None:
+        self.progress.advance(self.cells_task)
+
+    def cell_started(self, cell, batches: int) -> None:
+        if self.batch_task is not None:
+            self.progress.remove_task(self.batch_task)
+        self.batch_task = self.progress.add_task(f"  sampling {cell.label}", total=batches)
+
+    def batch_done(self, cell) -> None:
+        self.progress.advance(self.batch_task)
+
+    def metrics_started(self, cell) -> None:
+        self.progress.update(self.batch_task, description=f"  metrics  {cell.label}")
+
+    def cell_finished(self, cell, record) -> None:
+        self.progress.advance(self.cells_task)
+        if record.status == "failed":
+            first_line = (record.error or "").splitlines()[0] if record.error else ""
+            self.progress.console.print(f"[red]cell failed[/]: {cell.label}: {first_line}")
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    """Three significant digits; thousands and millions as k and M."""
+    if value != value:  # NaN
+        return "–"
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= 10 * scale:
+            return f"{value / scale:.{digits}g}{suffix}"
+    return f"{value:.{digits}g}"
+
+
+def _with_ci(v) -> str:
+    if v.ci_low is None:
+        return _fmt(v.value)
+    return f"{_fmt(v.value)} [{_fmt(v.ci_low)}–{_fmt(v.ci_high)}]"
+
+
+def print_run_table(store, run_id: str, suite_name: str) -> None:
+    from benchbench.summary import summarize_run
+
+    rows = summarize_run(store, run_id)
+    labels = list(dict.fromkeys(label for row in rows for label in row.quality))
+    table = Table(title=f"{suite_name} — run {run_id}", title_justify="left")
+    for header in ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem", *labels):
+        table.add_column(header, overflow="fold")
+    table.add_column("")
+    warnings: list[str] = []
+    for row in rows:
+        params = " ".join(f"{k}={v}" for k, v in row.params.items())
+        if row.status != "complete":
+            error = (row.error or "").splitlines()[0] if row.error else row.status
+            table.add_row(
+                row.model,
+                row.family,
+                params,
+                f"[red]{row.status}[/]: {error}",
+                *[""] * (3 + len(labels)),
+            )
+            continue
+        speed = row.speed.get("samples_per_s")
+        cv = row.speed.get("timing_cv")
+        peak = row.peak_memory
+        table.add_row(
+            row.model,
+            row.family,
+            params,
+            _with_ci(speed) if speed else "–",
+            f"{cv.value:.1%}" if cv else "–",
+            f"{peak[1] / 2**20:,.0f} MiB" if peak else "–",
+            *[_with_ci(row.quality[label]) if label in row.quality else "–" for label in labels],
+            "[dim]stored[/]" if row.reused else "",
+        )
+        warnings += [f"{row.model} {params}: {w}" for v in row.quality.values() for w in v.warnings]
+    console.print(table)
+    if rows and (peak := rows[0].peak_memory) and peak[0].startswith("cpu"):
+        console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
+    for warning in dict.fromkeys(warnings):
+        console.print(f"[yellow]warning[/]: {warning}")
+
+
+@app.command("list")
+def list_plugins(
+    kind: Annotated[
+        str | None,
+        typer.Argument(help="adapters, metrics, extractors or datasets (default: all)."),
+    ] = None,
+) -> None:
+    """List the registered adapters (with their parameters), metrics, feature extractors
+    and datasets, including those added by installed packages' entry points."""
+    from benchbench.adapters import ADAPTERS
+    from benchbench.data import DATASETS
+    from benchbench.metrics import METRICS
+    from benchbench.metrics.image.features import EXTRACTORS
+
+    registries = {
+        "adapters": ADAPTERS,
+        "metrics": METRICS,
+        "extractors": EXTRACTORS,
+        "datasets": DATASETS,
+    }
+    if kind is not None and kind not in registries:
+        raise fail(f"unknown kind {kind!r}; choose one of {', '.join(registries)}")
+    for name, registry in registries.items():
+        if kind not in (None, name):
+            continue
+        table = Table(title=name, title_justify="left")
+        table.add_column("name")
+        table.add_column("details")
+        table.add_column("from")
+        for entry in registry.names():
+            table.add_row(entry, _describe(name, registry.get(entry)), registry.origin(entry))
+        console.print(table)
+
+
+def _describe(kind: str, obj) -> str:
+    if kind == "adapters":
+        fields = obj.Params.model_fields
+        params = ", ".join(
+            f"{n}={f.default!r}" + (f" ({f.description})" if f.description else "")
+            for n, f in fields.items()
+        )
+        return f"family {obj.family}; params: {params or 'none'}"
+    if kind == "metrics":
+        return f"v{obj.version}, {'higher' if obj.higher_is_better else 'lower'} is better"
+    if kind == "extractors":
+        return f"v{obj.version}, input {obj.input_size}px, {obj.channels} channel(s), {obj.resize}"
+    return f"splits: {', '.join(obj.splits)}"
+
+
+@zoo_app.command("list")
+def zoo_list() -> None:
+    """List the embedded models with their model-card figures."""
+    from benchbench.zoo import ZOO, card
+
+    table = Table(title="embedded zoo", title_justify="left")
+    for header in ("name", "family", "params", "train time", "final loss", "sha256", "description"):
+        table.add_column(header, overflow="fold")
+    for name, entry in ZOO.items():
+        try:
+            info = card(name)
+        except FileNotFoundError:
+            info = {}
+        table.add_row(
+            name,
+            entry.family,
+            f"{info['parameters']:,}" if "parameters" in info else "–",
+            f"{info['train_seconds']:.0f} s" if "train_seconds" in info else "–",
+            _fmt(info["final_loss"], 4) if "final_loss" in info else "not trained",
+            str(info.get("sha256", "–"))[:12],
+            entry.description,
+        )
+    console.print(table)
+
+
+@zoo_app.command("card")
+def zoo_card(name: Annotated[str, typer.Argument(help="Zoo model name.")]) -> None:
+    """Print a zoo model's card (recipe, seed, epochs, loss, time, sha256) as JSON."""
+    from benchbench.registry import UnknownNameError
+    from benchbench.zoo import card
+
+    try:
+        console.print_json(json.dumps(card(name)))
+    except (UnknownNameError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+
+
+@zoo_app.command("train")
+def zoo_train(
+    name: Annotated[str, typer.Argument(help="Zoo model name (see `bench zoo list`).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write weights and card here instead of the package's zoo.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Override the recipe's epochs.")] = None,
+) -> None:
+    """Train a zoo model with its recipe (seeded; minutes on 2 CPU cores) and write its card."""
+    from benchbench.registry import UnknownNameError
+    from benchbench.zoo import train
+
+    try:
+        info = train(name, out_dir=out, seed=seed, epochs=epochs)
+    except UnknownNameError as exc:
+        raise fail(str(exc)) from None
+    console.print_json(json.dumps(info))

@@ -1,0 +1,293 @@
+"""Runs a suite: plans its cells, skips the ones already stored, measures the rest.
+
+For each cell: load the model (timed as the cold load), reset peak memory, time
+sampling with the Timer — the steady-state batches that are timed are the very
+batches whose samples are scored, so quality and speed describe the same samples —
+then compute the quality metrics and write the cell in one transaction. A cell that
+raises is stored as failed with its error and the run goes on; Ctrl-C stops the run
+and leaves every completed cell in place, so the next run resumes.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+import benchbench
+from benchbench import envinfo
+from benchbench.hashing import sha256_bytes, stable_hash
+from benchbench.images import check_image_batch, npz_bytes, png_grid
+from benchbench.memory import PeakMemory
+from benchbench.metrics import MetricResult
+from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
+from benchbench.plan import CellPlan, plan_cells, resolve_device
+from benchbench.quality import QualityEvaluator
+from benchbench.store import Artifact, CellRecord, Measurement, Store, now
+from benchbench.suite import LoadedSuite
+from benchbench.timing import Timer, Timing, TimingPolicy, no_sync
+
+GRID_SIZE = 64
+
+
+class RunObserver(Protocol):
+    """Progress hooks (the CLI draws progress bars with them)."""
+
+    def run_started(self, run_id: str, cells: list[CellPlan]) -> None: ...
+    def cell_skipped(self, cell: CellPlan) -> None: ...
+    def cell_started(self, cell: CellPlan, batches: int) -> None: ...
+    def batch_done(self, cell: CellPlan) -> None: ...
+    def metrics_started(self, cell: CellPlan) -> None: ...
+    def cell_finished(self, cell: CellPlan, record: CellRecord) -> None: ...
+
+
+class SilentObserver:
+    def run_started(self, run_id: str, cells: list[CellPlan]) -> None:
+        pass
+
+    def cell_skipped(self, cell: CellPlan) -> None:
+        pass
+
+    def cell_started(self, cell: CellPlan, batches: int) -> None:
+        pass
+
+    def batch_done(self, cell: CellPlan) -> None:
+        pass
+
+    def metrics_started(self, cell: CellPlan) -> None:
+        pass
+
+    def cell_finished(self, cell: CellPlan, record: CellRecord) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str
+    executed: int
+    skipped: int
+    failed: int
+
+
+def batch_seed(seed: int, index: int) -> int:
+    """The seed of batch ``index`` (negative for warm-up); equal across cells of a suite."""
+    return int(stable_hash([seed, index], length=15), 16)
+
+
+def synchronizer(device: torch.device):
+    if device.type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return no_sync
+
+
+def run_suite(
+    loaded: LoadedSuite,
+    store: Store,
+    *,
+    device: str | None = None,
+    fresh: bool = False,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Run every cell of ``loaded`` not already complete in ``store`` (all of them if ``fresh``)."""
+    observer = observer or SilentObserver()
+    suite = loaded.suite
+    torch_device = resolve_device(device or suite.device)
+    cells = plan_cells(loaded, torch_device)
+    env = envinfo.capture(torch_device)
+    env_id = store.save_environment(env)
+    run_id = store.start_run(
+        suite.name,
+        loaded.suite_hash,
+        str(loaded.path),
+        suite.model_dump(mode="json"),
+        env_id,
+        benchbench.__version__,
+    )
+    observer.run_started(run_id, cells)
+    evaluator = QualityEvaluator(suite, torch_device)
+    executed = skipped = failed = 0
+    status = "interrupted"
+    try:
+        for cell in cells:
+            existing = None if fresh else store.find_complete_cell(cell.key)
+            if existing is not None:
+                store.link_cell(run_id, existing, cell.position)
+                skipped += 1
+                observer.cell_skipped(cell)
+                continue
+            record = execute_cell(cell, loaded, torch_device, evaluator, run_id, env_id, observer)
+            store.save_cell(record, cell.position)
+            executed += 1
+            failed += record.status == "failed"
+            observer.cell_finished(cell, record)
+        status = "complete" if failed == 0 else "complete-with-failures"
+    finally:
+        store.finish_run(run_id, status)
+    return RunResult(run_id, status, executed, skipped, failed)
+
+
+def execute_cell(
+    cell: CellPlan,
+    loaded: LoadedSuite,
+    device: torch.device,
+    evaluator: QualityEvaluator,
+    run_id: str,
+    env_id: str,
+    observer: RunObserver,
+) -> CellRecord:
+    suite = loaded.suite
+    record = CellRecord(
+        cell_key=cell.key,
+        run_id=run_id,
+        suite_name=suite.name,
+        model_name=cell.model.name,
+        family=cell.adapter.family,
+        adapter=cell.model.adapter,
+        params=cell.params,
+        suite_params=cell.given,
+        weights=cell.model.weights,
+        model_fingerprint=cell.fingerprint,
+        device=str(device),
+        env_id=env_id,
+        seed=suite.seed,
+        num_samples=cell.sampling.num_samples,
+        batch_size=cell.sampling.batch_size,
+        status="complete",
+        started_at=now(),
+        finished_at=now(),
+    )
+    try:
+        images = _measure(cell, suite.seed, suite.timing, device, record, observer)
+        observer.metrics_started(cell)
+        record.measurements.extend(quality_measurements(evaluator.evaluate(images)))
+        record.artifacts.extend(sample_artifacts(images, suite.seed))
+    except Exception as exc:  # a broken cell is recorded and the run goes on
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        record.measurements.clear()
+        record.artifacts.clear()
+    record.finished_at = now()
+    return record
+
+
+def _measure(cell, seed, timing_spec, device, record: CellRecord, observer) -> torch.Tensor:
+    """Load and time the model; fill ``record``'s speed, memory and timing rows; return samples."""
+    sampling = cell.sampling
+    batches = math.ceil(sampling.num_samples / sampling.batch_size)
+    policy = TimingPolicy(**timing_spec.model_dump())
+    timer = Timer(policy, synchronizer(device))
+    memory = PeakMemory(device)
+    memory.reset()
+    adapter, load_seconds = timer.time_call(lambda: cell.adapter.load(cell.weights, device))
+    who = f"model {cell.model.name!r} ({cell.model.adapter})"
+    kept: list[torch.Tensor] = []
+
+    def call(index: int) -> torch.Tensor:
+        generator = torch.Generator(device).manual_seed(batch_seed(seed, index))
+        with torch.inference_mode():
+            return adapter.sample(sampling.batch_size, generator, **cell.params)
+
+    def keep(index: int, batch: torch.Tensor) -> None:
+        if index < batches:
+            kept.append(check_image_batch(batch, sampling.batch_size, who).detach().float().cpu())
+        observer.batch_done(cell)
+
+    observer.cell_started(cell, batches)
+    timing = timer.measure(call, sampling.batch_size, min_calls=batches, on_result=keep)
+    peaks = memory.read()
+    record.timing_samples.extend(timing_rows(timing, load_seconds))
+    spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=seed)
+    record.measurements.extend(speed_measurements(timing, load_seconds, policy, spec))
+    record.measurements.extend(
+        Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
+        for name, value in peaks.items()
+    )
+    return torch.cat(kept)[: sampling.num_samples]
+
+
+def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:
+    items = timing.items_per_call
+    return [
+        ("load", 0, load_seconds, 0),
+        ("first", 0, timing.first_call_seconds, items),
+        *(("warmup", i, s, items) for i, s in enumerate(timing.warmup_seconds)),
+        *(("steady", i, s, items) for i, s in enumerate(timing.steady_seconds)),
+    ]
+
+
+def speed_measurements(
+    timing: Timing, load_seconds: float, policy: TimingPolicy, spec: BootstrapSpec
+) -> list[Measurement]:
+    """Throughput with a CI (bootstrap of the median latency), latency percentiles, CV,
+    and the cold costs (load, first batch)."""
+    items = timing.items_per_call
+    signature = {"timing": policy.__dict__, "batch_size": items, "ci": spec.signature()}
+    n = timing.repeats
+    slow, fast = bootstrap_median_interval(timing.steady_seconds, spec)
+
+    def seconds(metric: str, value: float) -> Measurement:
+        return Measurement(
+            metric, value, "speed", "s", higher_is_better=False, n=n, signature=signature
+        )
+
+    return [
+        Measurement(
+            "samples_per_s",
+            timing.items_per_second,
+            "speed",
+            "samples/s",
+            higher_is_better=True,
+            ci_low=items / fast,
+            ci_high=items / slow,
+            n=n,
+            signature=signature,
+        ),
+        seconds("latency_median_s", timing.median),
+        seconds("latency_p90_s", timing.percentile(90)),
+        seconds("latency_p99_s", timing.percentile(99)),
+        Measurement(
+            "timing_cv", timing.cv, "speed", "", higher_is_better=False, n=n, signature=signature
+        ),
+        seconds("load_s", load_seconds),
+        seconds("first_batch_s", timing.first_call_seconds),
+    ]
+
+
+def quality_measurements(results: list[MetricResult]) -> list[Measurement]:
+    return [
+        Measurement(
+            r.metric,
+            r.value,
+            "quality",
+            r.unit,
+            higher_is_better=r.higher_is_better,
+            label=r.label,
+            ci_low=r.ci_low,
+            ci_high=r.ci_high,
+            n=r.n,
+            signature=r.signature,
+            signature_hash=r.signature_hash,
+            warnings=r.warnings,
+        )
+        for r in results
+    ]
+
+
+def sample_artifacts(images: torch.Tensor, seed: int) -> list[Artifact]:
+    grid = png_grid(images[:GRID_SIZE])
+    arrays = npz_bytes(images)
+    meta = {"seed": seed, "count": len(images)}
+    return [
+        Artifact(
+            "samples.png",
+            "image/png",
+            sha256_bytes(grid),
+            grid,
+            {**meta, "count": min(GRID_SIZE, len(images))},
+        ),
+        Artifact("samples.npz", "application/x-npz", sha256_bytes(arrays), arrays, meta),
+    ]

@@ -1,0 +1,323 @@
+"""The DuckDB store: the only module that speaks SQL.
+
+Cells are content-addressed results: a cell's ``cell_key`` hashes everything that
+determines its numbers (model fingerprint, params, sampling, timing policy, device,
+metric versions, ...). A run is one invocation of a suite and lists the cells it is
+made of in ``run_cells``; a cell computed by an earlier run is linked, not
+recomputed, so re-running a suite adds no duplicate results. Each cell is written
+in one transaction: a crash leaves no half cell.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SCHEMA_VERSION = "1"
+DEFAULT_DB = Path("results/bench.duckdb")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS environments (
+    env_id VARCHAR PRIMARY KEY, device VARCHAR, device_name VARCHAR, cpu_model VARCHAR,
+    gpu_name VARCHAR, gpu_driver VARCHAR, cuda_runtime VARCHAR, torch_version VARCHAR,
+    python VARCHAR, platform VARCHAR, git_sha VARCHAR, captured_at TIMESTAMPTZ, details JSON);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, suite_name VARCHAR, suite_hash VARCHAR, suite_path VARCHAR,
+    suite JSON, env_id VARCHAR, benchbench_version VARCHAR, started_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ, status VARCHAR);
+CREATE TABLE IF NOT EXISTS cells (
+    cell_id VARCHAR PRIMARY KEY, cell_key VARCHAR, run_id VARCHAR, suite_name VARCHAR,
+    model_name VARCHAR, family VARCHAR, adapter VARCHAR, params JSON, suite_params JSON,
+    weights VARCHAR,
+    model_fingerprint VARCHAR, device VARCHAR, env_id VARCHAR, seed BIGINT, num_samples INTEGER,
+    batch_size INTEGER, status VARCHAR, error VARCHAR, started_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS run_cells (
+    run_id VARCHAR, cell_id VARCHAR, position INTEGER, reused BOOLEAN,
+    PRIMARY KEY (run_id, cell_id));
+CREATE TABLE IF NOT EXISTS measurements (
+    cell_id VARCHAR, metric VARCHAR, label VARCHAR, kind VARCHAR, value DOUBLE, ci_low DOUBLE,
+    ci_high DOUBLE, n BIGINT, unit VARCHAR, higher_is_better BOOLEAN, signature JSON,
+    signature_hash VARCHAR, warnings JSON, PRIMARY KEY (cell_id, metric));
+CREATE TABLE IF NOT EXISTS timing_samples (
+    cell_id VARCHAR, phase VARCHAR, idx INTEGER, seconds DOUBLE, items BIGINT,
+    PRIMARY KEY (cell_id, phase, idx));
+CREATE TABLE IF NOT EXISTS artifacts (
+    cell_id VARCHAR, name VARCHAR, media_type VARCHAR, sha256 VARCHAR, content BLOB, meta JSON,
+    PRIMARY KEY (cell_id, name));
+"""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (wrong schema version, locked, ...)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Measurement:
+    metric: str
+    value: float
+    kind: str  # "quality" | "speed" | "memory"
+    unit: str = ""
+    higher_is_better: bool | None = None
+    label: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    signature: dict[str, Any] | None = None
+    signature_hash: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Artifact:
+    name: str
+    media_type: str
+    sha256: str
+    content: bytes
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CellRecord:
+    """Everything about one cell, written in one transaction."""
+
+    cell_key: str
+    run_id: str
+    suite_name: str
+    model_name: str
+    family: str
+    adapter: str
+    params: dict[str, Any]  # every declared parameter
+    suite_params: dict[str, Any]  # the ones the suite file set (what tells cells apart)
+    weights: str | None
+    model_fingerprint: str
+    device: str
+    env_id: str
+    seed: int
+    num_samples: int
+    batch_size: int
+    status: str  # "complete" | "failed"
+    started_at: datetime
+    finished_at: datetime
+    error: str | None = None
+    measurements: list[Measurement] = field(default_factory=list)
+    timing_samples: list[tuple[str, int, float, int]] = field(
+        default_factory=list
+    )  # phase, idx, s, items
+    artifacts: list[Artifact] = field(default_factory=list)
+    cell_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class Store:
+    def __init__(self, path: str | Path = DEFAULT_DB):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+        self._init_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _init_schema(self) -> None:
+        self.con.execute(SCHEMA)
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has store schema version {row[0]}; this benchbench writes "
+                f"version {SCHEMA_VERSION}. Use another --db file."
+            )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def save_environment(self, env: dict[str, Any]) -> str:
+        packages = env.get("packages", {})
+        self.con.execute(
+            "INSERT INTO environments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (env_id) DO NOTHING",
+            [
+                env["env_id"],
+                env.get("device"),
+                env.get("device_name"),
+                env.get("cpu_model"),
+                env.get("gpu_name"),
+                env.get("gpu_driver"),
+                env.get("cuda_runtime"),
+                packages.get("torch"),
+                env.get("python"),
+                env.get("platform"),
+                env.get("git_sha"),
+                now(),
+                json.dumps(env, default=str),
+            ],
+        )
+        return env["env_id"]
+
+    def start_run(
+        self,
+        suite_name: str,
+        suite_hash: str,
+        suite_path: str,
+        suite: dict,
+        env_id: str,
+        version: str,
+    ) -> str:
+        run_id = now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running')",
+            [run_id, suite_name, suite_hash, suite_path, json.dumps(suite), env_id, version, now()],
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        self.con.execute(
+            "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, now(), run_id]
+        )
+
+    def save_cell(self, cell: CellRecord, position: int) -> None:
+        """Write the cell, its measurements, timings and artifacts, and link it to its run."""
+        con = self.con
+        con.begin()
+        try:
+            con.execute(
+                f"INSERT INTO cells VALUES ({', '.join(['?'] * 20)})",
+                [
+                    cell.cell_id,
+                    cell.cell_key,
+                    cell.run_id,
+                    cell.suite_name,
+                    cell.model_name,
+                    cell.family,
+                    cell.adapter,
+                    json.dumps(cell.params),
+                    json.dumps(cell.suite_params),
+                    cell.weights,
+                    cell.model_fingerprint,
+                    cell.device,
+                    cell.env_id,
+                    cell.seed,
+                    cell.num_samples,
+                    cell.batch_size,
+                    cell.status,
+                    cell.error,
+                    cell.started_at,
+                    cell.finished_at,
+                ],
+            )
+            if cell.measurements:
+                con.executemany(
+                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [
+                            cell.cell_id,
+                            m.metric,
+                            m.label or m.metric,
+                            m.kind,
+                            m.value,
+                            m.ci_low,
+                            m.ci_high,
+                            m.n,
+                            m.unit,
+                            m.higher_is_better,
+                            json.dumps(m.signature) if m.signature is not None else None,
+                            m.signature_hash,
+                            json.dumps(list(m.warnings)),
+                        ]
+                        for m in cell.measurements
+                    ],
+                )
+            if cell.timing_samples:
+                con.executemany(
+                    "INSERT INTO timing_samples VALUES (?, ?, ?, ?, ?)",
+                    [[cell.cell_id, *sample] for sample in cell.timing_samples],
+                )
+            for art in cell.artifacts:
+                con.execute(
+                    "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        cell.cell_id,
+                        art.name,
+                        art.media_type,
+                        art.sha256,
+                        art.content,
+                        json.dumps(art.meta),
+                    ],
+                )
+            self._link(cell.run_id, cell.cell_id, position, reused=False)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    def link_cell(self, run_id: str, cell_id: str, position: int) -> None:
+        """Count an earlier run's complete cell as part of ``run_id`` (a skipped cell)."""
+        self._link(run_id, cell_id, position, reused=True)
+
+    def _link(self, run_id: str, cell_id: str, position: int, reused: bool) -> None:
+        self.con.execute(
+            "INSERT INTO run_cells VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [run_id, cell_id, position, reused],
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def find_complete_cell(self, cell_key: str) -> str | None:
+        row = self.con.execute(
+            "SELECT cell_id FROM cells WHERE cell_key = ? AND status = 'complete' "
+            "ORDER BY finished_at DESC LIMIT 1",
+            [cell_key],
+        ).fetchone()
+        return row[0] if row else None
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        frame = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def latest_run_id(self, suite_name: str | None = None) -> str | None:
+        sql = "SELECT run_id FROM runs"
+        params: list[Any] = []
+        if suite_name is not None:
+            sql += " WHERE suite_name = ?"
+            params.append(suite_name)
+        row = self.con.execute(sql + " ORDER BY started_at DESC LIMIT 1", params).fetchone()
+        return row[0] if row else None
+
+    def run_cells(self, run_id: str) -> pd.DataFrame:
+        """The cells of a run in suite order, with whether each was reused."""
+        return self.query(
+            "SELECT rc.position, rc.reused, c.* FROM run_cells rc JOIN cells c USING (cell_id) "
+            "WHERE rc.run_id = ? ORDER BY rc.position",
+            [run_id],
+        )
+
+    def run_measurements(self, run_id: str) -> pd.DataFrame:
+        return self.query(
+            "SELECT rc.position, m.* FROM run_cells rc JOIN measurements m USING (cell_id) "
+            "WHERE rc.run_id = ? ORDER BY rc.position, m.metric",
+            [run_id],
+        )

@@ -1,0 +1,287 @@
+"""Benchmark suites: the YAML schema, and validation errors that say file, line and field.
+
+A suite is frozen data (HELM's run specs): what to run, never how. Validation has
+two passes. Pydantic checks shape and types (unknown keys, wrong types, missing
+fields); then names are checked against the registries (adapters, metrics, feature
+extractors, datasets), weights are found on disk, and every sweep combination of a
+model's params is validated against its adapter's declared ``Params``. All problems
+are reported together, each as ``file:line: field: message``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from benchbench.hashing import stable_hash
+from benchbench.registry import RegistryError, UnknownNameError, did_you_mean
+from benchbench.yamlsource import YamlSource, YamlSyntaxError, load_yaml
+
+Loc = tuple[str | int, ...]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SamplingSpec(StrictModel):
+    num_samples: int = Field(gt=0, description="samples generated per cell for quality metrics")
+    batch_size: int = Field(gt=0, description="samples per sampling call (the timed unit)")
+
+
+class TimingSpec(StrictModel):
+    warmup: int = Field(
+        1, ge=1, description="untimed calls before measuring; the first is the cold start"
+    )
+    min_repeats: int = Field(5, ge=1, description="at least this many timed calls")
+    min_seconds: float = Field(1.0, ge=0, description="and at least this much timed wall time")
+    max_repeats: int = Field(
+        1000, ge=1, description="stop adding calls for min_seconds after this many"
+    )
+
+
+class BootstrapSettings(StrictModel):
+    resamples: int = Field(200, ge=0, description="bootstrap resamples for CIs (0 = no CI)")
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+
+class ReferenceSpec(StrictModel):
+    dataset: str = Field(description="registered dataset name, e.g. digits")
+    split: str = Field("test", description="split used as the reference set")
+
+
+class ModelSpec(StrictModel):
+    name: str = Field(min_length=1, description="display name, unique within the suite")
+    adapter: str = Field(description="family adapter name, or package.module:function")
+    weights: str | None = Field(
+        None, description="zoo:NAME, or a path (relative to the suite file) to a checkpoint/dir"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="adapter parameters; a list value is a sweep"
+    )
+    sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
+
+
+class Suite(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="names baselines and reports")
+    description: str = ""
+    seed: int = Field(0, description="base seed; batch i of every cell uses the same seed")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")
+    reference: ReferenceSpec
+    features: str = Field("digits-cnn", description="feature extractor for image metrics")
+    metrics: list[str] = Field(default_factory=list)
+    bootstrap: BootstrapSettings = BootstrapSettings()
+    sampling: SamplingSpec
+    timing: TimingSpec = TimingSpec()
+    models: list[ModelSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    loc: Loc
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        field = format_loc(self.loc)
+        return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
+
+
+class SuiteError(ValueError):
+    """Everything wrong with a suite file, one problem per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("invalid suite:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedSuite:
+    """A validated suite and where it came from."""
+
+    suite: Suite
+    path: Path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def suite_hash(self) -> str:
+        return stable_hash(self.suite.model_dump(mode="json"))
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Read, validate and return a suite, or raise ``SuiteError`` listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise SuiteError([Problem(path, None, (), "suite file not found")])
+    try:
+        source = load_yaml(path)
+    except YamlSyntaxError as exc:
+        raise SuiteError([Problem(path, None, (), str(exc).removeprefix(f"{path}: "))]) from exc
+    if not isinstance(source.data, dict):
+        raise SuiteError(
+            [Problem(path, 1, (), "a suite must be a YAML mapping (name: ..., models: ...)")]
+        )
+    try:
+        suite = Suite.model_validate(source.data)
+    except ValidationError as exc:
+        raise SuiteError(_pydantic_problems(exc, source, Suite)) from None
+    problems = _semantic_problems(suite, source)
+    if problems:
+        raise SuiteError(problems)
+    return LoadedSuite(suite, path)
+
+
+def _pydantic_problems(
+    exc: ValidationError, source: YamlSource, model: type[BaseModel]
+) -> list[Problem]:
+    return [
+        _problem_from_pydantic(error, source, model, prefix=())
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def _problem_from_pydantic(
+    error: dict[str, Any], source: YamlSource, model: type[BaseModel], prefix: Loc
+) -> Problem:
+    loc = (*prefix, *error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        name = str(error["loc"][-1])
+        allowed = _field_names_at(model, error["loc"][:-1])
+        hint = did_you_mean(name, allowed)
+        message = f"unknown field {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
+        message += f" (allowed: {', '.join(allowed)})" if allowed else ""
+    elif kind == "missing":
+        message = "required field is missing"
+    else:
+        given = error.get("input")
+        message = (
+            f"{error['msg']} (got {given!r})"
+            if not isinstance(given, dict | list)
+            else error["msg"]
+        )
+    return Problem(source.path, source.line_of(loc), loc, message)
+
+
+def _field_names_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names of the (nested) model found at ``loc``, for "did you mean"."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int):
+            args = typing.get_args(annotation)
+            annotation = args[0] if args else Any
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            annotation = field.annotation if field else Any
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → ``X``."""
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def sweep(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every combination of a params dict where list values are sweeps (in file order)."""
+    keys = list(params)
+    values = [v if isinstance(v, list) else [v] for v in params.values()]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
+    from benchbench.adapters import resolve_adapter
+    from benchbench.data import DATASETS
+    from benchbench.metrics import METRICS
+    from benchbench.metrics.image.features import EXTRACTORS
+    from benchbench.weights import WeightsError, resolve_weights
+
+    problems: list[Problem] = []
+
+    def add(loc: Loc, message: str) -> None:
+        problems.append(Problem(source.path, source.line_of(loc), loc, message))
+
+    def check_name(registry: Any, name: str, loc: Loc) -> Any:
+        try:
+            return registry.get(name)
+        except UnknownNameError as exc:
+            add(loc, str(exc))
+        except RegistryError as exc:
+            add(loc, f"cannot load {name!r}: {exc}")
+        return None
+
+    dataset = check_name(DATASETS, suite.reference.dataset, ("reference", "dataset"))
+    if dataset is not None and suite.reference.split not in dataset.splits:
+        add(
+            ("reference", "split"),
+            f"dataset {dataset.name!r} has no split "
+            f"{suite.reference.split!r}; choose one of {', '.join(dataset.splits)}",
+        )
+    check_name(EXTRACTORS, suite.features, ("features",))
+    for i, metric in enumerate(suite.metrics):
+        check_name(METRICS, metric, ("metrics", i))
+        if suite.metrics.index(metric) != i:
+            add(("metrics", i), f"metric {metric!r} is listed twice")
+
+    seen: dict[str, int] = {}
+    for i, model in enumerate(suite.models):
+        loc: Loc = ("models", i)
+        if model.name in seen:
+            add(
+                (*loc, "name"),
+                f"model name {model.name!r} is already used by models[{seen[model.name]}]",
+            )
+        seen.setdefault(model.name, i)
+        try:
+            adapter = resolve_adapter(model.adapter)
+        except UnknownNameError as exc:
+            add((*loc, "adapter"), str(exc))
+            continue
+        except (RegistryError, TypeError) as exc:
+            add((*loc, "adapter"), str(exc))
+            continue
+        if model.weights is None:
+            if adapter.requires_weights:
+                add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")
+        else:
+            try:
+                resolve_weights(model.weights, source.path.parent)
+            except WeightsError as exc:
+                add((*loc, "weights"), str(exc))
+        for combo in sweep(model.params):
+            try:
+                adapter.Params.model_validate(combo)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    problem = _problem_from_pydantic(
+                        error, source, adapter.Params, (*loc, "params")
+                    )
+                    if problem not in problems:
+                        problems.append(problem)
+    return problems

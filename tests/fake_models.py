@@ -1,0 +1,33 @@
+"""Sampling functions used as ``module:function`` adapters in tests (no zoo weights needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+def noise(
+    n: int, generator: torch.Generator, brightness: float = 1.0, size: int = 16
+) -> torch.Tensor:
+    """Uniform noise images; deterministic given the generator."""
+    return torch.rand(n, 1, size, size, generator=generator, device=generator.device) * brightness
+
+
+noise.family = "test-noise"
+
+
+def fails_while(n: int, generator: torch.Generator, marker: str = "") -> torch.Tensor:
+    """Raises while the file ``marker`` exists: a cell that fails until someone fixes it."""
+    if marker and Path(marker).exists():
+        raise RuntimeError(f"simulated failure: {marker} exists")
+    return noise(n, generator)
+
+
+def interrupts(n: int, generator: torch.Generator) -> torch.Tensor:
+    """Behaves like a user pressing Ctrl-C in the middle of sampling."""
+    raise KeyboardInterrupt
+
+
+def wrong_range(n: int, generator: torch.Generator) -> torch.Tensor:
+    return noise(n, generator) * 255.0

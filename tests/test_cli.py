@@ -1,0 +1,87 @@
+"""The command line: help texts, exit codes, error messages, the results table."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from benchbench.cli import app
+from tests.conftest import noise_suite
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["run"], ["list"], ["zoo"], ["zoo", "train"], ["zoo", "list"], ["zoo", "card"]]
+)
+def test_every_command_has_help(args):
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    if args == ["run"]:
+        assert (
+            "--fresh" in result.output and "--db" in result.output and "--device" in result.output
+        )
+
+
+def test_list_shows_builtins_with_params():
+    result = runner.invoke(app, ["list", "adapters"])
+    assert result.exit_code == 0
+    for name in ("gan", "vae", "diffusion", "autoregressive", "steps=50", "truncation"):
+        assert name in result.output
+    assert runner.invoke(app, ["list", "adaptors"]).exit_code == 2
+
+
+def test_bad_suite_exits_2_with_file_and_line(write_suite, tmp_path):
+    path = write_suite("name: x\nmodles: []\n")
+    result = runner.invoke(app, ["run", str(path), "--db", str(tmp_path / "b.duckdb")])
+    assert result.exit_code == 2
+    assert "suite.yaml:2: modles: unknown field 'modles'; did you mean 'models'?" in result.output
+
+
+def test_run_prints_a_table_then_skips_on_rerun(write_suite, tmp_path):
+    path = write_suite(noise_suite())
+    db = str(tmp_path / "b.duckdb")
+    first = runner.invoke(app, ["run", str(path), "--db", db, "-q"])
+    assert first.exit_code == 0, first.output
+    assert "samples/s" in first.output and "brightness=0.5" in first.output
+    assert "2 cells run, 0 skipped" in first.output
+    second = runner.invoke(app, ["run", str(path), "--db", db, "-q"])
+    assert "0 cells run, 2 skipped" in second.output
+    assert "stored" in second.output
+
+
+def test_failed_cells_exit_1(write_suite, tmp_path):
+    models = [{"name": "loud", "adapter": "tests.fake_models:wrong_range"}]
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(write_suite(noise_suite(models=models))),
+            "--db",
+            str(tmp_path / "b.duckdb"),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "failed" in result.output
+
+
+def test_unavailable_device_is_a_clear_error(write_suite, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(write_suite(noise_suite())),
+            "--device",
+            "cuda",
+            "--db",
+            str(tmp_path / "b.duckdb"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "CUDA is not available" in result.output

@@ -1,0 +1,132 @@
+"""The DuckDB store: schema, one transaction per cell, versioning, reuse lookups."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from benchbench.store import CellRecord, Measurement, Store, StoreError, now
+
+EXPECTED_COLUMNS = {
+    "runs": {"run_id", "suite_name", "suite_hash", "env_id", "started_at", "finished_at", "status"},
+    "environments": {
+        "env_id",
+        "device_name",
+        "gpu_name",
+        "gpu_driver",
+        "cuda_runtime",
+        "torch_version",
+        "git_sha",
+        "details",
+    },
+    "cells": {
+        "cell_id",
+        "cell_key",
+        "run_id",
+        "model_name",
+        "family",
+        "params",
+        "suite_params",
+        "model_fingerprint",
+        "device",
+        "status",
+        "error",
+        "num_samples",
+        "batch_size",
+    },
+    "run_cells": {"run_id", "cell_id", "position", "reused"},
+    "measurements": {
+        "cell_id",
+        "metric",
+        "label",
+        "kind",
+        "value",
+        "ci_low",
+        "ci_high",
+        "n",
+        "unit",
+        "higher_is_better",
+        "signature",
+        "signature_hash",
+        "warnings",
+    },
+    "timing_samples": {"cell_id", "phase", "idx", "seconds", "items"},
+    "artifacts": {"cell_id", "name", "media_type", "sha256", "content", "meta"},
+}
+
+
+def make_cell(run_id: str, key: str = "k1", status: str = "complete", **extra) -> CellRecord:
+    return CellRecord(
+        cell_key=key,
+        run_id=run_id,
+        suite_name="s",
+        model_name="m",
+        family="gan",
+        adapter="gan",
+        params={"a": 1},
+        suite_params={},
+        weights=None,
+        model_fingerprint="f",
+        device="cpu",
+        env_id="e",
+        seed=0,
+        num_samples=4,
+        batch_size=2,
+        status=status,
+        started_at=now(),
+        finished_at=now(),
+        **extra,
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        yield s
+
+
+def test_schema_has_the_documented_tables_and_columns(store):
+    for table, columns in EXPECTED_COLUMNS.items():
+        found = set(store.query(f"DESCRIBE {table}")["column_name"])
+        assert columns <= found, (table, columns - found)
+
+
+def test_cell_round_trip_and_reuse_lookup(store):
+    run_id = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+    cell = make_cell(
+        run_id,
+        measurements=[Measurement("fd", 1.5, "quality", ci_low=1.0, ci_high=2.0, n=4)],
+        timing_samples=[("steady", 0, 0.1, 2), ("steady", 1, 0.2, 2)],
+    )
+    store.save_cell(cell, position=0)
+    assert store.find_complete_cell("k1") == cell.cell_id
+    assert store.find_complete_cell("other") is None
+    frame = store.run_measurements(run_id)
+    assert list(frame["metric"]) == ["fd"] and frame["ci_high"][0] == 2.0
+    assert len(store.query("SELECT * FROM timing_samples")) == 2
+
+
+def test_failed_cells_are_kept_but_never_reused(store):
+    run_id = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+    store.save_cell(make_cell(run_id, status="failed", error="boom"), position=0)
+    assert store.find_complete_cell("k1") is None
+    assert store.query("SELECT error FROM cells")["error"][0] == "boom"
+
+
+def test_a_cell_is_written_in_one_transaction(store):
+    run_id = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+    duplicated = [Measurement("fd", 1.0, "quality"), Measurement("fd", 2.0, "quality")]
+    with pytest.raises(duckdb.Error):
+        store.save_cell(make_cell(run_id, measurements=duplicated), position=0)
+    for table in ("cells", "measurements", "run_cells"):
+        assert store.query(f"SELECT count(*) AS n FROM {table}")["n"][0] == 0
+    store.save_cell(make_cell(run_id, measurements=duplicated[:1]), position=0)  # still usable
+    assert store.query("SELECT count(*) AS n FROM cells")["n"][0] == 1
+
+
+def test_schema_version_mismatch_is_a_clear_error(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        s.con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 0"):
+        Store(path)

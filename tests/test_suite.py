@@ -1,0 +1,188 @@
+"""Suite schema: every kind of bad input names the file, line and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchbench.suite import SuiteError, load_suite, sweep
+from tests.conftest import REPO
+
+VALID = """\
+name: t
+device: cpu
+reference:
+  dataset: digits
+  split: test
+metrics: []
+sampling:
+  num_samples: 8
+  batch_size: 4
+models:
+  - name: a
+    adapter: tests.fake_models:noise
+    params:
+      brightness: [0.5, 1.0]
+"""
+
+
+def problems_of(write_suite, text: str) -> list[str]:
+    path = write_suite(text)
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_valid_suite_loads_and_sweeps(write_suite):
+    loaded = load_suite(write_suite(VALID))
+    assert loaded.suite.models[0].params == {"brightness": [0.5, 1.0]}
+    assert len(loaded.suite_hash) == 16
+
+
+def test_shipped_suites_are_valid():
+    for name in ("image", "quick"):
+        assert load_suite(REPO / "suites" / f"{name}.yaml").suite.name == name
+
+
+def test_sweep_is_the_cartesian_product_in_file_order():
+    assert sweep({"a": [1, 2], "b": "x", "c": [True, False]}) == [
+        {"a": 1, "b": "x", "c": True},
+        {"a": 1, "b": "x", "c": False},
+        {"a": 2, "b": "x", "c": True},
+        {"a": 2, "b": "x", "c": False},
+    ]
+    assert sweep({}) == [{}]
+
+
+def test_unknown_top_level_key_has_line_and_suggestion(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("device: cpu", "devise: cpu"))
+    assert "suite.yaml:2: devise: unknown field 'devise'; did you mean 'device'?" in problem
+
+
+def test_unknown_nested_key(write_suite):
+    text = VALID.replace("  batch_size: 4", "  batch_size: 4\n  num_sample: 3")
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:10: sampling.num_sample: unknown field 'num_sample'" in problem
+    assert "did you mean 'num_samples'?" in problem
+
+
+def test_wrong_type_names_line_and_value(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("num_samples: 8", "num_samples: many"))
+    assert "suite.yaml:8: sampling.num_samples:" in problem
+    assert "'many'" in problem
+
+
+def test_missing_field_points_at_parent(write_suite):
+    text = VALID.replace("  batch_size: 4\n", "")
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:7: sampling.batch_size: required field is missing" in problem
+
+
+def test_unknown_adapter_suggests_close_name(write_suite):
+    text = VALID.replace("adapter: tests.fake_models:noise", "adapter: difusion\n    weights: x")
+    problems = problems_of(write_suite, text)
+    assert any(
+        "suite.yaml:12: models[0].adapter: unknown adapter 'difusion'. Did you mean 'diffusion'?"
+        in p
+        for p in problems
+    ), problems
+
+
+def test_unimportable_callable_adapter(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("fake_models:noise", "fake_models:nope"))
+    assert "suite.yaml:12: models[0].adapter:" in problem
+    assert "has no attribute 'nope'" in problem
+
+
+def test_unknown_metric_suggests(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("metrics: []", "metrics: [fd, kid]"))
+    assert "suite.yaml:6: metrics[1]: unknown metric 'kid'. Did you mean 'kd'?" in problem
+
+
+def test_unknown_dataset_and_split(write_suite):
+    problems = problems_of(write_suite, VALID.replace("dataset: digits", "dataset: digit"))
+    assert any("suite.yaml:4: reference.dataset: unknown dataset 'digit'" in p for p in problems)
+    (problem,) = problems_of(write_suite, VALID.replace("split: test", "split: val"))
+    assert "suite.yaml:5: reference.split: dataset 'digits' has no split 'val'" in problem
+
+
+def test_missing_weights_file(write_suite):
+    text = VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: gan\n    weights: checkpoints/missing.pt\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:13: models[0].weights: weights 'checkpoints/missing.pt' not found" in problem
+    assert "checkpoints/missing.pt" in problem
+
+
+def test_unknown_zoo_model_suggests(write_suite):
+    text = VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: gan\n    weights: zoo:dcgan-digit\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:13: models[0].weights: unknown zoo model 'dcgan-digit'" in problem
+    assert "Did you mean 'dcgan-digits'?" in problem
+
+
+def test_adapter_needing_weights_without_them(write_suite):
+    text = VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: vae\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:11: models[0]: adapter 'vae' needs 'weights'" in problem
+
+
+def test_bad_param_value_inside_a_sweep(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("[0.5, 1.0]", "[0.5, bright]"))
+    assert "suite.yaml:14: models[0].params.brightness:" in problem
+    assert "'bright'" in problem
+
+
+def test_unknown_param_suggests_declared_one(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("brightness:", "brightnes:"))
+    assert "suite.yaml:14: models[0].params.brightnes: unknown field 'brightnes'" in problem
+    assert "did you mean 'brightness'?" in problem
+
+
+def test_declared_param_constraints_of_builtin_adapter(write_suite):
+    text = VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: diffusion\n    weights: zoo:ddpm-digits\n    params:\n      steps: [10, 0]\n"
+        "      sampler: ddim\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert (
+        "suite.yaml:15: models[0].params.steps: Input should be greater than or equal to 1"
+        in problem
+    )
+
+
+def test_duplicate_model_names(write_suite):
+    text = VALID + "  - name: a\n    adapter: tests.fake_models:noise\n"
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:15: models[1].name: model name 'a' is already used by models[0]" in problem
+
+
+def test_yaml_syntax_error_has_line(write_suite):
+    (problem,) = problems_of(write_suite, VALID.replace("  split: test", "  split: [test"))
+    assert "suite.yaml:" in problem and "invalid YAML" in problem
+
+
+def test_duplicate_yaml_key(write_suite):
+    (problem,) = problems_of(write_suite, VALID + "seed: 1\nseed: 2\n")
+    assert "line 16: key 'seed' appears twice" in problem
+
+
+def test_several_problems_reported_together(write_suite):
+    text = VALID.replace("device: cpu", "device: gpu").replace("num_samples: 8", "num_samples: -1")
+    problems = problems_of(write_suite, text)
+    assert len(problems) == 2
+    assert any("suite.yaml:2: device:" in p for p in problems)
+    assert any("suite.yaml:8: sampling.num_samples:" in p for p in problems)
+
+
+def test_missing_suite_file(tmp_path):
+    with pytest.raises(SuiteError, match="suite file not found"):
+        load_suite(tmp_path / "nope.yaml")
