@@ -40,7 +40,13 @@ def save_checkpoint(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    payload = {"format": FORMAT, "arch": arch, "config": config, "state_dict": state, "meta": meta or {}}
+    payload = {
+        "format": FORMAT,
+        "arch": arch,
+        "config": config,
+        "state_dict": state,
+        "meta": meta or {},
+    }
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)  # atomic: a crash never leaves half a checkpoint under the real name
@@ -58,8 +64,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt or unsafe files
-        raise CheckpointError(f"cannot read {path} as a torch checkpoint (weights_only=True): {exc}") from exc
+        raise CheckpointError(
+            f"cannot read {path} as a torch checkpoint (weights_only=True): {exc}"
+        ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not a {FORMAT} checkpoint (found {found!r})")
-    return Checkpoint(payload["arch"], payload["config"], payload["state_dict"], payload.get("meta", {}))
+    return Checkpoint(
+        payload["arch"], payload["config"], payload["state_dict"], payload.get("meta", {})
+    )

@@ -49,7 +49,9 @@ def load_target(target: str) -> object:
     try:
         obj: object = importlib.import_module(module_name)
     except ImportError as exc:
-        raise RegistryError(f"cannot import module {module_name!r} (from {target!r}): {exc}") from exc
+        raise RegistryError(
+            f"cannot import module {module_name!r} (from {target!r}): {exc}"
+        ) from exc
     for part in attr_path.split("."):
         try:
             obj = getattr(obj, part)
@@ -129,7 +131,9 @@ class Registry(Generic[T]):
     def _check_type(self, name: str, obj: object) -> None:
         if self.base is None:
             if not callable(obj):
-                raise RegistryError(f"{self.kind} {name!r} resolves to {obj!r}, which is not callable")
+                raise RegistryError(
+                    f"{self.kind} {name!r} resolves to {obj!r}, which is not callable"
+                )
             return
         ok = issubclass(obj, self.base) if isinstance(obj, type) else isinstance(obj, self.base)
         if not ok:

@@ -31,7 +31,9 @@ def split_indices(labels: np.ndarray, split: Split) -> np.ndarray:
     return np.flatnonzero(held_out if split == "test" else ~held_out)
 
 
-def load_digits(split: Split = "train", size: int = DEFAULT_SIZE) -> tuple[torch.Tensor, torch.Tensor]:
+def load_digits(
+    split: Split = "train", size: int = DEFAULT_SIZE
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Images ``[N, 1, size, size]`` float32 in [0, 1] and labels ``[N]`` int64."""
     from sklearn.datasets import load_digits as sklearn_digits
 
