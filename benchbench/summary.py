@@ -20,6 +20,7 @@ class Value:
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
+    n: int | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -63,6 +64,7 @@ def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
             m.value,
             None if _missing(m.ci_low) else m.ci_low,
             None if _missing(m.ci_high) else m.ci_high,
+            None if _missing(m.n) else int(m.n),
             tuple(json.loads(m.warnings or "[]")),
         )
         row = rows[int(m.position)]
