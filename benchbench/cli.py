@@ -272,10 +272,10 @@ def zoo_list() -> None:
         table.add_row(
             name,
             entry.family,
-            f"{info['parameters']:,}" if "parameters" in info else "–",
+            f"{info['params']:,}" if "params" in info else "–",
             f"{info['train_seconds']:.0f} s" if "train_seconds" in info else "–",
             _fmt(info["final_loss"], 4) if "final_loss" in info else "not trained",
-            str(info.get("sha256", "–"))[:12],
+            str(info.get("weights_sha256", "–"))[:12],
             entry.description,
         )
     console.print(table)

@@ -225,7 +225,11 @@ def speed_measurements(
     """Throughput with a CI (bootstrap of the median latency), latency percentiles, CV,
     and the cold costs (load, first batch)."""
     items = timing.items_per_call
-    signature = {"timing": policy.__dict__, "batch_size": items, "ci": spec.signature()}
+    signature = {
+        "timing": policy.__dict__,
+        "batch_size": items,
+        "ci": f"{spec.signature()},percentile",
+    }
     n = timing.repeats
     slow, fast = bootstrap_median_interval(timing.steady_seconds, spec)
 

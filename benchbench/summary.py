@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from benchbench.store import Store
 
 # The peak that best describes a cell's memory, in order of preference.
@@ -74,4 +76,4 @@ def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
 
 
 def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float) and x != x)
+    return x is None or bool(pd.isna(x))

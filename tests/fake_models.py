@@ -31,3 +31,12 @@ def interrupts(n: int, generator: torch.Generator) -> torch.Tensor:
 
 def wrong_range(n: int, generator: torch.Generator) -> torch.Tensor:
     return noise(n, generator) * 255.0
+
+
+def real_digits(n: int, generator: torch.Generator) -> torch.Tensor:
+    """An oracle "model": draws held-in training images, so it matches the data distribution."""
+    from benchbench.data.digits import load_digits
+
+    images = load_digits("train")[0]
+    index = torch.randint(len(images), (n,), generator=generator, device=generator.device)
+    return images[index.cpu()].to(generator.device)

@@ -14,7 +14,12 @@ from benchbench.metrics.image.fd import (
     gaussian_frechet_distance,
     weighted_moments,
 )
-from benchbench.metrics.image.kd import KernelDistance, kernel_distance, polynomial_kernel, weighted_mmd2
+from benchbench.metrics.image.kd import (
+    KernelDistance,
+    kernel_distance,
+    polynomial_kernel,
+    weighted_mmd2,
+)
 from benchbench.metrics.stats import BootstrapSpec
 
 FEATURES = {"name": "test-features", "version": "1"}
@@ -56,16 +61,25 @@ def test_fd_of_a_set_with_itself_is_zero_and_rank_deficient_sets_stay_finite():
 def test_kd_equals_torch_fidelity_kid_with_one_full_subset():
     a, b = gaussian_sets(n=300)
     reference = kid_features_to_metric(
-        torch.from_numpy(a), torch.from_numpy(b), kid_subsets=1, kid_subset_size=len(a),
-        kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None,
-        kid_kernel_poly_coef0=1, rng_seed=0, verbose=False,
+        torch.from_numpy(a),
+        torch.from_numpy(b),
+        kid_subsets=1,
+        kid_subset_size=len(a),
+        kid_kernel="poly",
+        kid_kernel_poly_degree=3,
+        kid_kernel_poly_gamma=None,
+        kid_kernel_poly_coef0=1,
+        rng_seed=0,
+        verbose=False,
     )["kernel_inception_distance_mean"]
     assert kernel_distance(a, b) == pytest.approx(reference, rel=1e-9)
 
 
 def test_kd_is_unbiased_near_zero_for_identically_distributed_sets():
     rng = np.random.default_rng(2)
-    values = [kernel_distance(rng.normal(size=(100, 8)), rng.normal(size=(100, 8))) for _ in range(40)]
+    values = [
+        kernel_distance(rng.normal(size=(100, 8)), rng.normal(size=(100, 8))) for _ in range(40)
+    ]
     # An unbiased estimator of MMD^2 = 0 averages to ~0 and takes negative values.
     assert min(values) < 0
     assert abs(np.mean(values)) < 3 * np.std(values) / np.sqrt(len(values))
@@ -88,10 +102,15 @@ def test_weighted_statistics_equal_explicit_repetition():
         other = origin[:, None] != origin[None, :]
         return k[other].mean()
 
-    origin_a, origin_b = np.repeat(np.arange(len(a)), w_a.astype(int)), np.repeat(
-        np.arange(len(b)), w_b.astype(int)
+    origin_a, origin_b = (
+        np.repeat(np.arange(len(a)), w_a.astype(int)),
+        np.repeat(np.arange(len(b)), w_b.astype(int)),
     )
-    expected = within(rep_a, origin_a) + within(rep_b, origin_b) - 2 * polynomial_kernel(rep_a, rep_b).mean()
+    expected = (
+        within(rep_a, origin_a)
+        + within(rep_b, origin_b)
+        - 2 * polynomial_kernel(rep_a, rep_b).mean()
+    )
     kernels = polynomial_kernel(a, a), polynomial_kernel(b, b), polynomial_kernel(a, b)
     assert weighted_mmd2(*kernels, w_a, w_b) == pytest.approx(expected, rel=1e-9)
 
@@ -109,12 +128,14 @@ def test_streaming_metric_result_has_ci_n_and_signature(metric_class):
         results.append(metric.compute())
     result = results[0]
     direct = frechet_distance if metric_class is FrechetDistance else kernel_distance
-    assert result.value == pytest.approx(direct(a.astype(np.float32), b.astype(np.float32)), rel=1e-6)
+    assert result.value == pytest.approx(
+        direct(a.astype(np.float32), b.astype(np.float32)), rel=1e-6
+    )
     assert result.ci_low < result.value < result.ci_high
     assert (results[1].ci_low, results[1].ci_high) == (result.ci_low, result.ci_high)  # seeded
     assert result.n == 200 and result.higher_is_better is False
     assert result.signature["features"] == FEATURES and result.signature["n_fake"] == 200
-    assert result.signature["ci"] == "boot100,conf0.9,seed7"
+    assert result.signature["ci"] == "boot100,conf0.9,seed7,recentred"
     assert result.label == f"{metric_class.label_prefix}[test-features]"
 
 
@@ -125,4 +146,32 @@ def test_fd_warns_when_samples_do_not_exceed_dimensions():
     metric.update(torch.from_numpy(rng.normal(size=(20, 32))), real=False)
     result = metric.compute()
     assert result.ci_low is None
-    assert len(result.warnings) == 1 and "20 generated samples in 32 dimensions" in result.warnings[0]
+    assert (
+        len(result.warnings) == 1 and "20 generated samples in 32 dimensions" in result.warnings[0]
+    )
+
+
+@pytest.mark.parametrize("metric_class", [FrechetDistance, KernelDistance])
+def test_bootstrap_interval_covers_the_estimators_expectation(metric_class):
+    """Coverage check against fresh draws: the interval describes the estimate at this N, so
+    over repeated experiments it should contain E[estimate] about 95% of the time."""
+    n, d, shift = 100, 3, 0.4
+    direct = frechet_distance if metric_class is FrechetDistance else kernel_distance
+    rng = np.random.default_rng(11)
+
+    def draw():
+        return rng.normal(size=(n, d)), rng.normal(size=(n, d)) + shift
+
+    expectation = np.mean([direct(*draw()) for _ in range(2000)])
+    covered = 0
+    experiments = 80
+    for seed in range(experiments):
+        real, fake = draw()
+        metric = metric_class(
+            features=FEATURES, reference="r", bootstrap=BootstrapSpec(200, 0.95, seed)
+        )
+        metric.update(torch.from_numpy(real), real=True)
+        metric.update(torch.from_numpy(fake), real=False)
+        result = metric.compute()
+        covered += result.ci_low <= expectation <= result.ci_high
+    assert 0.85 <= covered / experiments <= 1.0, covered / experiments

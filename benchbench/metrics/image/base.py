@@ -69,7 +69,11 @@ class FeatureMetric(Metric):
         ci_low = ci_high = None
         if self.bootstrap is not None:
             ci_low, ci_high = bootstrap_interval(
-                lambda wr, wf: self.score(prepared, wr, wf), len(real), len(fake), self.bootstrap
+                lambda wr, wf: self.score(prepared, wr, wf),
+                value,
+                len(real),
+                len(fake),
+                self.bootstrap,
             )
         return MetricResult(
             metric=self.name,
@@ -92,6 +96,6 @@ class FeatureMetric(Metric):
             "reference": self.reference,
             "n_real": n_real,
             "n_fake": n_fake,
-            "ci": self.bootstrap.signature() if self.bootstrap else "none",
+            "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
             **self.hparams(),
         }
