@@ -6,8 +6,8 @@ import json
 
 from benchbench.runner import run_suite
 from benchbench.store import Store
-from benchbench.summary import summarize_run
 from benchbench.suite import load_suite
+from benchbench.summary import summarize_run
 from tests.conftest import noise_suite
 
 
