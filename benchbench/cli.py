@@ -311,3 +311,93 @@ def zoo_train(
     except UnknownNameError as exc:
         raise fail(str(exc)) from None
     console.print_json(json.dumps(info))
+
+
+baseline_app = typer.Typer(
+    help="Baselines: the accepted values the gate compares runs with.", no_args_is_help=True
+)
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("accept")
+def baseline_accept(
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run to accept (default: the latest).")
+    ] = None,
+    suite: Annotated[
+        str | None, typer.Option(help="With no --run: the latest run of this suite.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Baseline file (default: baselines/<suite>.json).")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write a stored run's values, CIs, N, signatures and environment as the baseline."""
+    from benchbench.baseline import BaselineError, snapshot_run, write_baseline
+    from benchbench.store import Store
+
+    with Store(db) as store:
+        run_id = run_id or store.latest_run_id(suite)
+        if run_id is None:
+            raise fail(f"no runs{f' of suite {suite!r}' if suite else ''} in {db}")
+        try:
+            snapshot = snapshot_run(store, run_id)
+        except BaselineError as exc:
+            raise fail(str(exc)) from None
+    path = write_baseline(snapshot, out or Path("baselines") / f"{snapshot.suite}.json")
+    console.print(f"baseline for suite {snapshot.suite!r} from run {run_id} → {path}")
+
+
+@app.command()
+def gate(
+    suite: Annotated[Path, typer.Argument(help="Suite YAML whose gate tolerances apply.")],
+    baseline: Annotated[Path, typer.Option(help="Baseline JSON, e.g. baselines/quick.json.")],
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Gate this stored run instead of running the suite.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here.")] = None,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the Markdown table here.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    device: Annotated[str | None, typer.Option(help="Override the suite's device.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run SUITE (or take a stored run) and compare every cell × metric with the baseline.
+
+    Exit 0: no regression. Exit 1: a metric regressed beyond its tolerance (and
+    significantly, where the data allows a test), or a cell failed or is missing.
+    Exit 2: bad input — suite, missing baseline, or numbers whose signatures differ."""
+    from benchbench.baseline import BaselineError, read_baseline, snapshot_run
+    from benchbench.gate import compare_runs
+    from benchbench.gate_output import junit_xml
+    from benchbench.gate_output import markdown as render_markdown
+    from benchbench.runner import run_suite
+    from benchbench.store import Store
+    from benchbench.suite import SuiteError, load_suite
+
+    try:
+        loaded = load_suite(suite)
+        accepted = read_baseline(baseline)
+    except (SuiteError, BaselineError) as exc:
+        raise fail(str(exc)) from None
+    if accepted.suite != loaded.suite.name:
+        raise fail(
+            f"{baseline} is a baseline of suite {accepted.suite!r}, not {loaded.suite.name!r}"
+        )
+    with Store(db) as store:
+        if run_id is None:
+            with ProgressObserver(quiet) as observer:
+                run_id = run_suite(loaded, store, device=device, observer=observer).run_id
+        try:
+            current = snapshot_run(store, run_id)
+        except BaselineError as exc:
+            raise fail(str(exc)) from None
+    result = compare_runs(accepted, current, loaded.suite.gate)
+    table = render_markdown(result)
+    print(table)
+    if markdown is not None:
+        markdown.write_text(table)
+    if junit is not None:
+        junit.write_bytes(junit_xml(result))
+    raise typer.Exit(result.exit_code)

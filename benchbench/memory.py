@@ -14,6 +14,14 @@ from pathlib import Path
 
 import torch
 
+# Every figure ``PeakMemory.read`` can return; which ones depends on device and platform.
+MEMORY_METRICS = (
+    "cuda_max_allocated",
+    "cuda_max_reserved",
+    "cpu_peak_rss",
+    "cpu_rss_before",
+    "cpu_peak_rss_since_start",
+)
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 

@@ -31,6 +31,15 @@ from benchbench.suite import LoadedSuite
 from benchbench.timing import Timer, Timing, TimingPolicy, no_sync
 
 GRID_SIZE = 64
+SPEED_METRICS = (
+    "samples_per_s",
+    "latency_median_s",
+    "latency_p90_s",
+    "latency_p99_s",
+    "timing_cv",
+    "load_s",
+    "first_batch_s",
+)
 
 
 class RunObserver(Protocol):
@@ -163,7 +172,8 @@ def execute_cell(
     try:
         images = _measure(cell, suite.seed, suite.timing, device, record, observer)
         observer.metrics_started(cell)
-        record.measurements.extend(quality_measurements(evaluator.evaluate(images)))
+        results = evaluator.evaluate(images)
+        record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(sample_artifacts(images, suite.seed))
     except Exception as exc:  # a broken cell is recorded and the run goes on
         record.status = "failed"
@@ -247,6 +257,7 @@ def speed_measurements(
             higher_is_better=True,
             ci_low=items / fast,
             ci_high=items / slow,
+            ci_level=spec.confidence,
             n=n,
             signature=signature,
         ),
@@ -261,7 +272,7 @@ def speed_measurements(
     ]
 
 
-def quality_measurements(results: list[MetricResult]) -> list[Measurement]:
+def quality_measurements(results: list[MetricResult], ci_level: float) -> list[Measurement]:
     return [
         Measurement(
             r.metric,
@@ -272,6 +283,7 @@ def quality_measurements(results: list[MetricResult]) -> list[Measurement]:
             label=r.label,
             ci_low=r.ci_low,
             ci_high=r.ci_high,
+            ci_level=ci_level if r.ci_low is not None else None,
             n=r.n,
             signature=r.signature,
             signature_hash=r.signature_hash,

@@ -20,6 +20,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from benchbench.hashing import stable_hash
+
 SCHEMA_VERSION = "1"
 DEFAULT_DB = Path("results/bench.duckdb")
 
@@ -45,8 +47,8 @@ CREATE TABLE IF NOT EXISTS run_cells (
     PRIMARY KEY (run_id, cell_id));
 CREATE TABLE IF NOT EXISTS measurements (
     cell_id VARCHAR, metric VARCHAR, label VARCHAR, kind VARCHAR, value DOUBLE, ci_low DOUBLE,
-    ci_high DOUBLE, n BIGINT, unit VARCHAR, higher_is_better BOOLEAN, signature JSON,
-    signature_hash VARCHAR, warnings JSON, PRIMARY KEY (cell_id, metric));
+    ci_high DOUBLE, ci_level DOUBLE, n BIGINT, unit VARCHAR, higher_is_better BOOLEAN,
+    signature JSON, signature_hash VARCHAR, warnings JSON, PRIMARY KEY (cell_id, metric));
 CREATE TABLE IF NOT EXISTS timing_samples (
     cell_id VARCHAR, phase VARCHAR, idx INTEGER, seconds DOUBLE, items BIGINT,
     PRIMARY KEY (cell_id, phase, idx));
@@ -74,10 +76,15 @@ class Measurement:
     label: str | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    ci_level: float | None = None
     n: int | None = None
     signature: dict[str, Any] | None = None
     signature_hash: str | None = None
     warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.signature is not None and self.signature_hash is None:
+            self.signature_hash = stable_hash(self.signature)
 
 
 @dataclass
@@ -228,7 +235,7 @@ class Store:
             )
             if cell.measurements:
                 con.executemany(
-                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         [
                             cell.cell_id,
@@ -238,6 +245,7 @@ class Store:
                             m.value,
                             m.ci_low,
                             m.ci_high,
+                            m.ci_level,
                             m.n,
                             m.unit,
                             m.higher_is_better,
@@ -312,6 +320,23 @@ class Store:
         return self.query(
             "SELECT rc.position, rc.reused, c.* FROM run_cells rc JOIN cells c USING (cell_id) "
             "WHERE rc.run_id = ? ORDER BY rc.position",
+            [run_id],
+        )
+
+    def run_environment(self, run_id: str) -> dict[str, Any]:
+        """The environment a run was measured in (the full captured dict)."""
+        row = self.con.execute(
+            "SELECT e.details FROM runs r JOIN environments e USING (env_id) WHERE r.run_id = ?",
+            [run_id],
+        ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def run_steady_timings(self, run_id: str) -> pd.DataFrame:
+        """Raw steady-state call durations of every cell of a run, in call order."""
+        return self.query(
+            "SELECT rc.position, t.idx, t.seconds, t.items FROM run_cells rc "
+            "JOIN timing_samples t USING (cell_id) WHERE rc.run_id = ? AND t.phase = 'steady' "
+            "ORDER BY rc.position, t.idx",
             [run_id],
         )
 

@@ -15,7 +15,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -68,6 +68,38 @@ class ModelSpec(StrictModel):
     sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
 
 
+class Tolerance(StrictModel):
+    """How far a metric may move from its baseline in the bad direction before it regresses."""
+
+    rel: float | None = Field(None, ge=0, description="relative bound, e.g. 0.05 = 5% of baseline")
+    abs: float | None = Field(None, ge=0, description="absolute bound in the metric's unit")
+    direction: Literal["lower_is_better", "higher_is_better"] | None = Field(
+        None, description="defaults to the metric's own direction"
+    )
+
+
+# Defaults by kind of measurement: timings and memory vary more than seeded quality metrics.
+DEFAULT_TOLERANCES = {
+    "quality": Tolerance(rel=0.05),
+    "speed": Tolerance(rel=0.25),
+    "memory": Tolerance(rel=0.25),
+}
+
+
+class GateSpec(StrictModel):
+    alpha: float = Field(
+        0.002, gt=0, lt=1, description="significance level for a regression (asv's default)"
+    )
+    tolerances: dict[str, Tolerance] = Field(
+        default_factory=dict,
+        description="per metric; quality metrics, samples_per_s and peak memory are gated "
+        "by default, with looser defaults for speed and memory",
+    )
+    ignore: list[str] = Field(
+        default_factory=list, description="metrics never gated (e.g. timings on shared CI runners)"
+    )
+
+
 class Suite(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="names baselines and reports")
     description: str = ""
@@ -80,6 +112,7 @@ class Suite(StrictModel):
     sampling: SamplingSpec
     timing: TimingSpec = TimingSpec()
     models: list[ModelSpec] = Field(min_length=1)
+    gate: GateSpec = GateSpec()
 
 
 @dataclass(frozen=True)
@@ -218,8 +251,10 @@ def sweep(params: dict[str, Any]) -> list[dict[str, Any]]:
 def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     from benchbench.adapters import resolve_adapter
     from benchbench.data import DATASETS
+    from benchbench.memory import MEMORY_METRICS
     from benchbench.metrics import METRICS
     from benchbench.metrics.image.features import EXTRACTORS
+    from benchbench.runner import SPEED_METRICS
     from benchbench.weights import WeightsError, resolve_weights
 
     problems: list[Problem] = []
@@ -248,6 +283,19 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
         check_name(METRICS, metric, ("metrics", i))
         if suite.metrics.index(metric) != i:
             add(("metrics", i), f"metric {metric!r} is listed twice")
+
+    known_metrics = [*suite.metrics, *SPEED_METRICS, *MEMORY_METRICS]
+    gate_names = [(("gate", "tolerances", m), m) for m in suite.gate.tolerances]
+    gate_names += [(("gate", "ignore", i), m) for i, m in enumerate(suite.gate.ignore)]
+    for loc, metric in gate_names:
+        if metric not in known_metrics:
+            hint = did_you_mean(metric, known_metrics)
+            add(
+                loc,
+                f"no metric {metric!r} in this suite"
+                + (f"; did you mean {hint!r}?" if hint else "")
+                + f" (gateable: {', '.join(known_metrics)})",
+            )
 
     seen: dict[str, int] = {}
     for i, model in enumerate(suite.models):

@@ -40,3 +40,13 @@ def real_digits(n: int, generator: torch.Generator) -> torch.Tensor:
     images = load_digits("train")[0]
     index = torch.randint(len(images), (n,), generator=generator, device=generator.device)
     return images[index.cpu()].to(generator.device)
+
+
+def digits_unless(n: int, generator: torch.Generator, degraded_if: str = "") -> torch.Tensor:
+    """The oracle, made worse (heavy noise) while the file ``degraded_if`` exists: a model
+    whose code changed between a baseline and a pull request."""
+    images = real_digits(n, generator)
+    if degraded_if and Path(degraded_if).exists():
+        noise = torch.rand(images.shape, generator=generator, device=generator.device)
+        images = 0.5 * images + 0.5 * noise
+    return images

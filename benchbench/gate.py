@@ -1,0 +1,209 @@
+"""The regression gate: a run against a baseline, cell by cell and metric by metric.
+
+A metric regresses when it moves in its bad direction by more than its tolerance
+*and*, where the data allows a test, the move is significant (p < alpha) — so noise
+alone does not fail a build (asv's rule). Quality metrics are tested with their
+confidence intervals (a one-sided z-test on the CI-derived standard errors);
+throughput with a one-sided Mann–Whitney U test on the raw call durations. With too
+few repeats for a test to reach alpha, the tolerance decides alone, and the note says
+so. Two numbers with different signatures were computed differently: that is an
+error, not a comparison. Timings and memory are compared only on the same device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from math import comb, sqrt
+
+from scipy import stats
+
+from benchbench.baseline import CellSnapshot, MetricSnapshot, Snapshot
+from benchbench.suite import DEFAULT_TOLERANCES, GateSpec, Tolerance
+
+# Gated without being named in the suite: quality metrics, throughput, and GPU memory.
+# CPU peak RSS is process-wide (it includes whatever earlier cells left allocated), so it
+# is gated only when a suite asks for it.
+DEFAULT_GATED = ("samples_per_s", "cuda_max_allocated")
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    REGRESSED = "regressed"
+    IMPROVED = "improved"
+    NOT_COMPARABLE = "not comparable"
+    NEW = "new"
+    MISSING = "missing"
+    FAILED = "failed"
+    ERROR = "error"
+
+
+FAILING = {Status.REGRESSED, Status.MISSING, Status.FAILED}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cell: str
+    metric: str
+    status: Status
+    baseline: float | None = None
+    current: float | None = None
+    bound: float | None = None  # the allowed move in the bad direction, in the metric's unit
+    p_value: float | None = None
+    note: str = ""
+
+    @property
+    def delta(self) -> float | None:
+        if self.baseline is None or self.current is None:
+            return None
+        return self.current - self.baseline
+
+
+@dataclass(frozen=True)
+class GateResult:
+    comparisons: list[Comparison]
+    baseline: Snapshot
+    current: Snapshot
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass, 1 regression, 2 error (numbers that cannot be compared)."""
+        statuses = {c.status for c in self.comparisons}
+        if Status.ERROR in statuses:
+            return 2
+        return 1 if statuses & FAILING else 0
+
+    def count(self, status: Status) -> int:
+        return sum(c.status == status for c in self.comparisons)
+
+
+def gated_metrics(cell: CellSnapshot, spec: GateSpec) -> list[str]:
+    chosen = [
+        name
+        for name, m in cell.metrics.items()
+        if (m.kind == "quality" or name in DEFAULT_GATED or name in spec.tolerances)
+        and name not in spec.ignore
+    ]
+    return sorted(chosen)
+
+
+def compare_runs(baseline: Snapshot, current: Snapshot, spec: GateSpec) -> GateResult:
+    same_device = baseline.device_name == current.device_name
+    by_identity = {cell.identity: cell for cell in current.cells}
+    comparisons: list[Comparison] = []
+    for old in baseline.cells:
+        new = by_identity.pop(old.identity, None)
+        if new is None:
+            comparisons.append(
+                Comparison(old.label, "*", Status.MISSING, note="cell not in this run")
+            )
+            continue
+        if new.status != "complete":
+            error = (new.error or "").splitlines()[0] if new.error else new.status
+            comparisons.append(Comparison(new.label, "*", Status.FAILED, note=error))
+            continue
+        for metric in gated_metrics(old, spec):
+            comparisons.append(
+                compare_metric(old, new, metric, spec, same_device, baseline, current)
+            )
+    comparisons.extend(
+        Comparison(cell.label, "*", Status.NEW, note="not in the baseline")
+        for cell in by_identity.values()
+    )
+    return GateResult(comparisons, baseline, current)
+
+
+def compare_metric(
+    old_cell: CellSnapshot,
+    new_cell: CellSnapshot,
+    metric: str,
+    spec: GateSpec,
+    same_device: bool,
+    baseline: Snapshot,
+    current: Snapshot,
+) -> Comparison:
+    label = old_cell.label
+    old = old_cell.metrics[metric]
+    new = new_cell.metrics.get(metric)
+    if new is None:
+        return Comparison(label, metric, Status.MISSING, old.value, note="metric not in this run")
+    if old.signature_hash and new.signature_hash and old.signature_hash != new.signature_hash:
+        return Comparison(
+            label,
+            metric,
+            Status.ERROR,
+            old.value,
+            new.value,
+            note=f"signature differs ({old.signature_hash} vs {new.signature_hash}): "
+            f"computed differently, not comparable",
+        )
+    if old.kind in ("speed", "memory") and not same_device:
+        return Comparison(
+            label,
+            metric,
+            Status.NOT_COMPARABLE,
+            old.value,
+            new.value,
+            note=f"baseline measured on {baseline.device_name}, this run on {current.device_name}",
+        )
+    tolerance = spec.tolerances.get(metric, DEFAULT_TOLERANCES[old.kind])
+    higher_is_better = _higher_is_better(tolerance, old)
+    sign = -1.0 if higher_is_better else 1.0
+    worsening = sign * (new.value - old.value)  # > 0: moved in the bad direction
+    bound = _bound(tolerance, old.value)
+    if abs(worsening) <= bound:
+        return Comparison(label, metric, Status.PASS, old.value, new.value, bound)
+    p_value, note = significance(old, new, worsening > 0, spec.alpha)
+    if p_value is not None and p_value >= spec.alpha:
+        note = f"beyond tolerance but not significant (p={p_value:.3g} >= {spec.alpha})"
+        return Comparison(label, metric, Status.PASS, old.value, new.value, bound, p_value, note)
+    status = Status.REGRESSED if worsening > 0 else Status.IMPROVED
+    return Comparison(label, metric, status, old.value, new.value, bound, p_value, note)
+
+
+def _higher_is_better(tolerance: Tolerance, metric: MetricSnapshot) -> bool:
+    if tolerance.direction is not None:
+        return tolerance.direction == "higher_is_better"
+    return bool(metric.higher_is_better)
+
+
+def _bound(tolerance: Tolerance, baseline_value: float) -> float:
+    """The allowed move: the larger of the absolute and the relative bound."""
+    bounds = [tolerance.abs or 0.0]
+    if tolerance.rel is not None:
+        bounds.append(tolerance.rel * abs(baseline_value))
+    return max(bounds)
+
+
+def significance(
+    old: MetricSnapshot, new: MetricSnapshot, worse: bool, alpha: float
+) -> tuple[float | None, str]:
+    """One-sided p-value that ``new`` moved in the observed direction, and a note."""
+    if old.samples and new.samples:
+        return _mann_whitney(old.samples, new.samples, worse, alpha)
+    if None not in (old.ci_low, old.ci_high, new.ci_low, new.ci_high) and old.ci_level:
+        z_crit = stats.norm.ppf(0.5 + old.ci_level / 2)
+        se = sqrt(
+            ((old.ci_high - old.ci_low) / (2 * z_crit)) ** 2
+            + ((new.ci_high - new.ci_low) / (2 * z_crit)) ** 2
+        )
+        if se == 0:
+            return 0.0, "z-test on the CIs (both intervals have zero width)"
+        z = abs(new.value - old.value) / se
+        return float(stats.norm.sf(z)), "z-test on the CIs"
+    return None, "no CI or samples: decided by the tolerance alone"
+
+
+def _mann_whitney(
+    old: list[float], new: list[float], worse: bool, alpha: float
+) -> tuple[float | None, str]:
+    """Call durations: a regression means the new calls take *longer*."""
+    smallest_p = 1.0 / comb(len(old) + len(new), len(old))
+    if smallest_p >= alpha:
+        return None, (
+            f"{len(old)} vs {len(new)} timed calls cannot reach p < {alpha}: "
+            f"decided by the tolerance alone"
+        )
+    alternative = "greater" if worse else "less"
+    result = stats.mannwhitneyu(new, old, alternative=alternative)
+    return float(result.pvalue), "Mann–Whitney U on call durations"
