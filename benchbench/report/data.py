@@ -1,0 +1,214 @@
+"""What the report shows, read from the store — and only from the store.
+
+``summarize_run`` gives each cell's values; this module adds what a published number
+also needs: its direction, unit, CI level and signature, the cell's seed and where
+and when it was measured, its sample artifacts, and the run's environment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from benchbench.hashing import canonical_json
+from benchbench.store import Store
+from benchbench.summary import CellSummary, Value, summarize_run
+
+# Artifacts a page can show; samples.npz (all samples as arrays) stays in the store.
+SHOWN_MEDIA = ("image/png", "image/jpeg", "image/gif", "image/webp", "text/", "application/json")
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Where a number comes from: what ``summary.Value`` leaves out."""
+
+    metric: str
+    label: str
+    kind: str
+    unit: str
+    higher_is_better: bool | None
+    ci_level: float | None
+    signature: dict[str, Any] | None
+    signature_hash: str | None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A stored artifact of a cell: a PNG grid of samples, or generated text."""
+
+    name: str
+    media_type: str
+    sha256: str
+    content: bytes
+    meta: dict[str, Any]
+
+
+@dataclass
+class Cell:
+    summary: CellSummary
+    cell_id: str
+    measured_in: str  # the run that computed it (earlier than the report's run if reused)
+    finished_at: datetime | None
+    env_id: str
+    device: str
+    seed: int
+    num_samples: int
+    adapter: str
+    weights: str | None
+    fingerprint: str
+    all_params: dict[str, Any]  # every declared parameter, defaults included
+    details: dict[str, Detail] = field(default_factory=dict)  # keyed like the summary
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        knobs = " ".join(f"{k}={v}" for k, v in self.summary.params.items())
+        return f"{self.summary.model} {knobs}".strip()
+
+    @property
+    def identity(self) -> str:
+        """The same model and suite params across runs (content keys change with code)."""
+        return f"{self.summary.model} {canonical_json(self.summary.params)}"
+
+    def value(self, group: str, key: str) -> Value | None:
+        return getattr(self.summary, group).get(key)
+
+
+@dataclass
+class Run:
+    run_id: str
+    suite_name: str
+    suite_hash: str
+    suite_path: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    status: str
+    version: str
+    env_id: str
+    suite: dict[str, Any]  # the validated suite as run
+    cells: list[Cell]
+    environments: dict[str, dict[str, Any]]  # the run's and those of reused cells
+
+
+def suite_names(store: Store) -> list[str]:
+    return list(
+        store.query("SELECT DISTINCT suite_name FROM runs ORDER BY suite_name")["suite_name"]
+    )
+
+
+def suite_runs(store: Store, suite: str) -> list[str]:
+    """Run ids of a suite, oldest first."""
+    frame = store.query(
+        "SELECT run_id FROM runs WHERE suite_name = ? ORDER BY started_at, run_id", [suite]
+    )
+    return list(frame["run_id"])
+
+
+def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
+    """A run with its cells in suite order; ``samples=False`` skips the artifact blobs."""
+    info = store.run(run_id)
+    if info is None:
+        raise KeyError(run_id)
+    summaries = {row.position: row for row in summarize_run(store, run_id)}
+    details = _details(store, run_id)
+    artifacts = _samples(store, run_id) if samples else {}
+    cells = [
+        Cell(
+            summary=summaries[int(c.position)],
+            cell_id=c.cell_id,
+            measured_in=c.run_id,
+            finished_at=_utc(c.finished_at),
+            env_id=c.env_id,
+            device=c.device,
+            seed=int(c.seed),
+            num_samples=int(c.num_samples),
+            adapter=c.adapter,
+            weights=_optional(c.weights),
+            fingerprint=c.model_fingerprint,
+            all_params=json.loads(c.params) if _optional(c.params) else {},
+            details=details.get(int(c.position), {}),
+            samples=artifacts.get(int(c.position), []),
+        )
+        for c in store.run_cells(run_id).itertuples()
+    ]
+    env_ids = sorted({info["env_id"], *(c.env_id for c in cells)} - {None})
+    return Run(
+        run_id=run_id,
+        suite_name=info["suite_name"],
+        suite_hash=info["suite_hash"],
+        suite_path=info["suite_path"],
+        started_at=_utc(info["started_at"]),
+        finished_at=_utc(info["finished_at"]),
+        status=info["status"],
+        version=info["benchbench_version"],
+        env_id=info["env_id"],
+        suite=json.loads(info["suite"]) if _optional(info["suite"]) else {},
+        cells=cells,
+        environments=environments(store, env_ids),
+    )
+
+
+def environments(store: Store, env_ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not env_ids:
+        return {}
+    marks = ", ".join("?" * len(env_ids))
+    frame = store.query(
+        f"SELECT env_id, details FROM environments WHERE env_id IN ({marks})", env_ids
+    )
+    return {row.env_id: json.loads(row.details) for row in frame.itertuples()}
+
+
+def _details(store: Store, run_id: str) -> dict[int, dict[str, Detail]]:
+    found: dict[int, dict[str, Detail]] = {}
+    for m in store.run_measurements(run_id).itertuples():
+        key = m.label if m.kind == "quality" else m.metric
+        found.setdefault(int(m.position), {})[key] = Detail(
+            metric=m.metric,
+            label=m.label,
+            kind=m.kind,
+            unit=m.unit or "",
+            higher_is_better=_optional(m.higher_is_better),
+            ci_level=_optional(m.ci_level),
+            signature=json.loads(m.signature) if _optional(m.signature) else None,
+            signature_hash=_optional(m.signature_hash),
+        )
+    return found
+
+
+def _samples(store: Store, run_id: str) -> dict[int, list[Sample]]:
+    frame = store.query(
+        "SELECT rc.position, a.name, a.media_type, a.sha256, a.content, a.meta "
+        "FROM run_cells rc JOIN artifacts a USING (cell_id) WHERE rc.run_id = ? "
+        "ORDER BY rc.position, a.name",
+        [run_id],
+    )
+    found: dict[int, list[Sample]] = {}
+    for a in frame.itertuples():
+        if not a.media_type.startswith(SHOWN_MEDIA):
+            continue
+        found.setdefault(int(a.position), []).append(
+            Sample(a.name, a.media_type, a.sha256, bytes(a.content), json.loads(a.meta or "{}"))
+        )
+    return found
+
+
+def _utc(value: Any) -> datetime | None:
+    if _optional(value) is None:
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    return stamp.to_pydatetime()
+
+
+def _optional(value: Any) -> Any:
+    """pandas' missing markers (NaN, NA, NaT) as None."""
+    if value is None:
+        return None
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
