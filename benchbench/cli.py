@@ -401,3 +401,8 @@ def gate(
     if junit is not None:
         junit.write_bytes(junit_xml(result))
     raise typer.Exit(result.exit_code)
+
+
+from benchbench.cli_report import register as register_report  # noqa: E402 (needs `app`)
+
+register_report(app)
