@@ -4,16 +4,37 @@ A metric is a small streaming class: ``update`` many times, ``compute`` once. It
 result carries the value, a confidence interval, N and a signature of how it was
 computed (sacrebleu's idea): two numbers are comparable only when their signatures
 are equal.
+
+A metric declares what it consumes (``inputs``: features, logits, images, the model)
+and takes it from a ``MetricInputs`` in ``observe``; the evaluator computes each input
+once, on first request, and never branches on metric names.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from benchbench.hashing import canonical_json, stable_hash
 from benchbench.registry import Registry
+
+if TYPE_CHECKING:
+    import torch
+
+    from benchbench.metrics.stats import BootstrapSpec
+
+# What a metric may ask for (``Metric.inputs``); ``MetricInputs`` provides each by name.
+INPUT_NAMES = (
+    "images",  # generated samples, float in [0, 1], NCHW
+    "features",  # extractor features of the samples
+    "logits",  # extractor class logits of the samples
+    "reference_images",
+    "reference_features",
+    "model",  # the adapter that produced the samples (for latent-space metrics)
+    "extractor",  # the feature extractor itself, to embed images a metric makes
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class MetricResult:
     higher_is_better: bool
     signature: dict[str, Any]
     warnings: tuple[str, ...] = field(default=())
+    details: dict[str, float] = field(default_factory=dict)  # e.g. a split std (IS, KID)
 
     @property
     def signature_hash(self) -> str:
@@ -37,6 +59,29 @@ class MetricResult:
         return canonical_json(self.signature)
 
 
+class MetricSetupError(ValueError):
+    """A metric that cannot run in this setting (wrong extractor, missing model capability)."""
+
+
+@dataclass(frozen=True)
+class MetricSetup:
+    """What every metric of an evaluation shares: extractor and reference identity, CI recipe."""
+
+    features: dict[str, Any]
+    reference: str
+    bootstrap: BootstrapSpec | None
+    device: torch.device | None = None
+    seed: int = 0
+    weights_dir: Path | None = None
+
+
+class MetricInputs(Protocol):
+    """The inputs named in ``INPUT_NAMES``; ``get`` computes one on first use or explains
+    why it cannot (e.g. no logits from this extractor, no model in ``bench score``)."""
+
+    def get(self, name: str) -> Any: ...
+
+
 class Metric(ABC):
     """Base of all metrics. ``higher_is_better`` belongs to the metric, not to a config."""
 
@@ -44,14 +89,39 @@ class Metric(ABC):
     version: ClassVar[str]
     higher_is_better: ClassVar[bool]
     unit: ClassVar[str] = ""
+    inputs: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    @abstractmethod
+    def create(cls, setup: MetricSetup) -> Metric:
+        """A fresh metric for one evaluation; raises ``MetricSetupError`` if it cannot run."""
 
     @abstractmethod
-    def compute(self) -> MetricResult:
-        """The final result; call after all ``update`` calls."""
+    def observe(self, inputs: MetricInputs) -> None:
+        """Take what ``inputs`` declares (one ``update`` per input)."""
+
+    @abstractmethod
+    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+        """The final result; call after all ``update`` calls. ``shared`` is one dict per
+        evaluation in which metrics on the same inputs keep costly work for each other
+        (precision, recall, density and coverage share one set of k-NN distances)."""
 
 
 METRICS: Registry[type[Metric]] = Registry(
     "metric", base=Metric, entry_point_group="benchbench.metrics"
 )
-METRICS.register("fd", "benchbench.metrics.image.fd:FrechetDistance")
-METRICS.register("kd", "benchbench.metrics.image.kd:KernelDistance")
+for _name, _target in {
+    "fd": "benchbench.metrics.image.fd:FrechetDistance",
+    "fid": "benchbench.metrics.image.fd:FrechetInceptionDistance",
+    "kd": "benchbench.metrics.image.kd:KernelDistance",
+    "kid": "benchbench.metrics.image.kid:KernelInceptionDistance",
+    "is": "benchbench.metrics.image.isc:InceptionScore",
+    "precision": "benchbench.metrics.image.prdc:Precision",
+    "recall": "benchbench.metrics.image.prdc:Recall",
+    "density": "benchbench.metrics.image.prdc:Density",
+    "coverage": "benchbench.metrics.image.prdc:Coverage",
+    "lpips": "benchbench.metrics.image.lpips_diversity:LPIPSDiversity",
+    "ppl": "benchbench.metrics.image.ppl:LatentPathLength",
+    "cmmd": "benchbench.metrics.image.cmmd:CMMD",
+}.items():
+    METRICS.register(_name, _target)

@@ -1,20 +1,30 @@
-"""Confidence intervals by the bootstrap, with an explicit seed.
+"""Confidence intervals by resampling, with an explicit seed.
 
 A bootstrap replicate resamples each sample set with replacement. It is expressed as
 multiplicity weights (how often each original sample was drawn) rather than copied
 arrays, so a metric can reuse what it precomputed (a kernel matrix, the features)
 and only re-weight its sums — and so a weighted U-statistic can leave out the pairs
 of a sample with its own copy, which plain resampled arrays would count.
+
+k-nearest-neighbour metrics (precision, recall, density, coverage) cannot take copies:
+a duplicate sits at distance zero from itself and shrinks every k-NN ball around it.
+They use half-sampling instead — each replicate keeps a random half of each set,
+without replacement, as 0/1 weights. For a mean-like statistic the spread of a
+half-sample around the full-sample value, sigma^2 (1/(n/2) - 1/n) = sigma^2 / n, equals
+the full sample's own sampling variance, so the same re-centred percentile interval
+applies (the delete-half jackknife idea; the coverage is checked by simulation in the
+tests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-WeightedScore = Callable[[np.ndarray, np.ndarray], float]
+WeightedScore = Callable[..., float]  # one weight array per sample set
+WeightDraw = Callable[[np.random.Generator, int], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -37,26 +47,37 @@ def multiplicities(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.multinomial(n, np.full(n, 1.0 / n)).astype(np.float64)
 
 
+def half_sample(rng: np.random.Generator, n: int) -> np.ndarray:
+    """0/1 weights keeping a random ``n // 2`` of ``n`` samples (no sample twice)."""
+    weights = np.zeros(n)
+    weights[rng.choice(n, n // 2, replace=False)] = 1.0
+    return weights
+
+
+RESAMPLING: dict[str, WeightDraw] = {"bootstrap": multiplicities, "half-sample": half_sample}
+
+
 def bootstrap_interval(
-    score: WeightedScore, estimate: float, n_real: int, n_fake: int, spec: BootstrapSpec
+    score: WeightedScore,
+    estimate: float,
+    sizes: Sequence[int],
+    spec: BootstrapSpec,
+    draw: WeightDraw = multiplicities,
 ) -> tuple[float, float]:
-    """Interval for ``estimate`` from resamples of both sets: the replicates' percentile
-    spread around their median, re-centred on the estimate.
+    """Interval for ``estimate`` from resamples of every sample set (``sizes``: e.g. the
+    reference and the generated set; ``score`` takes one weight array per set): the
+    replicates' percentile spread around their median, re-centred on the estimate.
 
     Plain percentile intervals assume the replicates scatter around the estimate. For
     Fréchet distance they do not: its upward finite-sample bias grows when a resample
     repeats samples, so every replicate is shifted up and a percentile interval can
     miss the estimate altogether. Re-centring keeps the bootstrap's measure of spread
     and drops its shift; the interval describes the estimate at this N (compare values
-    only at equal N — the signature records N).
+    only at equal N — the signature records N). ``draw`` gives one replicate's weights
+    (``multiplicities`` for the bootstrap, ``half_sample`` for k-NN metrics).
     """
     rng = np.random.default_rng(spec.seed)
-    replicates = np.array(
-        [
-            score(multiplicities(rng, n_real), multiplicities(rng, n_fake))
-            for _ in range(spec.resamples)
-        ]
-    )
+    replicates = np.array([score(*(draw(rng, n) for n in sizes)) for _ in range(spec.resamples)])
     low, centre, high = np.percentile(replicates, [spec.tails()[0], 50.0, spec.tails()[1]])
     return float(estimate - (centre - low)), float(estimate + (high - centre))
 

@@ -2,26 +2,52 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from benchbench.metrics import Metric, MetricResult
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
+from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, bootstrap_interval
+
+# The extractor a literature metric is defined on (FID, KID and IS use Inception-v3).
+LITERATURE_EXTRACTOR = "inception-v3-compat"
+
+
+def metric_label(prefix: str, literature: str | None, extractor: str) -> str:
+    """``FID`` on the literature's extractor, ``FD[digits-cnn]`` on any other: honest names."""
+    if literature is not None and extractor == LITERATURE_EXTRACTOR:
+        return literature
+    return f"{prefix}[{extractor}]"
+
+
+def check_extractor(metric: str, required: str | None, extractor: str) -> None:
+    """Metrics defined on one extractor family (``fid`` → Inception, ``cmmd`` → CLIP)."""
+    if required is not None and not extractor.startswith(required):
+        raise MetricSetupError(
+            f"metric {metric!r} is defined on {required}* features, but the features are "
+            f"{extractor!r}; choose --features/`features:` {required}..., or use the "
+            f"extractor-neutral metric (fd, kd) whose label names the extractor"
+        )
 
 
 class FeatureMetric(Metric):
     """Streaming state: the reference ("real") and generated ("fake") feature rows.
 
     Features are kept (as float32) rather than reduced to running sums, because the
-    bootstrap interval re-weights individual samples. Statistics run in float64.
+    confidence interval re-weights individual samples. Statistics run in float64.
     Subclasses define ``prepare`` (costly work done once) and ``score`` (a value
-    under per-sample weights; all-ones weights give the point estimate).
+    under per-sample weights; all-ones weights give the point estimate). ``resampling``
+    names how replicate weights are drawn (see ``benchbench.metrics.stats``).
     """
 
     label_prefix: ClassVar[str]
+    literature_name: ClassVar[str | None] = None
+    required_extractor: ClassVar[str | None] = None
+    resampling: ClassVar[str] = "bootstrap"
+    inputs = ("reference_features", "features")
 
     def __init__(
         self,
@@ -29,11 +55,20 @@ class FeatureMetric(Metric):
         reference: str,
         bootstrap: BootstrapSpec | None = None,
     ):
+        check_extractor(self.name, self.required_extractor, features["name"])
         self.features = features
         self.reference = reference
         self.bootstrap = bootstrap
         self._real: list[torch.Tensor] = []
         self._fake: list[torch.Tensor] = []
+
+    @classmethod
+    def create(cls, setup: MetricSetup) -> FeatureMetric:
+        return cls(features=setup.features, reference=setup.reference, bootstrap=setup.bootstrap)
+
+    def observe(self, inputs: MetricInputs) -> None:
+        self.update(inputs.get("reference_features"), real=True)
+        self.update(inputs.get("features"), real=False)
 
     def update(self, features: torch.Tensor, real: bool) -> None:
         if features.ndim != 2:
@@ -47,15 +82,35 @@ class FeatureMetric(Metric):
     def warnings(self, real: np.ndarray, fake: np.ndarray) -> list[str]:
         return []
 
+    def details(self, prepared: Any) -> dict[str, float]:
+        """Secondary numbers reported with the value (e.g. a subset std)."""
+        return {}
+
     @abstractmethod
     def prepare(self, real: np.ndarray, fake: np.ndarray) -> Any:
-        """Work shared by the estimate and every bootstrap replicate."""
+        """Work shared by the estimate and every replicate."""
+
+    def shared_work(self) -> str | None:
+        """A name for what ``prepare`` returns when other metrics can reuse it (same name,
+        same features ⇒ same result); ``None`` when it is this metric's own."""
+        return None
+
+    def _prepare_shared(self, real: np.ndarray, fake: np.ndarray, shared: dict | None) -> Any:
+        name = self.shared_work()
+        if shared is None or name is None:
+            return self.prepare(real, fake)
+        digest = hashlib.blake2b(real.tobytes(), digest_size=16)
+        digest.update(fake.tobytes())
+        key = (name, real.shape, fake.shape, digest.hexdigest())
+        if key not in shared:
+            shared[key] = self.prepare(real, fake)
+        return shared[key]
 
     @abstractmethod
     def score(self, prepared: Any, real_weights: np.ndarray, fake_weights: np.ndarray) -> float:
         """The metric with each sample counted ``weight`` times."""
 
-    def compute(self) -> MetricResult:
+    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
         if not self._real or not self._fake:
             raise RuntimeError(f"{self.name}: compute() needs both real and generated features")
         real = torch.cat(self._real).double().numpy()
@@ -64,20 +119,20 @@ class FeatureMetric(Metric):
             raise ValueError(
                 f"{self.name}: feature sizes differ ({real.shape[1]} vs {fake.shape[1]})"
             )
-        prepared = self.prepare(real, fake)
+        prepared = self._prepare_shared(real, fake, shared)
         value = self.score(prepared, np.ones(len(real)), np.ones(len(fake)))
         ci_low = ci_high = None
         if self.bootstrap is not None:
             ci_low, ci_high = bootstrap_interval(
                 lambda wr, wf: self.score(prepared, wr, wf),
                 value,
-                len(real),
-                len(fake),
+                (len(real), len(fake)),
                 self.bootstrap,
+                RESAMPLING[self.resampling],
             )
         return MetricResult(
             metric=self.name,
-            label=f"{self.label_prefix}[{self.features['name']}]",
+            label=metric_label(self.label_prefix, self.literature_name, self.features["name"]),
             value=float(value),
             ci_low=ci_low,
             ci_high=ci_high,
@@ -86,7 +141,14 @@ class FeatureMetric(Metric):
             higher_is_better=self.higher_is_better,
             signature=self.signature(len(real), len(fake)),
             warnings=tuple(self.warnings(real, fake)),
+            details=self.details(prepared),
         )
+
+    def ci_signature(self) -> str:
+        if self.bootstrap is None:
+            return "none"
+        scheme = "" if self.resampling == "bootstrap" else f",{self.resampling}"
+        return f"{self.bootstrap.signature()}{scheme},recentred"
 
     def signature(self, n_real: int, n_fake: int) -> dict[str, Any]:
         return {
@@ -96,6 +158,6 @@ class FeatureMetric(Metric):
             "reference": self.reference,
             "n_real": n_real,
             "n_fake": n_fake,
-            "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
+            "ci": self.ci_signature(),
             **self.hparams(),
         }
