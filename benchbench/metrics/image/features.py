@@ -3,11 +3,15 @@
 An extractor's identity is its name, version, weights sha256, input size and resize
 rule; it enters every metric signature and every cache key, so features from two
 different networks (or two preprocessing recipes) are never mixed.
+
+An extractor names its ``outputs``: always ``features`` (the metrics' embedding), and
+``logits`` where it is a classifier (Inception Score). One forward pass gives both.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -22,9 +26,11 @@ class FeatureExtractor(ABC):
     input_size: ClassVar[int]
     channels: ClassVar[int]
     resize: ClassVar[str] = "bilinear-antialias"
+    outputs: ClassVar[tuple[str, ...]] = ("features",)
 
-    def __init__(self, device: torch.device):
+    def __init__(self, device: torch.device, weights_dir: Path | None = None):
         self.device = device
+        self.weights_dir = weights_dir
 
     @property
     @abstractmethod
@@ -35,8 +41,8 @@ class FeatureExtractor(ABC):
     def feature_dim(self) -> int: ...
 
     @abstractmethod
-    def _features(self, images: torch.Tensor) -> torch.Tensor:
-        """Features of preprocessed images ([N, channels, input_size, input_size] in [0, 1])."""
+    def _extract(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each of ``outputs`` for a batch of preprocessed images."""
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -70,13 +76,17 @@ class FeatureExtractor(ABC):
         return images
 
     @torch.inference_mode()
-    def __call__(self, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-        """Features ``[N, feature_dim]`` (float32, on the CPU) of images in [0, 1], NCHW."""
+    def extract(self, images: torch.Tensor, batch_size: int = 256) -> dict[str, torch.Tensor]:
+        """Every output (float32, on the CPU, one row per image) of images in [0, 1], NCHW."""
         chunks = [
-            self._features(self.preprocess(images[i : i + batch_size])).float().cpu()
+            self._extract(self.preprocess(images[i : i + batch_size]))
             for i in range(0, len(images), batch_size)
         ]
-        return torch.cat(chunks)
+        return {key: torch.cat([c[key].float().cpu() for c in chunks]) for key in self.outputs}
+
+    def __call__(self, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+        """Features ``[N, feature_dim]`` (float32, on the CPU) of images in [0, 1], NCHW."""
+        return self.extract(images, batch_size)["features"]
 
 
 class DigitsCNNExtractor(FeatureExtractor):
@@ -90,9 +100,10 @@ class DigitsCNNExtractor(FeatureExtractor):
     version = "1"
     input_size = 16
     channels = 1
+    outputs = ("features", "logits")
 
-    def __init__(self, device: torch.device):
-        super().__init__(device)
+    def __init__(self, device: torch.device, weights_dir: Path | None = None):
+        super().__init__(device, weights_dir)
         from benchbench.checkpoint import load_checkpoint
         from benchbench.hashing import sha256_file
         from benchbench.zoo import weights_path
@@ -112,11 +123,22 @@ class DigitsCNNExtractor(FeatureExtractor):
     def feature_dim(self) -> int:
         return self._feature_dim
 
-    def _features(self, images: torch.Tensor) -> torch.Tensor:
-        return self.net.features(images)
+    def _extract(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        features = self.net.features(images)
+        return {"features": features, "logits": self.net.classify(features)}
 
 
 EXTRACTORS: Registry[type[FeatureExtractor]] = Registry(
     "feature extractor", base=FeatureExtractor, entry_point_group="benchbench.extractors"
 )
 EXTRACTORS.register("digits-cnn", DigitsCNNExtractor)
+_REAL = "benchbench.metrics.image.real_extractors"
+EXTRACTORS.register("inception-v3-compat", f"{_REAL}:InceptionV3")
+EXTRACTORS.register("clip-vit-b-32", f"{_REAL}:CLIPViTB32")
+EXTRACTORS.register("clip-vit-b-16", f"{_REAL}:CLIPViTB16")
+EXTRACTORS.register("clip-vit-l-14", f"{_REAL}:CLIPViTL14")
+EXTRACTORS.register("clip-vit-l-14-336px", f"{_REAL}:CLIPViTL14336")
+EXTRACTORS.register("dinov2-vit-s-14", f"{_REAL}:DINOv2ViTS14")
+EXTRACTORS.register("dinov2-vit-b-14", f"{_REAL}:DINOv2ViTB14")
+EXTRACTORS.register("dinov2-vit-l-14", f"{_REAL}:DINOv2ViTL14")
+EXTRACTORS.register("dinov2-vit-g-14", f"{_REAL}:DINOv2ViTG14")
