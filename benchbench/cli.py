@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from benchbench.cli_score import score_app
 from benchbench.store import DEFAULT_DB
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ zoo_app = typer.Typer(
     help="The embedded zoo: small models trained by benchbench's own recipes.", no_args_is_help=True
 )
 app.add_typer(zoo_app, name="zoo")
+app.add_typer(score_app, name="score")
 
 # Wide enough for the results table when output goes to a file or CI log (no terminal width).
 console = Console(width=None if sys.stdout.isatty() else 160)

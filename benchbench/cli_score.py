@@ -1,0 +1,191 @@
+"""``bench score images REAL FAKE`` and ``bench weights fetch|verify``.
+
+``score`` rates a folder (or ``.npz``) of generated images against a folder of real
+ones with any registered metrics, without a suite or a store; REAL's features are
+cached by content like a suite's reference set. ``weights`` fetches and checks the
+pretrained files that the real extractors and LPIPS read from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+score_app = typer.Typer(help="Score image sets without a suite.", no_args_is_help=True)
+weights_app = typer.Typer(
+    help="Pretrained weights of the real feature extractors: fetch and verify.",
+    no_args_is_help=True,
+)
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True)
+
+DEFAULT_METRICS = "fd,kd,is,precision,recall,density,coverage"
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@score_app.command("images")
+def score_images(
+    real: Annotated[Path, typer.Argument(help="Reference images: a folder of PNG/JPEG or a .npz.")],
+    fake: Annotated[Path, typer.Argument(help="Generated images: a folder or a .npz.")],
+    features: Annotated[
+        str, typer.Option(help="Feature extractor (bench list extractors).")
+    ] = "digits-cnn",
+    metrics: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated metrics. fid and kid require --features inception-v3-compat; "
+            "fd and kd work on any extractor and name it in their label."
+        ),
+    ] = DEFAULT_METRICS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    resamples: Annotated[
+        int, typer.Option(help="Resamples for the confidence intervals (0: none).")
+    ] = 50,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of resampling and of subset draws.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N.")] = "auto",
+    weights_dir: Annotated[
+        Path | None, typer.Option(help="Directory searched first for extractor weights.")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Feature cache (default $BENCHBENCH_CACHE_DIR).")
+    ] = None,
+) -> None:
+    """Score FAKE against REAL: every metric with its confidence interval and N."""
+    from benchbench.data.folders import ImageLoadError, load_images
+    from benchbench.features_cache import FeatureCache
+    from benchbench.metrics import MetricSetupError
+    from benchbench.metrics.image.weights_files import MissingWeightsError
+    from benchbench.metrics.stats import BootstrapSpec
+    from benchbench.plan import resolve_device
+    from benchbench.quality import QualityEvaluator
+    from benchbench.registry import RegistryError
+
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    try:
+        evaluator = QualityEvaluator.for_reference(
+            load_images(real),
+            names,
+            features,
+            bootstrap=BootstrapSpec(resamples, confidence, seed) if resamples else None,
+            seed=seed,
+            device=resolve_device(device),
+            cache=FeatureCache(cache_dir),
+            weights_dir=weights_dir,
+        )
+        results = evaluator.evaluate(load_images(fake).images)
+    except (
+        ImageLoadError,
+        MetricSetupError,
+        MissingWeightsError,
+        RegistryError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps({r.metric: _as_dict(r) for r in results}, indent=2))
+        return
+    table = Table("metric", "value", "95% CI" if confidence == 0.95 else "CI", "N", "details")
+    for r in results:
+        interval = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
+        details = " ".join(f"{k}={v:.4g}" for k, v in r.details.items())
+        table.add_row(r.label, f"{r.value:.4g}", interval, str(r.n), details)
+    console.print(table)
+    for r in results:
+        for warning in r.warnings:
+            err_console.print(f"[yellow]warning[/] {r.label}: {warning}", highlight=False)
+
+
+def _as_dict(result) -> dict:
+    return {
+        "value": result.value,
+        "label": result.label,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "n": result.n,
+        "higher_is_better": result.higher_is_better,
+        **result.details,
+        "warnings": list(result.warnings),
+        "signature": result.signature,
+    }
+
+
+def weights_catalogue() -> dict:
+    """Every downloadable weights set by the name ``bench weights`` takes."""
+    from benchbench.metrics.image.features import EXTRACTORS
+    from benchbench.metrics.image.lpips_diversity import BACKBONES
+
+    catalogue = {}
+    for name in EXTRACTORS.names():
+        files = getattr(EXTRACTORS.get(name), "weights_files", None)
+        if files is not None:
+            catalogue[name] = files()
+    catalogue.update({f"lpips-{net}": (file,) for net, file in BACKBONES.items()})
+    return catalogue
+
+
+def _entries(names: list[str]) -> dict:
+    from benchbench.registry import UnknownNameError
+
+    catalogue = weights_catalogue()
+    for name in names:
+        if name not in catalogue:
+            raise _fail(str(UnknownNameError("weights set", name, list(catalogue))))
+    return {name: catalogue[name] for name in names or catalogue}
+
+
+@weights_app.command("fetch")
+def weights_fetch(
+    names: Annotated[list[str], typer.Argument(help="Extractor names, e.g. inception-v3-compat.")],
+) -> None:
+    """Download weights into $TORCH_HOME/hub, checking the published hash."""
+    from benchbench.metrics.image.weights_files import fetch_file
+
+    for name, files in _entries(names).items():
+        for file in files:
+            try:
+                path = fetch_file(file)
+            except Exception as exc:  # network, HTTP and hash errors all end here
+                raise _fail(f"{name}: cannot fetch {file.url}: {exc}") from None
+            console.print(f"{name}: {path}")
+
+
+@weights_app.command("verify")
+def weights_verify(
+    names: Annotated[list[str] | None, typer.Argument(help="Names (default: all).")] = None,
+    weights_dir: Annotated[Path | None, typer.Option(help="Directory searched first.")] = None,
+) -> None:
+    """Check the sha256 of every weights file present; exit 1 on a mismatch."""
+    from benchbench.metrics.image.weights_files import (
+        MissingWeightsError,
+        find_weights,
+        verify_file,
+    )
+
+    table = Table("name", "file", "status", "sha256")
+    bad = False
+    for name, files in _entries(names or []).items():
+        for file in files:
+            try:
+                path = find_weights(name, file, weights_dir)
+            except MissingWeightsError:
+                table.add_row(name, file.name, "missing", "")
+                continue
+            ok, digest = verify_file(file, path)
+            bad |= not ok
+            status = ("ok" if file.sha256 else "present (no published hash)") if ok else "MISMATCH"
+            table.add_row(name, str(path), status, digest[:16])
+    console.print(table)
+    if bad:
+        raise typer.Exit(1)
