@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 score_app = typer.Typer(help="Score image sets without a suite.", no_args_is_help=True)
@@ -29,7 +30,7 @@ DEFAULT_METRICS = "fd,kd,is,precision,recall,density,coverage"
 
 
 def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -100,11 +101,13 @@ def score_images(
     for r in results:
         interval = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
         details = " ".join(f"{k}={v:.4g}" for k, v in r.details.items())
-        table.add_row(r.label, f"{r.value:.4g}", interval, str(r.n), details)
+        table.add_row(escape(r.label), f"{r.value:.4g}", interval, str(r.n), details)
     console.print(table)
     for r in results:
         for warning in r.warnings:
-            err_console.print(f"[yellow]warning[/] {r.label}: {warning}", highlight=False)
+            err_console.print(
+                f"[yellow]warning[/] {escape(r.label)}: {escape(warning)}", highlight=False
+            )
 
 
 def _as_dict(result) -> dict:
