@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -135,19 +136,21 @@ class ProgressObserver:
     def cell_started(self, cell, batches: int) -> None:
         if self.batch_task is not None:
             self.progress.remove_task(self.batch_task)
-        self.batch_task = self.progress.add_task(f"  sampling {cell.label}", total=batches)
+        self.batch_task = self.progress.add_task(f"  sampling {escape(cell.label)}", total=batches)
 
     def batch_done(self, cell) -> None:
         self.progress.advance(self.batch_task)
 
     def metrics_started(self, cell) -> None:
-        self.progress.update(self.batch_task, description=f"  metrics  {cell.label}")
+        self.progress.update(self.batch_task, description=f"  metrics  {escape(cell.label)}")
 
     def cell_finished(self, cell, record) -> None:
         self.progress.advance(self.cells_task)
         if record.status == "failed":
             first_line = (record.error or "").splitlines()[0] if record.error else ""
-            self.progress.console.print(f"[red]cell failed[/]: {cell.label}: {first_line}")
+            self.progress.console.print(
+                f"[red]cell failed[/]: {escape(cell.label)}: {escape(first_line)}"
+            )
 
 
 def _fmt(value: float, digits: int = 3) -> str:
@@ -171,20 +174,21 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
 
     rows = summarize_run(store, run_id)
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
-    table = Table(title=f"{suite_name} — run {run_id}", title_justify="left")
+    table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
     for header in ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem", *labels):
-        table.add_column(header, overflow="fold")
+        table.add_column(escape(header), overflow="fold")
     table.add_column("")
     warnings: list[str] = []
     for row in rows:
-        params = " ".join(f"{k}={v}" for k, v in row.params.items())
+        params = escape(" ".join(f"{k}={v}" for k, v in row.params.items()))
+        model, family = escape(row.model), escape(row.family)
         if row.status != "complete":
             error = (row.error or "").splitlines()[0] if row.error else row.status
             table.add_row(
-                row.model,
-                row.family,
+                model,
+                family,
                 params,
-                f"[red]{row.status}[/]: {error}",
+                f"[red]{row.status}[/]: {escape(error)}",
                 *[""] * (3 + len(labels)),
             )
             continue
@@ -192,8 +196,8 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
         cv = row.speed.get("timing_cv")
         peak = row.peak_memory
         table.add_row(
-            row.model,
-            row.family,
+            model,
+            family,
             params,
             _with_ci(speed) if speed else "–",
             f"{cv.value:.1%}" if cv else "–",
@@ -201,7 +205,9 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             *[_with_ci(row.quality[label]) if label in row.quality else "–" for label in labels],
             "[dim]stored[/]" if row.reused else "",
         )
-        warnings += [f"{row.model} {params}: {w}" for v in row.quality.values() for w in v.warnings]
+        warnings += [
+            f"{model} {params}: {escape(w)}" for v in row.quality.values() for w in v.warnings
+        ]
     console.print(table)
     if rows and (peak := rows[0].peak_memory) and peak[0].startswith("cpu"):
         console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")

@@ -85,3 +85,15 @@ def test_unavailable_device_is_a_clear_error(write_suite, tmp_path):
     )
     assert result.exit_code == 2
     assert "CUDA is not available" in result.output
+
+
+def test_table_shows_labels_and_names_literally(write_suite, tmp_path):
+    """Rich markup in metric labels or model names must not be interpreted."""
+    models = [{"name": "[bold]odd[/bold]", "adapter": "tests.fake_models:real_digits"}]
+    suite = noise_suite(models=models, metrics=["fd"], sampling={"num_samples": 80, "batch_size": 80})
+    result = runner.invoke(
+        app, ["run", str(write_suite(suite)), "--db", str(tmp_path / "b.duckdb"), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "FD[digits-cnn]" in result.output
+    assert "[bold]odd[/bold]" in result.output

@@ -47,7 +47,8 @@ class DiffusionAdapter(Adapter):
         from diffusers import DDPMScheduler, UNet2DModel
 
         unet_dir, scheduler_dir = _diffusers_layout(weights)
-        unet = UNet2DModel.from_pretrained(unet_dir)
+        # low_cpu_mem_usage=False: the fast path needs `accelerate`; without it diffusers warns.
+        unet = UNet2DModel.from_pretrained(unet_dir, low_cpu_mem_usage=False)
         if scheduler_dir is None:
             scheduler_config = DDPMScheduler().config  # diffusers' defaults: 1000 linear steps
         else:
