@@ -30,7 +30,9 @@ def counted(monkeypatch):
 
 
 def test_a_second_evaluator_reads_reference_features_from_the_cache(tmp_path, counted):
-    suite = Suite.model_validate(noise_suite(metrics=["fd", "precision"]))
+    suite = Suite.model_validate(
+        noise_suite(metrics=["fd", "precision"], bootstrap={"resamples": 0})
+    )
     samples = torch.rand(40, 1, 16, 16)
     first = QualityEvaluator(suite, CPU, cache=FeatureCache(tmp_path)).evaluate(samples)
     reference_size = 355 + len(samples)

@@ -61,6 +61,7 @@ def occlude(x, s, g):
     return x
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("distort", [gaussian_noise, blur, salt_and_pepper, occlude])
 def test_fd_rises_with_distortion_strength(digits, distort):
     extractor, reference, train, _ = digits
