@@ -19,6 +19,7 @@ import torch
 
 import benchbench
 from benchbench import envinfo
+from benchbench.adapters.base import Adapter
 from benchbench.hashing import sha256_bytes, stable_hash
 from benchbench.images import check_image_batch, npz_bytes, png_grid
 from benchbench.memory import PeakMemory
@@ -170,9 +171,9 @@ def execute_cell(
         finished_at=now(),
     )
     try:
-        images = _measure(cell, suite.seed, suite.timing, device, record, observer)
+        adapter, images = _measure(cell, suite.seed, suite.timing, device, record, observer)
         observer.metrics_started(cell)
-        results = evaluator.evaluate(images)
+        results = evaluator.evaluate(images, adapter=adapter)
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(sample_artifacts(images, suite.seed))
     except Exception as exc:  # a broken cell is recorded and the run goes on
@@ -184,8 +185,11 @@ def execute_cell(
     return record
 
 
-def _measure(cell, seed, timing_spec, device, record: CellRecord, observer) -> torch.Tensor:
-    """Load and time the model; fill ``record``'s speed, memory and timing rows; return samples."""
+def _measure(
+    cell, seed, timing_spec, device, record: CellRecord, observer
+) -> tuple[Adapter, torch.Tensor]:
+    """Load and time the model; fill ``record``'s speed, memory and timing rows; return the
+    loaded model (latent metrics use it) and the samples."""
     sampling = cell.sampling
     batches = math.ceil(sampling.num_samples / sampling.batch_size)
     policy = TimingPolicy(**timing_spec.model_dump())
@@ -216,7 +220,7 @@ def _measure(cell, seed, timing_spec, device, record: CellRecord, observer) -> t
         Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
         for name, value in peaks.items()
     )
-    return torch.cat(kept)[: sampling.num_samples]
+    return adapter, torch.cat(kept)[: sampling.num_samples]
 
 
 def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:

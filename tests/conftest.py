@@ -30,6 +30,13 @@ def noise_suite(**overrides) -> dict:
     return suite
 
 
+@pytest.fixture(autouse=True)
+def feature_cache(tmp_path, monkeypatch):
+    """Each test gets its own reference-feature cache, never the user's."""
+    monkeypatch.setenv("BENCHBENCH_CACHE_DIR", str(tmp_path / "feature-cache"))
+    return tmp_path / "feature-cache"
+
+
 @pytest.fixture
 def write_suite(tmp_path):
     """Write a suite dict (or raw YAML text) to a file and return its path."""

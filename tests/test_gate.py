@@ -48,7 +48,8 @@ def accepted(tmp_path_factory):
     marker = root / "degrade"
     path = root / "suite.yaml"
     path.write_text(yaml.safe_dump(gate_suite(marker)))
-    with Store(root / "base.duckdb") as store:
+    with pytest.MonkeyPatch.context() as patch, Store(root / "base.duckdb") as store:
+        patch.setenv("BENCHBENCH_CACHE_DIR", str(root / "feature-cache"))
         snapshot = snapshot_run(store, run_suite(load_suite(path), store).run_id)
     return path, snapshot, marker
 

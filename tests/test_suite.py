@@ -94,8 +94,10 @@ def test_unimportable_callable_adapter(write_suite):
 
 
 def test_unknown_metric_suggests(write_suite):
-    (problem,) = problems_of(write_suite, VALID.replace("metrics: []", "metrics: [fd, kid]"))
-    assert "suite.yaml:6: metrics[1]: unknown metric 'kid'. Did you mean 'kd'?" in problem
+    (problem,) = problems_of(write_suite, VALID.replace("metrics: []", "metrics: [fd, precison]"))
+    assert (
+        "suite.yaml:6: metrics[1]: unknown metric 'precison'. Did you mean 'precision'?" in problem
+    )
 
 
 def test_unknown_dataset_and_split(write_suite):
