@@ -90,7 +90,9 @@ def test_unavailable_device_is_a_clear_error(write_suite, tmp_path):
 def test_table_shows_labels_and_names_literally(write_suite, tmp_path):
     """Rich markup in metric labels or model names must not be interpreted."""
     models = [{"name": "[bold]odd[/bold]", "adapter": "tests.fake_models:real_digits"}]
-    suite = noise_suite(models=models, metrics=["fd"], sampling={"num_samples": 80, "batch_size": 80})
+    suite = noise_suite(
+        models=models, metrics=["fd"], sampling={"num_samples": 80, "batch_size": 80}
+    )
     result = runner.invoke(
         app, ["run", str(write_suite(suite)), "--db", str(tmp_path / "b.duckdb"), "-q"]
     )
