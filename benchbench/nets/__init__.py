@@ -6,4 +6,12 @@ from torch import nn
 
 from benchbench.registry import Registry
 
-NETS: Registry[type[nn.Module]] = Registry("net", base=nn.Module, entry_point_group="benchbench.nets")
+NETS: Registry[type[nn.Module]] = Registry(
+    "net", base=nn.Module, entry_point_group="benchbench.nets"
+)
+
+NETS.register("dcgan-generator", "benchbench.nets.dcgan:Generator")
+NETS.register("dcgan-discriminator", "benchbench.nets.dcgan:Discriminator")
+NETS.register("vae", "benchbench.nets.vae:VAE")
+NETS.register("gated-pixelcnn", "benchbench.nets.pixelcnn:GatedPixelCNN")
+NETS.register("digits-cnn", "benchbench.nets.classifier:DigitsCNN")

@@ -1,0 +1,116 @@
+"""The embedded zoo: small image models trained by this project's own recipes.
+
+No machine here reaches a model hub, so the default suites run on models that ship
+with the package: trained on the ``train`` split of scikit-learn's digits (16×16), with
+the ``test`` split held out as the reference set for quality metrics. Each entry names
+its weights under ``benchbench/zoo/weights/``, the recipe that made them, and a model
+card (``<name>.card.json`` beside the weights, for every entry) with the seed, losses,
+training time, parameter count and the weights' sha256.
+
+Importing this module is cheap (no torch); ``train`` imports its recipe on use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchbench.registry import UnknownNameError, load_target
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str  # catalogue name, also the stem of the weights and card files
+    family: str  # "gan" | "vae" | "diffusion" | "autoregressive" | "feature-extractor"
+    weights: str  # file (benchbench checkpoint) or directory (diffusers) under WEIGHTS_DIR
+    recipe: str  # lazy "module:function" that trains the model and writes weights + card
+    description: str  # one honest line
+
+
+ZOO: dict[str, ZooEntry] = {
+    entry.name: entry
+    for entry in (
+        ZooEntry(
+            "dcgan-digits",
+            "gan",
+            "dcgan-digits.pt",
+            "benchbench.zoo.recipes:train_dcgan",
+            "DCGAN generator (EMA weights), z ~ N(0, I) of 32 dims → 16×16 digits.",
+        ),
+        ZooEntry(
+            "vae-digits",
+            "vae",
+            "vae-digits.pt",
+            "benchbench.zoo.recipes:train_vae",
+            "Convolutional VAE with a 16-dim Gaussian latent; samples are blurrier than data.",
+        ),
+        ZooEntry(
+            "ddpm-digits",
+            "diffusion",
+            "ddpm-digits",
+            "benchbench.zoo.recipes:train_ddpm",
+            "Small diffusers UNet2DModel (EMA weights), DDPM epsilon objective, cosine schedule.",
+        ),
+        ZooEntry(
+            "pixelcnn-digits",
+            "autoregressive",
+            "pixelcnn-digits.pt",
+            "benchbench.zoo.recipes:train_pixelcnn",
+            "Gated PixelCNN over 16 intensity levels, sampled pixel by pixel (256 steps).",
+        ),
+        ZooEntry(
+            "digits-cnn",
+            "feature-extractor",
+            "digits-cnn.pt",
+            "benchbench.zoo.recipes:train_classifier",
+            "Digit classifier; its 64-dim penultimate layer is the digits-CNN feature space.",
+        ),
+    )
+}
+
+
+def entry(name: str) -> ZooEntry:
+    """The catalogue entry for ``name``; unknown names raise with a suggestion."""
+    if name not in ZOO:
+        raise UnknownNameError("zoo model", name, list(ZOO))
+    return ZOO[name]
+
+
+def weights_path(name: str, root: Path | None = None) -> Path:
+    """The weights of ``name``: a checkpoint file, or for ``ddpm-digits`` a diffusers folder."""
+    return (root or WEIGHTS_DIR) / entry(name).weights
+
+
+def card_path(name: str, root: Path | None = None) -> Path:
+    """One rule for every entry: ``<name>.card.json`` beside the weights."""
+    return (root or WEIGHTS_DIR) / f"{entry(name).name}.card.json"
+
+
+def card(name: str, root: Path | None = None) -> dict[str, Any]:
+    """The model card of ``name`` (the shipped one unless ``root`` says where else)."""
+    return json.loads(card_path(name, root).read_text())
+
+
+def train(
+    name: str,
+    out_dir: Path | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Run the recipe of ``name``, write weights and card into ``out_dir``, return the card.
+
+    ``seed`` and ``epochs`` default to the recipe's own (those of the shipped weights);
+    ``out_dir`` defaults to the package's weights folder, replacing the shipped files.
+    """
+    recipe = load_target(entry(name).recipe)
+    kwargs: dict[str, Any] = {"device": device}
+    if seed is not None:
+        kwargs["seed"] = seed
+    if epochs is not None:
+        kwargs["epochs"] = epochs
+    return recipe(Path(out_dir) if out_dir is not None else WEIGHTS_DIR, **kwargs)  # type: ignore[operator]
