@@ -163,6 +163,12 @@ def test_bad_input_exits_2(store_path, args, message):
     assert message in result.output
 
 
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_commands_have_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--db" in result.output
+
+
 def test_missing_store_exits_2(tmp_path):
     result = runner.invoke(app, ["report", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2 and "no results store" in result.output

@@ -12,6 +12,7 @@ from benchbench.report import format as fmt
 from benchbench.report.leaderboard import Entry, Leaderboard
 from benchbench.report.ranking import Mark
 
+MAX_WARNINGS = 5
 SYMBOLS = {Mark.BEST: " ★", Mark.TIED: " ≈", Mark.NONE: ""}
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -57,7 +58,9 @@ def _board(board: Leaderboard) -> str:
         + (escape(board.primary.title) if board.primary else "–"),
         "",
     ]
-    return "\n".join(lines)
+    warnings = dict.fromkeys(w for row in board.rows for e in row.entries for w in e.warnings)
+    lines += [f"⚠ {escape(w)}" for w in list(warnings)[:MAX_WARNINGS]]
+    return "\n".join([*lines, ""] if warnings else lines)
 
 
 def _header(column) -> str:
