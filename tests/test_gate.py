@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+import torch
 import yaml
 from typer.testing import CliRunner
 
@@ -200,3 +201,45 @@ def test_ignored_metrics_are_not_gated(baseline):
     result = compare_runs(snapshot, snapshot, GateSpec(ignore=["samples_per_s", "kd"]))
     assert {c.metric for c in result.comparisons} == {"fd"}
     assert result.exit_code == 0
+
+
+@pytest.mark.slow
+def test_damaged_zoo_checkpoint_fails_the_gate(tmp_path, write_suite):
+    """A pull request that damages real weights: the zoo GAN with noise added to every
+    weight tensor regresses FD and KD against the baseline of the shipped checkpoint."""
+    from benchbench.checkpoint import load_checkpoint, save_checkpoint
+    from benchbench.zoo import weights_path
+
+    weights = tmp_path / "gan.pt"
+    shipped = load_checkpoint(weights_path("dcgan-digits"))
+    save_checkpoint(weights, shipped.build(), shipped.arch, shipped.config)
+    gan = {"name": "gan", "adapter": "gan", "weights": str(weights)}
+    path = write_suite(
+        noise_suite(
+            models=[gan],
+            metrics=["fd", "kd"],
+            sampling={"num_samples": 256, "batch_size": 128},
+            bootstrap={"resamples": 100},
+            gate={"ignore": ["samples_per_s", "cpu_peak_rss"]},
+        )
+    )
+    with Store(tmp_path / "base.duckdb") as store:
+        snapshot = snapshot_run(store, run_suite(load_suite(path), store).run_id)
+    baseline_path = write_baseline(snapshot, tmp_path / "baseline.json")
+    assert gate(path, baseline_path, tmp_path / "same.duckdb").exit_code == 0
+
+    damaged = shipped.build()
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in (p for p in damaged.parameters() if p.numel() > 1):
+            noise = torch.randn(parameter.shape, generator=generator)
+            parameter.add_(0.5 * parameter.std() * noise)
+    save_checkpoint(weights, damaged, shipped.arch, shipped.config)
+    result = gate(path, baseline_path, tmp_path / "pr.duckdb", "--markdown", str(tmp_path / "g.md"))
+    assert result.exit_code == 1, result.output
+    regressed = {
+        line.split("|")[2].strip()
+        for line in (tmp_path / "g.md").read_text().splitlines()
+        if "❌ regressed" in line
+    }
+    assert regressed == {"fd", "kd"}
