@@ -176,6 +176,13 @@ def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One gradient step on ``loss`` for the parameters of ``optimizer``."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def write_card(
     out_dir: Path,
     name: str,
@@ -221,9 +228,33 @@ def write_card(
     return card
 
 
-def _train_images(device: str) -> torch.Tensor:
-    images, _ = load_digits("train")
-    return images.to(device)
+def write_checkpoint_and_card(
+    out_dir: Path,
+    name: str,
+    module: nn.Module,
+    arch: str,
+    config: dict[str, Any],
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    fitted: Fitted,
+    device: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save ``module`` as a benchbench checkpoint of ``arch`` and write its card."""
+    save_checkpoint(weights_path(name, out_dir), module, arch, config, meta(name, seed, epochs))
+    return write_card(
+        out_dir,
+        name,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        params=count_params(module),
+        device=device,
+        extra={"arch": arch, "config": config, **(extra or {})},
+    )
 
 
 def generators(seed: int, device: str) -> tuple[torch.Generator, torch.Generator]:
@@ -276,9 +307,7 @@ def train_classifier(
 
     def step(x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         loss = F.cross_entropy(model(augment(x.to(device), noise)), y.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        descend(opt, loss)
         return {"cross_entropy": loss.item()}
 
     fitted = fit(
@@ -291,15 +320,16 @@ def train_classifier(
     )
     test_images, test_labels = load_digits("test")
     held_out = accuracy(model, test_images.to(device), test_labels.to(device))
-    save_checkpoint(weights_path(name, out_dir), model, name, config, meta(name, seed, epochs))
-    return write_card(
+    return write_checkpoint_and_card(
         out_dir,
         name,
+        model,
+        name,
+        config,
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         fitted=fitted,
-        params=count_params(model),
         device=device,
         extra={
             "held_out_accuracy": round(held_out, 4),
@@ -330,14 +360,10 @@ def train_dcgan(
             real_logits,
             torch.full_like(real_logits, 0.9),  # one-sided label smoothing
         ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+        descend(opt_d, d_loss)
         gen_logits = disc(fake)
         g_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
+        descend(opt_g, g_loss)
         ema.update(gen)
         return {"generator": g_loss.item(), "discriminator": d_loss.item()}
 
@@ -349,23 +375,18 @@ def train_dcgan(
         generator=order,
         optimizers=[opt_g, opt_d],
     )
-    save_checkpoint(
-        weights_path(name, out_dir),
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
         ema.module,
         "dcgan-generator",
         g_config,
-        meta(name, seed, epochs),
-    )
-    return write_card(
-        out_dir,
-        name,
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         fitted=fitted,
-        params=count_params(gen),
         device=device,
-        extra={"arch": "dcgan-generator", "config": g_config, "ema_decay": ema.decay},
+        extra={"ema_decay": ema.decay},
     )
 
 
@@ -386,9 +407,7 @@ def train_vae(
         recon = F.binary_cross_entropy_with_logits(model.decode_logits(z), x, reduction="sum")
         kl = -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())
         loss = (recon + kl) / len(x)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        descend(opt, loss)
         return {"neg_elbo": loss.item(), "kl": kl.item() / len(x)}
 
     fitted = fit(
@@ -399,17 +418,17 @@ def train_vae(
         generator=order,
         optimizers=[opt],
     )
-    save_checkpoint(weights_path(name, out_dir), model, "vae", config, meta(name, seed, epochs))
-    return write_card(
+    return write_checkpoint_and_card(
         out_dir,
         name,
+        model,
+        "vae",
+        config,
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         fitted=fitted,
-        params=count_params(model),
         device=device,
-        extra={"arch": "vae", "config": config},
     )
 
 
@@ -426,9 +445,7 @@ def train_pixelcnn(
     def step(x: torch.Tensor) -> dict[str, float]:
         x = x.to(device)
         loss = F.cross_entropy(model(x), quantise(x, model.levels)[:, 0])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        descend(opt, loss)
         return {"nll_bits_per_pixel": loss.item() / math.log(2.0)}
 
     fitted = fit(
@@ -439,19 +456,17 @@ def train_pixelcnn(
         generator=order,
         optimizers=[opt],
     )
-    save_checkpoint(
-        weights_path(name, out_dir), model, "gated-pixelcnn", config, meta(name, seed, epochs)
-    )
-    return write_card(
+    return write_checkpoint_and_card(
         out_dir,
         name,
+        model,
+        "gated-pixelcnn",
+        config,
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         fitted=fitted,
-        params=count_params(model),
         device=device,
-        extra={"arch": "gated-pixelcnn", "config": config},
     )
 
 
@@ -475,9 +490,7 @@ def train_ddpm(
         eps = torch.randn(x.shape, generator=noise, device=device)
         t = torch.randint(0, timesteps, (len(x),), generator=noise, device=device)
         loss = F.mse_loss(unet(scheduler.add_noise(x, eps, t), t).sample, eps)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        descend(opt, loss)
         ema.update(unet)
         return {"mse": loss.item()}
 
