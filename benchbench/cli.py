@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from benchbench.cli_human import human_app
 from benchbench.cli_score import score_app, weights_app
 from benchbench.store import DEFAULT_DB
 
@@ -33,6 +34,7 @@ zoo_app = typer.Typer(
 app.add_typer(zoo_app, name="zoo")
 app.add_typer(score_app, name="score")
 app.add_typer(weights_app, name="weights")
+app.add_typer(human_app, name="human")
 
 # Wide enough for the results table when output goes to a file or CI log (no terminal width).
 console = Console(width=None if sys.stdout.isatty() else 160)

@@ -1,0 +1,225 @@
+"""``bench human``: create and serve a study, read its results, move it through CSV.
+
+Kept apart from ``cli.py``, which adds the sub-app with ``app.add_typer``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from benchbench.store import DEFAULT_DB
+
+human_app = typer.Typer(
+    help="Human evaluation: blinded A/B and rating studies on stored samples.",
+    no_args_is_help=True,
+)
+console = Console(width=160, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+Db = Annotated[Path, typer.Option("--db", help="DuckDB file holding the runs and votes.")]
+StudyOption = Annotated[
+    str, typer.Option("--study", help="Study name, or a study YAML file (created if new).")
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    return typer.Exit(2)
+
+
+def open_study(db: Path, study: str):
+    """The store and the study's name: a YAML path creates the study (or checks that
+    the stored one is unchanged); a bare name must already be stored."""
+    from benchbench.human.db import HumanStore
+    from benchbench.human.design import create_study
+    from benchbench.human.study import StudyError, load_study
+    from benchbench.store import Store, StoreError
+
+    if not db.exists():
+        raise fail(f"no results store at {db}; run a suite first (bench run SUITE --db {db})")
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    path = Path(study)
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            return store, create_study(load_study(path), store).study
+        except StudyError as exc:
+            store.close()
+            raise fail(str(exc)) from None
+    if HumanStore(store).study(study) is None:
+        store.close()
+        raise fail(f"no study {study!r} in {db}; create it with --study path/to/study.yaml")
+    return store, study
+
+
+@human_app.command()
+def create(
+    study: Annotated[Path, typer.Argument(help="Study YAML file.")],
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Store a study (its tasks and join token) without serving it."""
+    store, name = open_study(db, str(study))
+    with store:
+        from benchbench.human.db import HumanStore
+
+        record = HumanStore(store).study(name)
+        console.print(f"study [bold]{escape(name)}[/] on run {record.run_id}")
+        console.print(f"join path: /join/{record.token}")
+
+
+@human_app.command()
+def serve(
+    study: StudyOption,
+    db: Db = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Interface to listen on (default: this machine).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 4,
+) -> None:
+    """Serve the study to raters; prints the join link (it holds the study's token)."""
+    from benchbench.human.db import HumanStore
+    from benchbench.human.server import create_app, is_loopback, make_server
+
+    store, name = open_study(db, study)
+    with store:
+        record = HumanStore(store).study(name)
+        server = make_server(create_app(store, name), host, port, threads)
+        if not is_loopback(host):
+            err_console.print(
+                f"[yellow]warning:[/] listening on {escape(host)}: anyone who can reach it "
+                "and has the join link can vote. Put it behind HTTPS for the open internet."
+            )
+        shown_host = f"[{host}]" if ":" in host else host
+        console.print(f"serving study [bold]{escape(name)}[/] (run {record.run_id})")
+        console.print(f"join link: http://{shown_host}:{server.effective_port}/join/{record.token}")
+        console.print("add ?worker=ID to name a crowd worker; Ctrl-C stops")
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+
+
+@human_app.command("export")
+def export(
+    study: StudyOption,
+    out: Annotated[Path, typer.Option(help="Folder for tasks.csv and items/.")],
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Write the study's tasks as CSV (images under items/) for a crowd platform."""
+    from benchbench.human.interchange import export_tasks
+
+    store, name = open_study(db, study)
+    with store:
+        path = export_tasks(store, name, out)
+    console.print(f"tasks → {path}")
+
+
+@human_app.command("import")
+def import_(
+    study: StudyOption,
+    votes: Annotated[
+        Path, typer.Argument(help="CSV: worker, task_id, question, answer[, seconds].")
+    ],
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Store votes collected elsewhere; a file already imported adds nothing."""
+    from benchbench.human.interchange import InterchangeError, import_votes
+
+    if not votes.is_file():
+        raise fail(f"no votes file {votes}")
+    store, name = open_study(db, study)
+    with store:
+        try:
+            summary = import_votes(store, name, votes)
+        except InterchangeError as exc:
+            raise fail(f"invalid votes:\n{exc}") from None
+    console.print(
+        f"{summary.rows} rows from {summary.raters} workers: {summary.recorded} tasks stored, "
+        f"{summary.duplicates} already stored, {summary.conflicts} conflicting (first kept)"
+    )
+
+
+def _num(value: float, digits: int = 2) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+@human_app.command()
+def results(study: StudyOption, db: Db = DEFAULT_DB) -> None:
+    """Attention checks, human scores with CIs, win rates, agreement and the rank
+    correlation of each automatic metric with the human ranking."""
+    from benchbench.human.results import study_results
+
+    store, name = open_study(db, study)
+    with store:
+        found = study_results(store, name)
+    print_results(found)
+
+
+def print_results(found) -> None:
+    """The tables of ``bench human results``."""
+    study = found.study
+    kept = [r for r in found.raters if not r.excluded]
+    console.print(
+        f"study [bold]{escape(study.name)}[/] ({study.task}) on run {found.record.run_id}: "
+        f"{len(found.raters)} raters, {len(kept)} kept, median {_num(found.median_seconds, 1)} s "
+        "per task"
+    )
+    checks = Table(title="attention checks")
+    for column in ("rater", "worker", "tasks", "checks", "passed", "pass rate", "status"):
+        checks.add_column(column)
+    for r in found.raters:
+        checks.add_row(
+            r.rater_id,
+            escape(r.external_id or ""),
+            str(r.votes),
+            str(r.checks),
+            str(r.passed),
+            _num(r.pass_rate),
+            "[red]excluded[/]" if r.excluded else "kept",
+        )
+    console.print(checks)
+    level = f"{study.bootstrap.confidence:.0%}"
+    for q in found.questions:
+        table = Table(title=f"{q.question}: {escape(q.text)}")
+        table.add_column("cell")
+        table.add_column(found.score_name, justify="right")
+        table.add_column(f"{level} CI", justify="right")
+        table.add_column("judgements", justify="right")
+        order = sorted(range(len(q.score)), key=lambda i: -q.score[i])
+        for i in order:
+            table.add_row(
+                escape(found.labels[i]),
+                _num(q.score[i]),
+                f"[{_num(q.low[i])}, {_num(q.high[i])}]",
+                str(int(q.votes[i])),
+            )
+        console.print(table)
+        kind = "nominal" if study.task == "ab" else "interval"
+        console.print(f"Krippendorff's alpha ({kind}): {_num(q.alpha, 3)}")
+        if q.win_rates is not None:
+            matrix = Table(title="win rate of row over column")
+            matrix.add_column("")
+            for i in order:
+                matrix.add_column(escape(found.labels[i]), justify="right")
+            for i in order:
+                matrix.add_row(escape(found.labels[i]), *(_num(q.win_rates[i, j]) for j in order))
+            console.print(matrix)
+        if q.correlations:
+            taus = Table(title="Kendall's tau: automatic metric vs human")
+            for column in ("metric", "tau", "p", "cells"):
+                taus.add_column(column)
+            for c in q.correlations:
+                taus.add_row(escape(c.metric), _num(c.tau), _num(c.p_value, 3), str(c.n))
+            console.print(taus)

@@ -1,0 +1,192 @@
+"""Tasks out and votes in as CSV, for crowd platforms that host their own forms.
+
+``export_tasks`` writes ``tasks.csv`` (one row per task, sides shuffled with the study's
+seed, images as files under ``items/``, text inline) with the same share of repeated
+and planted checks as a web rater gets. ``import_votes`` reads the platform's answers
+(columns ``worker, task_id, question, answer`` and optionally ``seconds``): for A/B
+the answer is the chosen item id (the form's radio values), for ratings the level.
+Every problem is reported with its file, line and column; nothing is stored unless the
+whole file is valid, and importing the same file twice stores nothing new.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from benchbench.hashing import stable_hash
+from benchbench.human.db import Answer, HumanStore
+from benchbench.human.design import PLANTED, REAL, REPEAT
+from benchbench.human.samples import image_png
+from benchbench.human.server import Items
+from benchbench.human.study import Study
+from benchbench.store import Store, now
+
+VOTE_COLUMNS = ("worker", "task_id", "question", "answer")
+MAX_WORKER = 64
+
+
+class InterchangeError(ValueError):
+    """A votes file that cannot be imported; one problem per line of the message."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    raters: int
+    recorded: int  # tasks newly stored
+    duplicates: int  # tasks already stored with the same answers
+    conflicts: int  # tasks already stored with other answers (the first answers are kept)
+
+
+def export_tasks(store: Store, name: str, out: Path) -> Path:
+    humans = HumanStore(store)
+    record = humans.study(name)
+    if record is None:
+        raise LookupError(f"no study {name!r} in {store.path}")
+    study = Study.model_validate(record.spec)
+    items = Items(humans, name)
+    tasks = humans.tasks(name)
+    rng = np.random.default_rng([study.seed, 1])
+    real = tasks[tasks["check_kind"] == REAL]
+    blocks = math.ceil(len(real) / study.tasks_per_rater)
+    repeats = tasks[tasks["check_kind"] == REPEAT]
+    planted = tasks[tasks["check_kind"] == PLANTED]
+    chosen = [
+        real,
+        repeats.iloc[rng.permutation(len(repeats))[: blocks * study.attention.repeats]],
+        planted.iloc[rng.permutation(len(planted))[: blocks * study.attention.planted]],
+    ]
+    (out / "items").mkdir(parents=True, exist_ok=True)
+    path = out / "tasks.csv"
+    columns = ["task_id", "check", "a_item", "a", "b_item", "b"]
+    columns += [f"question_{q.id}" for q in study.questions]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for frame in chosen:
+            for task in frame.itertuples():
+                sides = [task.item_a, task.item_b] if task.item_b else [task.item_a]
+                if len(sides) == 2 and rng.integers(2):
+                    sides.reverse()
+                cells = []
+                for item in [*sides, None][:2]:
+                    cells += [item or "", _content(items, item, out) if item else ""]
+                writer.writerow(
+                    [task.task_id, task.check_kind, *cells, *(q.text for q in study.questions)]
+                )
+    return path
+
+
+def _content(items: Items, item_id: str, out: Path) -> str:
+    """The text of a text item, or the relative path of the image file written for it."""
+    sample = items.sample(item_id)
+    if isinstance(sample, str):
+        return sample
+    relative = f"items/{item_id}.png"
+    (out / relative).write_bytes(image_png(sample))
+    return relative
+
+
+def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
+    humans = HumanStore(store)
+    record = humans.study(name)
+    if record is None:
+        raise LookupError(f"no study {name!r} in {store.path}")
+    study = Study.model_validate(record.spec)
+    tasks = {t.task_id: t for t in humans.tasks(name).itertuples()}
+    questions = {q.id for q in study.questions}
+    problems: list[str] = []
+    grouped: dict[tuple[str, str], dict[str, tuple[Answer, float | None]]] = defaultdict(dict)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in VOTE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InterchangeError(f"{path}:1: missing columns {', '.join(missing)}")
+        rows = 0
+        for row in reader:
+            rows += 1
+            line = reader.line_num
+
+            def bad(column: str, message: str, line: int = line) -> None:
+                problems.append(f"{path}:{line}: column {column}: {message}")
+
+            worker, task_id, question = row["worker"], row["task_id"], row["question"]
+            if not 0 < len(worker) <= MAX_WORKER:
+                bad("worker", f"must be 1-{MAX_WORKER} characters")
+            task = tasks.get(task_id)
+            if task is None:
+                bad("task_id", f"no task {task_id!r} in study {name!r}")
+                continue
+            if question not in questions:
+                bad("question", f"{question!r} is not one of {sorted(questions)}")
+                continue
+            answer = _answer(study, question, row["answer"], task, bad)
+            seconds = _seconds(row.get("seconds") or "", bad)
+            if answer is None:
+                continue
+            if question in grouped[(worker, task_id)]:
+                bad("question", f"{worker!r} answered {question!r} of task {task_id} twice")
+            grouped[(worker, task_id)][question] = (answer, seconds)
+    for (worker, task_id), answers in grouped.items():
+        if set(answers) != questions:
+            problems.append(
+                f"{path}: worker {worker!r}, task {task_id}: answers {sorted(answers)} "
+                f"but the study asks {sorted(questions)}"
+            )
+    if problems:
+        raise InterchangeError("\n".join(problems))
+    outcomes: dict[str, int] = defaultdict(int)
+    raters = {}
+    for (worker, task_id), answers in grouped.items():
+        if worker not in raters:
+            raters[worker] = "csv-" + stable_hash([name, worker], length=12)
+            humans.add_rater(name, raters[worker], worker, "csv")
+        task = tasks[task_id]
+        seconds = next(iter(answers.values()))[1]
+        submitted = now()
+        outcome = humans.record_votes(
+            name,
+            raters[worker],
+            task_id,
+            [answer for answer, _ in answers.values()],
+            {"sides": [s for s in (task.item_a, task.item_b) if s], "file": path.name},
+            None,
+            submitted,
+            "csv",
+            seconds=seconds,
+        )
+        outcomes[outcome] += 1
+    return ImportSummary(
+        rows, len(raters), outcomes["recorded"], outcomes["duplicate"], outcomes["conflict"]
+    )
+
+
+def _answer(study: Study, question: str, value: str, task, bad) -> Answer | None:
+    if study.task == "ab":
+        if value not in (task.item_a, task.item_b):
+            bad("answer", f"{value!r} is not an item of this task ({task.item_a}, {task.item_b})")
+            return None
+        return Answer(question, choice=value)
+    if not value.strip().isdigit() or int(value) not in study.levels:
+        bad("answer", f"{value!r} is not a level of the scale {study.levels}")
+        return None
+    return Answer(question, rating=int(value))
+
+
+def _seconds(value: str, bad) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (math.isfinite(seconds) and seconds >= 0):
+        bad("seconds", f"{value!r} is not a non-negative number")
+        return None
+    return seconds

@@ -1,0 +1,90 @@
+"""Stored samples as study items: an image (uint8 CHW array) or a string.
+
+Runs store every image sample in ``samples.npz`` (uint8 NCHW under ``images``). Text
+cells store their generations as ``samples.json`` (a list of strings, or of objects
+with a ``text`` field) or ``samples.jsonl`` (one such value per line); whichever a cell
+has decides its kind. A planted sample is a real one destroyed on purpose (heavy noise,
+scrambled words) so that it is obviously worse than its source whatever the model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from benchbench.hashing import sha256_bytes
+
+SampleKind = Literal["image", "text"]
+IMAGE_ARTIFACT = "samples.npz"
+TEXT_ARTIFACTS = ("samples.json", "samples.jsonl")
+SHOWN_PIXELS = 192  # images are upscaled (nearest) to about this size for raters
+
+
+class SampleError(ValueError):
+    """A cell has no samples a rater can be shown."""
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    kind: SampleKind
+    values: list[np.ndarray] | list[str]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
+    """The samples among a cell's artifacts (name -> content)."""
+    if IMAGE_ARTIFACT in artifacts:
+        with np.load(io.BytesIO(artifacts[IMAGE_ARTIFACT])) as data:
+            images = data["images"]
+        if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1] not in (1, 3):
+            raise SampleError(f"{IMAGE_ARTIFACT} holds {images.dtype} {images.shape}, not NCHW")
+        return SampleSet("image", list(images))
+    for name in TEXT_ARTIFACTS:
+        if name in artifacts:
+            text = artifacts[name].decode("utf-8")
+            rows = (
+                json.loads(text)
+                if name.endswith(".json")
+                else [json.loads(line) for line in text.splitlines() if line.strip()]
+            )
+            return SampleSet("text", [_text_of(row, name) for row in rows])
+    raise SampleError(
+        f"no samples stored (looked for {IMAGE_ARTIFACT}, {', '.join(TEXT_ARTIFACTS)})"
+    )
+
+
+def _text_of(row: object, name: str) -> str:
+    if isinstance(row, str):
+        return row
+    if isinstance(row, dict) and isinstance(row.get("text"), str):
+        return row["text"]
+    raise SampleError(f"{name}: each sample must be a string or an object with a text field")
+
+
+def image_png(image: np.ndarray) -> bytes:
+    """A CHW uint8 image as PNG, upscaled by an integer factor for the page."""
+    picture = Image.fromarray(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0))
+    scale = max(1, SHOWN_PIXELS // max(picture.size))
+    if scale > 1:
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def planted(sample: np.ndarray | str, key: str) -> np.ndarray | str:
+    """An obviously bad version of ``sample``, the same every time for the same ``key``."""
+    rng = np.random.default_rng(int(sha256_bytes(key.encode())[:16], 16))
+    if isinstance(sample, str):
+        words = sample.split()
+        rng.shuffle(words)
+        return " ".join("".join(rng.permutation(list(w))) for w in words)
+    noise = rng.integers(0, 256, size=sample.shape)
+    return (0.15 * sample + 0.85 * noise).round().astype(np.uint8)

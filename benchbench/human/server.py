@@ -1,0 +1,240 @@
+"""The raters' web app (Flask, served by waitress).
+
+A rater opens the study's join link (``/join/<token>``), gets a signed session cookie
+naming them, and is sent from task to task until their assignment is done. Votes are
+POSTed with the session's CSRF token; the server, not the browser, knows when a task
+was first shown, which side held which item, and which items a rater may load. Pages
+carry no script; Jinja escapes everything shown; a strict Content-Security-Policy
+and small request limits leave little to abuse.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+import threading
+from typing import Any
+
+import numpy as np
+from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
+from waitress.server import create_server
+
+from benchbench.human.db import Answer, HumanStore
+from benchbench.human.design import assign
+from benchbench.human.samples import SampleSet, image_png, planted, read_samples
+from benchbench.human.study import Study
+from benchbench.store import Store, now
+
+MAX_BODY = 8 * 1024  # a vote is a few short form fields
+WORKER_ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # the join link holds the token
+    "Cache-Control": "no-store",
+}
+
+
+class StudyNotFound(LookupError):
+    pass
+
+
+class Items:
+    """Item id → the sample to show (planted ones destroyed on the fly), cached per cell."""
+
+    def __init__(self, humans: HumanStore, study: str):
+        self.humans = humans
+        frame = humans.items(study)
+        self.index = {
+            r.item_id: (r.cell_id, int(r.sample_index), bool(r.planted)) for r in frame.itertuples()
+        }
+        self.cells: dict[str, SampleSet] = {}
+        self.lock = threading.Lock()
+
+    def sample(self, item_id: str) -> np.ndarray | str:
+        cell_id, index, fake = self.index[item_id]
+        with self.lock:
+            if cell_id not in self.cells:
+                self.cells[cell_id] = read_samples(self.humans.artifacts(cell_id))
+        value = self.cells[cell_id].values[index]
+        return planted(value, item_id) if fake else value
+
+
+def create_app(store: Store, study_name: str) -> Flask:
+    humans = HumanStore(store)
+    record = humans.study(study_name)
+    if record is None:
+        raise StudyNotFound(f"no study {study_name!r} in {store.path}")
+    study = Study.model_validate(record.spec)
+    items = Items(humans, study_name)
+    tasks = [(r.task_id, r.check_kind, r.repeat_of) for r in humans.tasks(study_name).itertuples()]
+    join_lock = threading.Lock()
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=record.secret,
+        SESSION_COOKIE_NAME="bench_human",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        MAX_FORM_PARTS=32,
+    )
+
+    def rater() -> str:
+        if session.get("study") != study_name or "rater" not in session:
+            abort(403, "Open the study's join link first.")
+        return session["rater"]
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(409)
+    @app.errorhandler(413)
+    def error(exc: Any) -> tuple[str, int]:
+        return render_template("message.html", title=exc.name, text=exc.description), exc.code
+
+    @app.get("/")
+    def home() -> str:
+        return render_template(
+            "message.html", title="benchbench study", text="Open the join link you were given."
+        )
+
+    @app.get("/join/<token>")
+    def join(token: str) -> Response:
+        if not hmac.compare_digest(token.encode(), record.token.encode()):
+            abort(404, "This join link is not valid.")
+        worker = request.args.get("worker")
+        if worker is not None and (not 0 < len(worker) <= 64 or set(worker) - WORKER_ID_CHARS):
+            abort(400, "worker must be 1-64 letters, digits, '_' or '-'.")
+        if session.get("study") != study_name or "rater" not in session:
+            rater_id = secrets.token_hex(8)
+            with join_lock:  # assignments balance on the current load
+                rng = np.random.default_rng([study.seed, int(rater_id, 16)])
+                plan = assign(
+                    tasks,
+                    humans.task_load(study_name),
+                    study.tasks_per_rater,
+                    study.attention.repeats,
+                    study.attention.planted,
+                    rng,
+                )
+                humans.add_rater(study_name, rater_id, worker, "web", plan)
+            session.clear()
+            session.update(study=study_name, rater=rater_id, csrf=secrets.token_urlsafe(32))
+        return redirect(url_for("task"), 303)
+
+    @app.get("/task")
+    def task() -> str:
+        rater_id = rater()
+        shown = humans.next_task(study_name, rater_id)
+        done, total = humans.progress(study_name, rater_id)
+        if shown is None:
+            return render_template(
+                "message.html", title="Thank you", text=f"All {total} tasks are done."
+            )
+        sides = _sides(shown["item_a"], shown["item_b"], shown["swapped"])
+        return render_template(
+            "task.html",
+            study=study,
+            task_id=shown["task_id"],
+            csrf=session["csrf"],
+            sides=[_view(items, item) for item in sides],
+            number=done + 1,
+            total=total,
+        )
+
+    @app.get("/item/<item_id>.png")
+    def item(item_id: str) -> Response:
+        rater_id = rater()
+        if item_id not in items.index or not humans.rater_may_see(study_name, rater_id, item_id):
+            abort(404, "No such item.")
+        sample = items.sample(item_id)
+        if isinstance(sample, str):
+            abort(404, "This item is text.")
+        return Response(image_png(sample), mimetype="image/png")
+
+    @app.post("/vote")
+    def vote() -> Response:
+        rater_id = rater()
+        sent = request.form.get("csrf", "")
+        if not hmac.compare_digest(sent.encode(), session["csrf"].encode()):
+            abort(403, "This vote did not come from the study's own page.")
+        task_id = request.form.get("task", "")
+        assigned = humans.assignment(study_name, rater_id, task_id)
+        if assigned is None:
+            abort(400, "This task is not one of yours.")
+        sides = _sides(assigned["item_a"], assigned["item_b"], assigned["swapped"])
+        answers = [
+            _answer(study, q.id, request.form.get(f"q_{q.id}"), sides) for q in study.questions
+        ]
+        outcome = humans.record_votes(
+            study_name,
+            rater_id,
+            task_id,
+            answers,
+            {"sides": sides, "swapped": bool(assigned["swapped"])},
+            assigned["served_at"],
+            now(),
+            "web",
+        )
+        if outcome == "conflict":
+            abort(409, "You already answered this task differently; your first answer counts.")
+        return redirect(url_for("task"), 303)
+
+    return app
+
+
+def _sides(item_a: str, item_b: str | None, swapped: bool) -> list[str]:
+    """Items in the order shown, left to right."""
+    if item_b is None:
+        return [item_a]
+    return [item_b, item_a] if swapped else [item_a, item_b]
+
+
+def _view(items: Items, item_id: str) -> dict[str, str]:
+    sample = items.sample(item_id)
+    if isinstance(sample, str):
+        return {"text": sample}
+    return {"src": url_for("item", item_id=item_id)}
+
+
+def _answer(study: Study, question: str, value: str | None, sides: list[str]) -> Answer:
+    if study.task == "ab":
+        if value not in ("left", "right"):
+            abort(400, f"Answer question {question!r} with left or right.")
+        return Answer(question, choice=sides[0] if value == "left" else sides[1])
+    if value is None or not value.isdigit() or int(value) not in study.levels:
+        abort(400, f"Answer question {question!r} with one of {study.levels}.")
+    return Answer(question, rating=int(value))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_server(app: Flask, host: str, port: int, threads: int = 4) -> Any:
+    """A waitress server (``.run()``, ``.close()``, ``.effective_port``) with body limits."""
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_BODY,
+        max_request_header_size=16 * 1024,
+        ident="benchbench",
+    )

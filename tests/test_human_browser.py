@@ -1,0 +1,135 @@
+"""Raters in headless Chromium against the real server (waitress on a free local port):
+join links, A/B and rating tasks done by clicking, a second tab's duplicate vote, a
+forged cross-site vote; then `bench human results` and the report's human column."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+from typer.testing import CliRunner
+
+from benchbench.cli import app
+from benchbench.human.design import create_study
+from benchbench.human.server import create_app, make_server
+from benchbench.human.study import load_study
+from benchbench.store import Store
+from tests.human_specs import study
+
+pytest_plugins = ("tests.browser", "tests.human_run")
+pytestmark = pytest.mark.slow
+
+RATING = study(
+    name="rating",
+    task="rating",
+    questions=[
+        {"id": "quality", "text": "How good is this digit?"},
+        {"id": "sharp", "text": "How sharp is it?"},
+    ],
+    scale={1: "Bad", 2: "Poor", 3: "Fair", 4: "Good", 5: "Excellent"},
+    samples_per_cell=3,
+)
+
+
+@contextmanager
+def serving(store: Store, name: str) -> Iterator[str]:
+    """The study's base URL while a waitress server answers in a thread."""
+    server = make_server(create_app(store, name), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def click_answer(driver, value: str) -> None:
+    """Choose ``value`` for every question on the page, submit, and wait for the next page."""
+    form = driver.find_element(By.ID, "vote")
+    for radio in driver.find_elements(By.CSS_SELECTOR, f"input[type=radio][value='{value}']"):
+        radio.find_element(By.XPATH, "..").click()  # the label, as a person would
+    driver.find_element(By.ID, "submit").click()
+    WebDriverWait(driver, 10).until(staleness_of(form))
+
+
+def finish(driver, value: str) -> int:
+    """Answer tasks until the thank-you page; how many were answered."""
+    answered = 0
+    while driver.find_elements(By.ID, "vote"):
+        click_answer(driver, value)
+        answered += 1
+    assert "All" in driver.find_element(By.ID, "message").text
+    return answered
+
+
+def vote_count(store: Store, study_name: str) -> int:
+    return store.con.execute(
+        "SELECT count(*) FROM human_votes WHERE study = ?", [study_name]
+    ).fetchone()[0]
+
+
+def test_raters_vote_by_clicking(browser, human_db, write_study, tmp_path):
+    driver = browser.driver
+    ab_path = write_study(study(), "ab.yaml")
+    with Store(human_db) as store:
+        ab = create_study(load_study(ab_path), store)
+        rating = create_study(load_study(write_study(RATING, "rating.yaml")), store)
+        with serving(store, "ab") as base:
+            driver.delete_all_cookies()
+            driver.get(f"{base}/join/{ab.token}?worker=tab-tester")
+            assert driver.current_url == f"{base}/task"
+            assert len(driver.find_elements(By.CSS_SELECTOR, ".sample img")) == 2
+            first_tab = driver.current_window_handle
+            driver.switch_to.new_window("tab")  # the same rater opens the task again
+            driver.get(f"{base}/task")
+            second_tab = driver.current_window_handle
+            driver.switch_to.window(first_tab)
+            click_answer(driver, "left")
+            driver.switch_to.window(second_tab)
+            click_answer(driver, "right")  # the stale tab votes on the answered task
+            assert "first answer counts" in driver.find_element(By.ID, "message").text
+            driver.close()
+            driver.switch_to.window(first_tab)
+            answered = 1 + finish(driver, "left")
+            assert answered == 6  # 4 tasks, a repeated pair and a planted sample
+            assert vote_count(store, "ab") == 6  # the second tab's vote did not count
+
+            forged = tmp_path / "forged.html"  # another site posting a vote (no CSRF token)
+            task_id = store.query("SELECT task_id FROM human_votes")["task_id"][0]
+            forged.write_text(
+                f'<form method="post" action="{base}/vote">'
+                f'<input type="hidden" name="task" value="{task_id}">'
+                '<input type="hidden" name="q_quality" value="right">'
+                '<button id="go" type="submit">go</button></form>'
+            )
+            driver.get(forged.as_uri())
+            go = driver.find_element(By.ID, "go")
+            go.click()
+            WebDriverWait(driver, 10).until(staleness_of(go))
+            assert "Forbidden" in driver.title
+            assert vote_count(store, "ab") == 6
+            driver.get(f"{base}/join/wrong-token")
+            assert "not valid" in driver.find_element(By.ID, "message").text
+
+        with serving(store, "rating") as base:
+            driver.delete_all_cookies()
+            driver.get(f"{base}/join/{rating.token}")
+            labels = driver.find_elements(By.CSS_SELECTOR, "fieldset label")
+            assert "4 — Good" in [label.text for label in labels]
+            assert finish(driver, "4") == 4 + 1 + 1
+            ratings = store.query(
+                "SELECT question, rating FROM human_votes WHERE study = ?", ["rating"]
+            )
+            assert sorted(set(ratings["question"])) == ["quality", "sharp"]
+            assert len(ratings) == 12 and set(ratings["rating"]) == {4}
+
+    result = CliRunner().invoke(app, ["human", "results", "--db", str(human_db), "--study", "ab"])
+    assert result.exit_code == 0, result.output
+    assert "attention checks" in result.output and "BT strength" in result.output
+    assert "tab-tester" in result.output and "win rate" in result.output

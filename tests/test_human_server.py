@@ -1,0 +1,201 @@
+"""The raters' web app through Flask's test client: joining, tokens, CSRF, duplicate and
+conflicting votes, what is stored with a vote, limits, escaping, and text samples."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from benchbench.hashing import sha256_bytes
+from benchbench.human.db import HumanStore
+from benchbench.human.design import create_study
+from benchbench.human.server import MAX_BODY, create_app, is_loopback
+from benchbench.human.study import load_study
+from benchbench.store import Artifact, CellRecord, Store, now
+from tests.human_specs import study
+
+pytest_plugins = ("tests.human_run",)
+
+INJECTED = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def served(human_db, write_study):
+    """(store, app, token) of an A/B study whose question text tries to inject HTML."""
+    spec = study(questions=[{"id": "quality", "text": f"Which is better? {INJECTED}"}])
+    with Store(human_db) as store:
+        record = create_study(load_study(write_study(spec)), store)
+        yield store, create_app(store, record.study), record.token
+
+
+def joined(app, token):
+    client = app.test_client()
+    response = client.get(f"/join/{token}?worker=w-1")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/task")
+    return client
+
+
+def form_of(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+
+
+def votes(store) -> list:
+    return store.con.execute("SELECT rater_id, task_id, choice FROM human_votes").fetchall()
+
+
+def test_join_needs_the_study_token(served):
+    store, app, token = served
+    client = app.test_client()
+    assert client.get("/join/not-the-token").status_code == 404
+    assert client.get("/task").status_code == 403
+    assert client.get(f"/join/{token}?worker=<bad>").status_code == 400
+    assert store.con.execute("SELECT count(*) FROM human_raters").fetchone()[0] == 0
+    joined(app, token)
+    rater = store.con.execute("SELECT external_id, source FROM human_raters").fetchall()
+    assert rater == [("w-1", "web")]
+
+
+def test_vote_is_stored_with_what_was_shown_and_time_on_task(served):
+    store, app, token = served
+    client = joined(app, token)
+    page = client.get("/task").get_data(as_text=True)
+    fields = form_of(page)
+    shown = re.findall(r'<img src="/item/(\w+)\.png"', page)
+    assert len(shown) == 2
+    for item in shown:
+        image = client.get(f"/item/{item}.png")
+        assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    response = client.post("/vote", data={**fields, "q_quality": "right"})
+    assert response.status_code == 303
+    row = store.query("SELECT * FROM human_votes").iloc[0]
+    assert row.choice == shown[1] and row.question == "quality" and row.source == "web"
+    assert json.loads(row.shown)["sides"] == shown
+    assert row.seconds >= 0 and row.submitted_at >= row.served_at
+    done, total = HumanStore(store).progress("ab", row.rater_id)
+    assert (done, total) == (1, 6)  # 4 tasks + 1 repeat + 1 planted
+
+
+def test_duplicates_are_idempotent_and_conflicts_refused(served):
+    store, app, token = served
+    client = joined(app, token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    first = client.post("/vote", data={**fields, "q_quality": "left"})
+    again = client.post("/vote", data={**fields, "q_quality": "left"})
+    assert first.status_code == again.status_code == 303
+    changed = client.post("/vote", data={**fields, "q_quality": "right"})
+    assert changed.status_code == 409 and "first answer counts" in changed.get_data(as_text=True)
+    assert len(votes(store)) == 1
+
+
+def test_forged_votes_are_rejected(served):
+    store, app, token = served
+    client = joined(app, token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    no_token = {k: v for k, v in fields.items() if k != "csrf"}
+    assert client.post("/vote", data={**no_token, "q_quality": "left"}).status_code == 403
+    wrong = {**fields, "csrf": "x" * len(fields["csrf"]), "q_quality": "left"}
+    assert client.post("/vote", data=wrong).status_code == 403
+    stranger = app.test_client()  # no session cookie: not a rater of this study
+    assert stranger.post("/vote", data={**fields, "q_quality": "left"}).status_code == 403
+    other = joined(app, token)  # a real rater cannot vote on a task not assigned to them
+    other_fields = form_of(other.get("/task").get_data(as_text=True))
+    assigned = set(store.query("SELECT task_id FROM human_assignments")["task_id"])
+    unassigned = sorted(set(HumanStore(store).tasks("ab")["task_id"]) - assigned)
+    foreign = {**other_fields, "task": unassigned[0], "q_quality": "left"}
+    assert other.post("/vote", data=foreign).status_code == 400
+    bad_answer = {**fields, "q_quality": "both"}
+    assert client.post("/vote", data=bad_answer).status_code == 400
+    assert votes(store) == []
+
+
+def test_request_size_limit_and_unassigned_items(served):
+    store, app, token = served
+    client = joined(app, token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    big = client.post("/vote", data={**fields, "q_quality": "left", "pad": "x" * MAX_BODY})
+    assert big.status_code == 413 and votes(store) == []
+    assert client.get("/item/" + "0" * 20 + ".png").status_code == 404
+    mine = set(store.query("SELECT task_id FROM human_assignments")["task_id"])
+    items = HumanStore(store).tasks("ab")
+    unseen = items[~items["task_id"].isin(mine)]
+    hidden = set(unseen["item_a"]) - set(items[items["task_id"].isin(mine)]["item_a"])
+    hidden -= set(items[items["task_id"].isin(mine)]["item_b"].dropna())
+    assert hidden and client.get(f"/item/{sorted(hidden)[0]}.png").status_code == 404
+
+
+def test_pages_escape_text_and_send_security_headers(served):
+    _, app, token = served
+    client = joined(app, token)
+    response = client.get("/task")
+    page = response.get_data(as_text=True)
+    assert INJECTED not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script" not in csp
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    cookie = client.get_cookie("bench_human")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_model_names_never_reach_the_page(served):
+    store, app, token = served
+    client = joined(app, token)
+    page = client.get("/task").get_data(as_text=True)
+    cells = store.query("SELECT cell_id, model_name FROM cells")
+    for row in cells.itertuples():
+        assert row.cell_id not in page and row.model_name not in page
+
+
+def test_text_samples_are_shown_escaped(human_db, write_study):
+    """A text cell (samples.json) works like an image cell; its strings are escaped."""
+    texts = [f"sample {i} {INJECTED}" for i in range(4)]
+    with Store(human_db) as store:
+        run_id = store.start_run("text-test", "h", "t.yaml", {}, "e", "0")
+        for position, name in enumerate(("lm-a", "lm-b")):
+            content = json.dumps(texts).encode()
+            store.save_cell(
+                CellRecord(
+                    cell_key=name,
+                    run_id=run_id,
+                    suite_name="text-test",
+                    model_name=name,
+                    family="text",
+                    adapter="text",
+                    params={},
+                    suite_params={},
+                    weights=None,
+                    model_fingerprint=name,
+                    device="cpu",
+                    env_id="e",
+                    seed=0,
+                    num_samples=4,
+                    batch_size=4,
+                    status="complete",
+                    started_at=now(),
+                    finished_at=now(),
+                    artifacts=[
+                        Artifact("samples.json", "application/json", sha256_bytes(content), content)
+                    ],
+                ),
+                position,
+            )
+        spec = study(name="text-ab", suite="text-test", samples_per_cell=4)
+        record = create_study(load_study(write_study(spec)), store)
+        assert record.sample_kind == "text"
+        client = joined(create_app(store, "text-ab"), record.token)
+        page = client.get("/task").get_data(as_text=True)
+    assert INJECTED not in page
+    shown = re.findall(r'<div class="text">([^<]*)</div>', page)
+    assert len(shown) == 2
+    letters = [sorted(t.replace(" ", "")) for t in texts]  # planted texts are scrambled
+    assert all(sorted(html.unescape(s).replace(" ", "")) in letters for s in shown)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False)],
+)
+def test_loopback_hosts(host, loopback):
+    assert is_loopback(host) is loopback
