@@ -65,6 +65,15 @@ def test_ab_results_recover_the_order_and_exclude_spammers(ab_store):
     for text in ("excluded", "BT strength", "95% CI", "win rate", "Kendall's tau", "alpha"):
         assert text in result.output
 
+    site = store.path.parent / "site"
+    args = ["report", "--db", str(store.path), "--out", str(site), "--suite", "human-test"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    page = (site / "index.html").read_text()
+    assert "human BT[ab]" in page and "human preference" in page
+    best = found.cell_ids[int(np.argmax(q.score))]
+    assert f"{q.score.max():.3g}"[:4] in page and best in page
+
 
 def test_rating_results_give_mos_in_order(human_db, write_study):
     spec = study(

@@ -32,6 +32,8 @@ AXES = {
     "clip_score": "controllability",
     "class_accuracy": "controllability",
     "perplexity": "likelihood",
+    "human_bt": "human preference",
+    "human_mos": "human rating",
 }
 THROUGHPUT = {"samples_per_s": "samples/s", "tokens_per_s": "tokens/s"}
 COLD_START = {"load_s": "load", "first_batch_s": "first batch"}

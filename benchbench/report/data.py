@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from benchbench.hashing import canonical_json
+from benchbench.hashing import canonical_json, stable_hash
+from benchbench.human.results import human_scores
 from benchbench.store import Store
 from benchbench.summary import CellSummary, Value, summarize_run
 
@@ -135,6 +136,7 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
         )
         for c in store.run_cells(run_id).itertuples()
     ]
+    _add_human_scores(store, cells)
     env_ids = sorted({info["env_id"], *(c.env_id for c in cells)} - {None})
     return Run(
         run_id=run_id,
@@ -177,6 +179,24 @@ def _details(store: Store, run_id: str) -> dict[int, dict[str, Detail]]:
             signature_hash=_optional(m.signature_hash),
         )
     return found
+
+
+def _add_human_scores(store: Store, cells: list[Cell]) -> None:
+    """Human-study scores of these cells, as quality values after the automatic ones."""
+    by_id = {c.cell_id: c for c in cells}
+    for score in human_scores(store, list(by_id)):
+        cell = by_id[score.cell_id]
+        cell.summary.quality[score.label] = Value(score.value, score.low, score.high, score.n)
+        cell.details[score.label] = Detail(
+            metric=score.metric,
+            label=score.label,
+            kind="quality",
+            unit="",
+            higher_is_better=True,
+            ci_level=score.ci_level,
+            signature=score.signature,
+            signature_hash=stable_hash(score.signature),
+        )
 
 
 def _samples(store: Store, run_id: str) -> dict[int, list[Sample]]:
