@@ -176,10 +176,17 @@ def print_results(found) -> None:
         f"{len(found.raters)} raters, {len(kept)} kept, median {_num(found.median_seconds, 1)} s "
         "per task"
     )
-    checks = Table(title="attention checks")
+    flagged = [r for r in found.raters if r.passed < r.checks]
+    clean = sum(r.checks > 0 and r.passed == r.checks for r in found.raters)
+    console.print(
+        f"attention checks: {clean} raters passed all theirs, {len(flagged)} failed some, "
+        f"{len(found.raters) - clean - len(flagged)} had none; excluded below a pass rate "
+        f"of {study.attention.min_pass_rate:.0%}"
+    )
+    checks = Table(title="raters who failed checks")
     for column in ("rater", "worker", "tasks", "checks", "passed", "pass rate", "status"):
         checks.add_column(column)
-    for r in found.raters:
+    for r in flagged:
         checks.add_row(
             r.rater_id,
             escape(r.external_id or ""),
@@ -189,7 +196,8 @@ def print_results(found) -> None:
             _num(r.pass_rate),
             "[red]excluded[/]" if r.excluded else "kept",
         )
-    console.print(checks)
+    if flagged:
+        console.print(checks)
     level = f"{study.bootstrap.confidence:.0%}"
     for q in found.questions:
         table = Table(title=f"{q.question}: {escape(q.text)}")

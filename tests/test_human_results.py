@@ -37,6 +37,7 @@ def ab_store(human_db, write_study):
         yield store, record
 
 
+@pytest.mark.slow
 def test_ab_results_recover_the_order_and_exclude_spammers(ab_store):
     store, record = ab_store
     fd = fd_of_cells(store, record.run_id)
@@ -75,6 +76,7 @@ def test_ab_results_recover_the_order_and_exclude_spammers(ab_store):
     assert f"{q.score.max():.3g}"[:4] in page and best in page
 
 
+@pytest.mark.slow
 def test_rating_results_give_mos_in_order(human_db, write_study):
     spec = study(
         name="rating",
