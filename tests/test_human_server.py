@@ -148,13 +148,18 @@ def test_model_names_never_reach_the_page(served):
         assert row.cell_id not in page and row.model_name not in page
 
 
-def test_text_samples_are_shown_escaped(human_db, write_study):
-    """A text cell (samples.json) works like an image cell; its strings are escaped."""
+def test_text_samples_are_shown_escaped_with_their_prompt(human_db, write_study):
+    """A text cell (samples.jsonl as the text family writes it) works like an image cell;
+    the shared prompt is shown above the pair, and every string is escaped."""
     texts = [f"sample {i} {INJECTED}" for i in range(4)]
+    rows = [
+        {"prompt": f"prompt {i} <b>", "reference": "ref", "generation": text}
+        for i, text in enumerate(texts)
+    ]
+    content = "".join(json.dumps(row) + "\n" for row in rows).encode()
     with Store(human_db) as store:
         run_id = store.start_run("text-test", "h", "t.yaml", {}, "e", "0")
         for position, name in enumerate(("lm-a", "lm-b")):
-            content = json.dumps(texts).encode()
             store.save_cell(
                 CellRecord(
                     cell_key=name,
@@ -176,7 +181,9 @@ def test_text_samples_are_shown_escaped(human_db, write_study):
                     started_at=now(),
                     finished_at=now(),
                     artifacts=[
-                        Artifact("samples.json", "application/json", sha256_bytes(content), content)
+                        Artifact(
+                            "samples.jsonl", "application/jsonl", sha256_bytes(content), content
+                        )
                     ],
                 ),
                 position,
@@ -186,11 +193,18 @@ def test_text_samples_are_shown_escaped(human_db, write_study):
         assert record.sample_kind == "text"
         client = joined(create_app(store, "text-ab"), record.token)
         page = client.get("/task").get_data(as_text=True)
-    assert INJECTED not in page
-    shown = re.findall(r'<div class="text">([^<]*)</div>', page)
+    assert INJECTED not in page and "<b>" not in page
+    shown = [html.unescape(s) for s in re.findall(r'<div class="text">([^<]*)</div>', page)]
     assert len(shown) == 2
     letters = [sorted(t.replace(" ", "")) for t in texts]  # planted texts are scrambled
-    assert all(sorted(html.unescape(s).replace(" ", "")) in letters for s in shown)
+    assert all(sorted(s.replace(" ", "")) in letters for s in shown)
+    (prompt,) = re.findall(r'<p class="prompt" id="prompt">Prompt: <span>([^<]*)</span>', page)
+    index = next(
+        i
+        for i, t in enumerate(texts)
+        if sorted(t.replace(" ", "")) == sorted(shown[0].replace(" ", ""))
+    )
+    assert html.unescape(prompt) == f"prompt {index} <b>"
 
 
 @pytest.mark.parametrize(

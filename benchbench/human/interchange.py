@@ -1,7 +1,7 @@
 """Tasks out and votes in as CSV, for crowd platforms that host their own forms.
 
 ``export_tasks`` writes ``tasks.csv`` (one row per task, sides shuffled with the study's
-seed, images as files under ``items/``, text inline) with the same share of repeated
+seed, images as files under ``items/``, text and its prompt inline) with the same share of repeated
 and planted checks as a web rater gets. ``import_votes`` reads the platform's answers
 (columns ``worker, task_id, question, answer`` and optionally ``seconds``): for A/B
 the answer is the chosen item id (the form's radio values), for ratings the level.
@@ -64,7 +64,7 @@ def export_tasks(store: Store, name: str, out: Path) -> Path:
     ]
     (out / "items").mkdir(parents=True, exist_ok=True)
     path = out / "tasks.csv"
-    columns = ["task_id", "check", "a_item", "a", "b_item", "b"]
+    columns = ["task_id", "check", "prompt", "a_item", "a", "b_item", "b"]
     columns += [f"question_{q.id}" for q in study.questions]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -77,8 +77,15 @@ def export_tasks(store: Store, name: str, out: Path) -> Path:
                 cells = []
                 for item in [*sides, None][:2]:
                     cells += [item or "", _content(items, item, out) if item else ""]
+                prompt = items.prompt(task.item_a) or ""
                 writer.writerow(
-                    [task.task_id, task.check_kind, *cells, *(q.text for q in study.questions)]
+                    [
+                        task.task_id,
+                        task.check_kind,
+                        prompt,
+                        *cells,
+                        *(q.text for q in study.questions),
+                    ]
                 )
     return path
 

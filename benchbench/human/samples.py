@@ -1,9 +1,11 @@
 """Stored samples as study items: an image (uint8 CHW array) or a string.
 
 Runs store every image sample in ``samples.npz`` (uint8 NCHW under ``images``). Text
-cells store their generations as ``samples.json`` (a list of strings, or of objects
-with a ``text`` field) or ``samples.jsonl`` (one such value per line); whichever a cell
-has decides its kind. A planted sample is a real one destroyed on purpose (heavy noise,
+cells store their generations as ``samples.jsonl`` (one JSON value per line, as the
+text family writes it: ``{"prompt", "reference", "generation"}``) or ``samples.json``
+(a list); a value is a string or an object with ``generation`` (or ``text``) and an
+optional ``prompt``, which raters are shown above the samples. Whichever artifact a
+cell has decides its kind. A planted sample is a real one destroyed on purpose (heavy noise,
 scrambled words) so that it is obviously worse than its source whatever the model.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -33,6 +35,7 @@ class SampleError(ValueError):
 class SampleSet:
     kind: SampleKind
     values: list[np.ndarray] | list[str]
+    prompts: list[str | None] = field(default_factory=list)  # text: what was asked, if known
 
     def __len__(self) -> int:
         return len(self.values)
@@ -54,7 +57,9 @@ def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
                 if name.endswith(".json")
                 else [json.loads(line) for line in text.splitlines() if line.strip()]
             )
-            return SampleSet("text", [_text_of(row, name) for row in rows])
+            return SampleSet(
+                "text", [_text_of(row, name) for row in rows], [_prompt_of(row) for row in rows]
+            )
     raise SampleError(
         f"no samples stored (looked for {IMAGE_ARTIFACT}, {', '.join(TEXT_ARTIFACTS)})"
     )
@@ -63,9 +68,18 @@ def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
 def _text_of(row: object, name: str) -> str:
     if isinstance(row, str):
         return row
-    if isinstance(row, dict) and isinstance(row.get("text"), str):
-        return row["text"]
-    raise SampleError(f"{name}: each sample must be a string or an object with a text field")
+    if isinstance(row, dict):
+        for key in ("generation", "text"):
+            if isinstance(row.get(key), str):
+                return row[key]
+    raise SampleError(
+        f"{name}: each sample must be a string or an object with a generation (or text) field"
+    )
+
+
+def _prompt_of(row: object) -> str | None:
+    prompt = row.get("prompt") if isinstance(row, dict) else None
+    return prompt if isinstance(prompt, str) else None
 
 
 def image_png(image: np.ndarray) -> bytes:

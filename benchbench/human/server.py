@@ -62,6 +62,13 @@ class Items:
         value = self.cells[cell_id].values[index]
         return planted(value, item_id) if fake else value
 
+    def prompt(self, item_id: str) -> str | None:
+        """The prompt a text item answered (None for images and unprompted text)."""
+        cell_id, index, _ = self.index[item_id]
+        self.sample(item_id)  # loads the cell
+        prompts = self.cells[cell_id].prompts
+        return prompts[index] if index < len(prompts) else None
+
 
 def create_app(store: Store, study_name: str) -> Flask:
     humans = HumanStore(store)
@@ -149,6 +156,7 @@ def create_app(store: Store, study_name: str) -> Flask:
             task_id=shown["task_id"],
             csrf=session["csrf"],
             sides=[_view(items, item) for item in sides],
+            prompt=items.prompt(shown["item_a"]),  # A/B pairs share their prompt
             number=done + 1,
             total=total,
         )
