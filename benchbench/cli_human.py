@@ -88,7 +88,7 @@ def serve(
 ) -> None:
     """Serve the study to raters; prints the join link (it holds the study's token)."""
     from benchbench.human.db import HumanStore
-    from benchbench.human.server import create_app, is_loopback, make_server
+    from benchbench.human.server import create_app, is_loopback, make_server, stop
 
     store, name = open_study(db, study)
     with store:
@@ -108,7 +108,7 @@ def serve(
         except KeyboardInterrupt:
             pass
         finally:
-            server.close()
+            stop(server)
 
 
 @human_app.command("export")

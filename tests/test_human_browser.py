@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from benchbench.cli import app
 from benchbench.human.design import create_study
-from benchbench.human.server import create_app, make_server
+from benchbench.human.server import create_app, make_server, stop
 from benchbench.human.study import load_study
 from benchbench.store import Store
 from tests.human_specs import study
@@ -45,8 +45,9 @@ def serving(store: Store, name: str) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop(server)
+        thread.join(timeout=10)
+        assert not thread.is_alive()
 
 
 def click_answer(driver, value: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
 from benchbench.human.db import Answer, HumanStore
 from benchbench.human.design import assign
@@ -246,3 +247,11 @@ def make_server(app: Flask, host: str, port: int, threads: int = 4) -> Any:
         max_request_header_size=16 * 1024,
         ident="benchbench",
     )
+
+
+def stop(server: Any) -> None:
+    """Close the listening socket and every open connection, so ``server.run`` returns
+    (a browser's keep-alive connections would otherwise keep it looping)."""
+    server.close()
+    close_all(server._map)
+    server.task_dispatcher.shutdown()
