@@ -43,6 +43,10 @@ def fid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
     from torchmetrics.image.fid import FrechetInceptionDistance
 
     from benchbench.metrics.image import frechet_distance
+    from benchbench.metrics.image.fd import frechet_distance_on_device
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    on_device = [torch.from_numpy(x).to(device) for x in (a, b)]  # copied before timing
 
     def fidelity():
         stats = [fid_features_to_statistics(torch.from_numpy(x)) for x in (a, b)]
@@ -57,6 +61,7 @@ def fid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
 
     return [
         ("benchbench", lambda: frechet_distance(a, b)),
+        (f"benchbench torch on {device}", lambda: frechet_distance_on_device(*on_device)),
         ("torch-fidelity", fidelity),
         ("torchmetrics", metrics),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from benchbench.metrics.image.base import FeatureMetric
 
@@ -63,6 +64,23 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return gaussian_frechet_distance(
         *weighted_moments(a, np.ones(len(a))), *weighted_moments(b, np.ones(len(b)))
     )
+
+
+def frechet_distance_on_device(features_a: torch.Tensor, features_b: torch.Tensor) -> float:
+    """FD with every step in float64 on the features' own device (a GPU's eigensolver
+    makes it a fraction of a second at 10k×2048); same method as ``frechet_distance``."""
+    a, b = features_a.double(), features_b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    sigma_a, sigma_b = torch.cov(a.T), torch.cov(b.T)
+    root_a, failed = torch.linalg.cholesky_ex(sigma_a)
+    if failed.item():  # singular: the symmetric square root works for any rank
+        eigenvalues, eigenvectors = torch.linalg.eigh(sigma_a)
+        root_a = (eigenvectors * eigenvalues.clamp(min=0.0).sqrt()) @ eigenvectors.T
+    middle = root_a.T @ sigma_b @ root_a
+    trace_sqrt = torch.linalg.eigvalsh((middle + middle.T) / 2.0).clamp(min=0.0).sqrt().sum()
+    diff = mu_a - mu_b
+    value = diff @ diff + sigma_a.trace() + sigma_b.trace() - 2.0 * trace_sqrt
+    return float(value.item())
 
 
 class FrechetDistance(FeatureMetric):
