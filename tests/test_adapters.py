@@ -21,11 +21,12 @@ from tests.conftest import noise_suite
 CPU = torch.device("cpu")
 
 
-def tiny_unet():
+def tiny_unet(**extra):
     from diffusers import UNet2DModel
 
     torch.manual_seed(0)
     return UNet2DModel(
+        **extra,
         sample_size=8,
         in_channels=1,
         out_channels=1,
@@ -145,3 +146,61 @@ def test_checkpoint_adapters_round_trip_tiny_random_nets(
     assert out.shape[0] == 2 and out.shape[1] == 1
     assert float(out.min()) >= 0 and float(out.max()) <= 1
     assert torch.equal(out, adapter.sample(2, torch.Generator().manual_seed(1), **params))
+
+
+@pytest.fixture(scope="module")
+def conditional_dir(tmp_path_factory):
+    """A class-conditional UNet: classes 0-2 and the null class 3."""
+    from diffusers import DDPMScheduler
+
+    root = tmp_path_factory.mktemp("cddpm")
+    tiny_unet(num_class_embeds=4).save_pretrained(root / "unet")
+    DDPMScheduler(num_train_timesteps=100).save_pretrained(root / "scheduler")
+    return root
+
+
+def reference_guided_ddim(adapter, labels, guidance, steps, seed):
+    """The guided DDIM loop written out: two separate UNet passes per step."""
+    from diffusers import DDIMScheduler
+
+    scheduler = DDIMScheduler.from_config(adapter.scheduler_config)
+    scheduler.set_timesteps(steps)
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(len(labels), 1, 8, 8, generator=generator)
+    null = torch.full_like(labels, adapter.null_class)
+    for t in scheduler.timesteps:
+        cond = adapter.unet(x, t, class_labels=labels).sample
+        uncond = adapter.unet(x, t, class_labels=null).sample
+        x = scheduler.step(uncond + guidance * (cond - uncond), t, x, eta=0.0).prev_sample
+    return (x / 2 + 0.5).clamp(0.0, 1.0)
+
+
+@pytest.mark.parametrize("guidance", [0.0, 1.0, 3.5])
+@torch.inference_mode()
+def test_classifier_free_guidance_equals_the_written_out_loop(conditional_dir, guidance):
+    adapter = DiffusionAdapter.load(conditional_dir, CPU)
+    assert adapter.null_class == 3
+    labels = torch.tensor([0, 1, 2, 1])
+    got = adapter.sample(
+        4, torch.Generator().manual_seed(5), steps=3, guidance=guidance, labels=labels
+    )
+    expected = reference_guided_ddim(adapter, labels, guidance, steps=3, seed=5)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+
+
+@torch.inference_mode()
+def test_labels_steer_a_conditional_unet_but_not_an_unconditional_one(
+    conditional_dir, pipeline_dir
+):
+    conditional = DiffusionAdapter.load(conditional_dir, CPU)
+    unconditional = DiffusionAdapter.load(pipeline_dir, CPU)
+
+    def draw(adapter, labels):
+        return adapter.sample(3, torch.Generator().manual_seed(1), steps=2, labels=labels)
+
+    zeros, twos = torch.zeros(3, dtype=torch.long), torch.full((3,), 2)
+    assert not torch.equal(draw(conditional, zeros), draw(conditional, twos))
+    assert unconditional.null_class is None
+    assert torch.equal(draw(unconditional, zeros), draw(unconditional, None))
+    with pytest.raises(ValueError, match=r"3 class indices in 0\.\.2"):
+        draw(conditional, torch.tensor([0, 1, 3]))
