@@ -18,7 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-score_app = typer.Typer(help="Score image sets without a suite.", no_args_is_help=True)
+score_app = typer.Typer(
+    help="Score samples without a suite: images, text, a language model's perplexity.",
+    no_args_is_help=True,
+)
 weights_app = typer.Typer(
     help="Pretrained weights of the real feature extractors: fetch and verify.",
     no_args_is_help=True,
@@ -192,3 +195,8 @@ def weights_verify(
     console.print(table)
     if bad:
         raise typer.Exit(1)
+
+
+from benchbench.cli_score_text import register as register_text  # noqa: E402 (needs score_app)
+
+register_text(score_app)

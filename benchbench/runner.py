@@ -20,18 +20,16 @@ import torch
 import benchbench
 from benchbench import envinfo
 from benchbench.adapters.base import Adapter
-from benchbench.hashing import sha256_bytes, stable_hash
-from benchbench.images import check_image_batch, npz_bytes, png_grid
+from benchbench.hashing import stable_hash
 from benchbench.memory import PeakMemory
 from benchbench.metrics import MetricResult
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
+from benchbench.outputs import Evaluator, OutputKind, output_kind
 from benchbench.plan import CellPlan, plan_cells, resolve_device
-from benchbench.quality import QualityEvaluator
-from benchbench.store import Artifact, CellRecord, Measurement, Store, now
+from benchbench.store import CellRecord, Measurement, Store, now
 from benchbench.suite import LoadedSuite
 from benchbench.timing import Timer, Timing, TimingPolicy, no_sync
 
-GRID_SIZE = 64
 SPEED_METRICS = (
     "samples_per_s",
     "latency_median_s",
@@ -40,6 +38,8 @@ SPEED_METRICS = (
     "timing_cv",
     "load_s",
     "first_batch_s",
+    "tokens_per_s",  # text: new tokens / wall seconds, at the median call
+    "ttft_median_s",  # text: time to the first new token of a batch
 )
 
 
@@ -118,7 +118,8 @@ def run_suite(
         benchbench.__version__,
     )
     observer.run_started(run_id, cells)
-    evaluator = QualityEvaluator(suite, torch_device)
+    kind = output_kind(suite, torch_device)
+    evaluator = kind.evaluator()
     executed = skipped = failed = 0
     status = "interrupted"
     try:
@@ -129,7 +130,9 @@ def run_suite(
                 skipped += 1
                 observer.cell_skipped(cell)
                 continue
-            record = execute_cell(cell, loaded, torch_device, evaluator, run_id, env_id, observer)
+            record = execute_cell(
+                cell, loaded, torch_device, evaluator, run_id, env_id, observer, kind
+            )
             store.save_cell(record, cell.position)
             executed += 1
             failed += record.status == "failed"
@@ -144,12 +147,14 @@ def execute_cell(
     cell: CellPlan,
     loaded: LoadedSuite,
     device: torch.device,
-    evaluator: QualityEvaluator,
+    evaluator: Evaluator,
     run_id: str,
     env_id: str,
     observer: RunObserver,
+    kind: OutputKind | None = None,
 ) -> CellRecord:
     suite = loaded.suite
+    kind = kind or output_kind(suite, device)
     record = CellRecord(
         cell_key=cell.key,
         run_id=run_id,
@@ -171,11 +176,11 @@ def execute_cell(
         finished_at=now(),
     )
     try:
-        adapter, images = _measure(cell, suite.seed, suite.timing, device, record, observer)
+        adapter, samples = _measure(cell, suite.seed, suite.timing, device, record, observer, kind)
         observer.metrics_started(cell)
-        results = evaluator.evaluate(images, adapter=adapter)
+        results = evaluator.evaluate(samples, adapter=adapter)
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
-        record.artifacts.extend(sample_artifacts(images, suite.seed))
+        record.artifacts.extend(kind.artifacts(samples, suite.seed))
     except Exception as exc:  # a broken cell is recorded and the run goes on
         record.status = "failed"
         record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
@@ -186,8 +191,8 @@ def execute_cell(
 
 
 def _measure(
-    cell, seed, timing_spec, device, record: CellRecord, observer
-) -> tuple[Adapter, torch.Tensor]:
+    cell, seed, timing_spec, device, record: CellRecord, observer, kind: OutputKind
+) -> tuple[Adapter, object]:
     """Load and time the model; fill ``record``'s speed, memory and timing rows; return the
     loaded model (latent metrics use it) and the samples."""
     sampling = cell.sampling
@@ -198,16 +203,17 @@ def _measure(
     memory.reset()
     adapter, load_seconds = timer.time_call(lambda: cell.adapter.load(cell.weights, device))
     who = f"model {cell.model.name!r} ({cell.model.adapter})"
-    kept: list[torch.Tensor] = []
+    kept: list[object] = []
 
-    def call(index: int) -> torch.Tensor:
+    def call(index: int) -> object:
         generator = torch.Generator(device).manual_seed(batch_seed(seed, index))
+        inputs = kind.batch_inputs(index, sampling.batch_size)
         with torch.inference_mode():
-            return adapter.sample(sampling.batch_size, generator, **cell.params)
+            return adapter.sample(sampling.batch_size, generator, **inputs, **cell.params)
 
-    def keep(index: int, batch: torch.Tensor) -> None:
+    def keep(index: int, batch: object) -> None:
         if index < batches:
-            kept.append(check_image_batch(batch, sampling.batch_size, who).detach().float().cpu())
+            kept.append(kind.check(batch, sampling.batch_size, who))
         observer.batch_done(cell)
 
     observer.cell_started(cell, batches)
@@ -215,12 +221,14 @@ def _measure(
     peaks = memory.read()
     record.timing_samples.extend(timing_rows(timing, load_seconds))
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=seed)
-    record.measurements.extend(speed_measurements(timing, load_seconds, policy, spec))
+    speed = speed_measurements(timing, load_seconds, policy, spec)
+    record.measurements.extend(speed)
+    record.measurements.extend(kind.speed_measurements(adapter, cell.params, timer, speed[0]))
     record.measurements.extend(
         Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
         for name, value in peaks.items()
     )
-    return adapter, torch.cat(kept)[: sampling.num_samples]
+    return adapter, kind.collect(kept, sampling.num_samples)
 
 
 def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:
@@ -294,20 +302,4 @@ def quality_measurements(results: list[MetricResult], ci_level: float) -> list[M
             warnings=r.warnings,
         )
         for r in results
-    ]
-
-
-def sample_artifacts(images: torch.Tensor, seed: int) -> list[Artifact]:
-    grid = png_grid(images[:GRID_SIZE])
-    arrays = npz_bytes(images)
-    meta = {"seed": seed, "count": len(images)}
-    return [
-        Artifact(
-            "samples.png",
-            "image/png",
-            sha256_bytes(grid),
-            grid,
-            {**meta, "count": min(GRID_SIZE, len(images))},
-        ),
-        Artifact("samples.npz", "application/x-npz", sha256_bytes(arrays), arrays, meta),
     ]

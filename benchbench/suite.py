@@ -252,7 +252,7 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     from benchbench.adapters import resolve_adapter
     from benchbench.data import DATASETS
     from benchbench.memory import MEMORY_METRICS
-    from benchbench.metrics import METRICS
+    from benchbench.metrics import INPUTS_BY_OUTPUT, METRICS
     from benchbench.metrics.image.features import EXTRACTORS
     from benchbench.runner import SPEED_METRICS
     from benchbench.weights import WeightsError, resolve_weights
@@ -280,7 +280,15 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
         )
     check_name(EXTRACTORS, suite.features, ("features",))
     for i, metric in enumerate(suite.metrics):
-        check_name(METRICS, metric, ("metrics", i))
+        metric_class = check_name(METRICS, metric, ("metrics", i))
+        if metric_class is not None and dataset is not None:
+            missing = set(metric_class.inputs) - set(INPUTS_BY_OUTPUT.get(dataset.output, ()))
+            if missing:
+                add(
+                    ("metrics", i),
+                    f"metric {metric!r} needs {', '.join(sorted(missing))}, which a suite on "
+                    f"{dataset.output} ({dataset.name!r}) does not provide",
+                )
         if suite.metrics.index(metric) != i:
             add(("metrics", i), f"metric {metric!r} is listed twice")
 
@@ -314,6 +322,12 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
         except (RegistryError, TypeError) as exc:
             add((*loc, "adapter"), str(exc))
             continue
+        if dataset is not None and adapter.output != dataset.output:
+            add(
+                (*loc, "adapter"),
+                f"adapter {model.adapter!r} makes {adapter.output}, but the reference dataset "
+                f"{dataset.name!r} holds {dataset.output}",
+            )
         if model.weights is None:
             if adapter.requires_weights:
                 add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")

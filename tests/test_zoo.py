@@ -15,8 +15,10 @@ from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.registry import UnknownNameError
 from benchbench.zoo import ZOO, card, card_path, train, weights_path
 from benchbench.zoo.grids import generative_names, sampler
+from benchbench.zoo.text_zoo import TEXT_ZOO
 
-CHECKPOINTS = [name for name, entry in ZOO.items() if entry.family != "diffusion"]
+IMAGE_ZOO = [name for name in ZOO if name not in TEXT_ZOO]  # text: tests/test_text_zoo.py
+CHECKPOINTS = [name for name in IMAGE_ZOO if ZOO[name].family != "diffusion"]
 MAX_WEIGHT_BYTES = 5 * 2**20
 
 
@@ -24,7 +26,7 @@ def _files(path: Path) -> list[Path]:
     return [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
 
 
-@pytest.mark.parametrize("name", list(ZOO))
+@pytest.mark.parametrize("name", IMAGE_ZOO)
 def test_shipped_card_matches_its_weights(name: str) -> None:
     entry, info = ZOO[name], card(name)
     path = weights_path(name)
@@ -114,7 +116,7 @@ def test_pixelcnn_rejects_non_positive_temperature() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(ZOO))
+@pytest.mark.parametrize("name", IMAGE_ZOO)
 def test_recipe_runs_end_to_end(name: str, tmp_path: Path) -> None:
     rng_before = torch.get_rng_state()
     info = train(name, out_dir=tmp_path, seed=3, epochs=1)
@@ -128,6 +130,11 @@ def test_recipe_runs_end_to_end(name: str, tmp_path: Path) -> None:
     if name in generative_names():
         images = sampler(name, tmp_path, ddim_steps=2)(2, torch.Generator().manual_seed(0))
         assert images.shape == (2, 1, 16, 16)
+    elif name == "digits-clip":
+        net = load_checkpoint(weights_path(name, tmp_path)).build()
+        image = net.encode_images(torch.zeros(1, 1, 16, 16))
+        assert net.encode_texts(["a seven"]).shape == image.shape
+        assert 0.0 <= info["zero_shot_accuracy"] <= 1.0
     else:
         assert load_checkpoint(weights_path(name, tmp_path)).build().features(
             torch.zeros(1, 1, 16, 16)

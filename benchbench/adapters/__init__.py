@@ -12,6 +12,9 @@ ADAPTERS.register("gan", "benchbench.adapters.gan:GANAdapter")
 ADAPTERS.register("vae", "benchbench.adapters.vae:VAEAdapter")
 ADAPTERS.register("diffusion", "benchbench.adapters.diffusion:DiffusionAdapter")
 ADAPTERS.register("autoregressive", "benchbench.adapters.autoregressive:AutoregressiveAdapter")
+ADAPTERS.register("hf-causal-lm", "benchbench.adapters.text_hf:HFCausalLMAdapter")
+ADAPTERS.register("ngram-lm", "benchbench.adapters.text_ngram:NGramAdapter")
+ADAPTERS.register("lstm-lm", "benchbench.adapters.text_lstm:LSTMAdapter")
 
 
 def resolve_adapter(name: str) -> type[Adapter]:

@@ -1,4 +1,8 @@
-"""Reference datasets by name. A dataset yields images in [0, 1], NCHW, per split."""
+"""Reference datasets by name: images in [0, 1], NCHW (digits) or text (stdlib prose), per split.
+
+A dataset's ``output`` names what it holds and so which models a suite may compare on it
+(see ``benchbench.outputs``).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,18 @@ class ImageSet:
         return f"{self.dataset}/{self.split}@{self.content_hash[:16]}"
 
 
-class ImageDataset(ABC):
+class Dataset(ABC):
     name: ClassVar[str]
     splits: ClassVar[tuple[str, ...]]
+    output: ClassVar[str]
+
+    @abstractmethod
+    def load(self, split: str) -> object:
+        """The split's content with its identity (``ImageSet``, ``Continuations``)."""
+
+
+class ImageDataset(Dataset):
+    output = "image"
 
     @abstractmethod
     def images(self, split: str) -> torch.Tensor:
@@ -55,7 +68,21 @@ class Digits(ImageDataset):
         return load_digits(split)[0]  # type: ignore[arg-type]
 
 
-DATASETS: Registry[type[ImageDataset]] = Registry(
-    "dataset", base=ImageDataset, entry_point_group="benchbench.datasets"
+class Prose(Dataset):
+    """The standard library's help-topic prose as a continuation task (``data.prose``)."""
+
+    name = "prose"
+    splits = ("train", "heldout")
+    output = "text"
+
+    def load(self, split: str):
+        from benchbench.data.prose import continuations
+
+        return continuations(split)  # type: ignore[arg-type]
+
+
+DATASETS: Registry[type[Dataset]] = Registry(
+    "dataset", base=Dataset, entry_point_group="benchbench.datasets"
 )
 DATASETS.register("digits", Digits)
+DATASETS.register("prose", Prose)

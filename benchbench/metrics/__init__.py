@@ -25,16 +25,27 @@ if TYPE_CHECKING:
 
     from benchbench.metrics.stats import BootstrapSpec
 
-# What a metric may ask for (``Metric.inputs``); ``MetricInputs`` provides each by name.
-INPUT_NAMES = (
-    "images",  # generated samples, float in [0, 1], NCHW
-    "features",  # extractor features of the samples
-    "logits",  # extractor class logits of the samples
-    "reference_images",
-    "reference_features",
-    "model",  # the adapter that produced the samples (for latent-space metrics)
-    "extractor",  # the feature extractor itself, to embed images a metric makes
-)
+# What a metric may ask for (``Metric.inputs``), by what the suite's models output;
+# ``MetricInputs`` provides each by name.
+INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
+    "image": (
+        "images",  # generated samples, float in [0, 1], NCHW
+        "features",  # extractor features of the samples
+        "logits",  # extractor class logits of the samples
+        "reference_images",
+        "reference_features",
+        "model",  # the adapter that produced the samples (for latent-space metrics)
+        "extractor",  # the feature extractor itself, to embed images a metric makes
+    ),
+    "text": (
+        "texts",  # generated continuations
+        "prompts",  # the prompts they continue
+        "references",  # the true continuations
+        "heldout",  # held-out passages the model's perplexity is measured on
+        "model",  # the language model (for perplexity)
+    ),
+}
+INPUT_NAMES = tuple(dict.fromkeys(n for names in INPUTS_BY_OUTPUT.values() for n in names))
 
 
 @dataclass(frozen=True)
@@ -123,5 +134,23 @@ for _name, _target in {
     "lpips": "benchbench.metrics.image.lpips_diversity:LPIPSDiversity",
     "ppl": "benchbench.metrics.image.ppl:LatentPathLength",
     "cmmd": "benchbench.metrics.image.cmmd:CMMD",
+    "bleu": "benchbench.metrics.text.sacrebleu_metrics:BLEU",
+    "chrf": "benchbench.metrics.text.sacrebleu_metrics:ChrF",
+    "ter": "benchbench.metrics.text.sacrebleu_metrics:TER",
+    "rouge1": "benchbench.metrics.text.rouge:Rouge1",
+    "rouge2": "benchbench.metrics.text.rouge:Rouge2",
+    "rouge-l": "benchbench.metrics.text.rouge:RougeL",
+    "rouge-lsum": "benchbench.metrics.text.rouge:RougeLsum",
+    "rouge-s": "benchbench.metrics.text.rouge:RougeS",
+    "rouge-s4": "benchbench.metrics.text.rouge:RougeS4",
+    "perplexity": "benchbench.metrics.text.perplexity:Perplexity",
+    "perplexity-word": "benchbench.metrics.text.perplexity:PerplexityPerWord",
+    "bits-per-byte": "benchbench.metrics.text.perplexity:BitsPerByte",
+    "distinct-1": "benchbench.metrics.text.diversity:DistinctN",
+    "distinct-2": "benchbench.metrics.text.diversity:Distinct2",
+    "distinct-3": "benchbench.metrics.text.diversity:Distinct3",
+    "self-bleu": "benchbench.metrics.text.diversity:SelfBLEU",
+    "bertscore": "benchbench.metrics.text.bertscore:BERTScore",
+    "mauve": "benchbench.metrics.text.mauve_metric:MAUVE",
 }.items():
     METRICS.register(_name, _target)

@@ -114,3 +114,8 @@ def train(
     if epochs is not None:
         kwargs["epochs"] = epochs
     return recipe(Path(out_dir) if out_dir is not None else WEIGHTS_DIR, **kwargs)  # type: ignore[operator]
+
+
+from benchbench.zoo.text_zoo import TEXT_ZOO  # noqa: E402 (text entries use ZooEntry above)
+
+ZOO.update(TEXT_ZOO)

@@ -1,0 +1,1 @@
+"""Language models benchbench implements itself (the n-gram and LSTM of the text zoo)."""

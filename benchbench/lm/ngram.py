@@ -1,0 +1,152 @@
+"""A word n-gram language model with interpolated Kneser–Ney smoothing.
+
+Tokens are whitespace-separated words (the model sees a text as one word stream and
+cannot reproduce line breaks). Smoothing follows Chen & Goodman (1998), interpolated
+KN with one absolute discount per order, ``D = n1 / (n1 + 2 n2)`` from that order's
+count-of-counts: the highest order uses raw counts, lower orders continuation counts
+(how many distinct words precede an n-gram), and the recursion ends in a uniform
+distribution over the vocabulary plus ``<unk>``. Every word therefore gets a positive
+probability; unseen words are scored as ``<unk>``, which the signature of any
+perplexity on this model says.
+
+The model is stored as a compressed ``.npz``: vocabulary, order, discounts and, per
+order, the (history ids, word id, count) rows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BOS = "<s>"
+UNK = "<unk>"
+
+
+@dataclass
+class _Table:
+    """One order's counts: history → (word ids, counts), totals and distinct followers."""
+
+    followers: dict[tuple[int, ...], dict[int, float]]
+    discount: float
+
+    def __post_init__(self) -> None:
+        self.totals = {h: sum(ws.values()) for h, ws in self.followers.items()}
+        self.arrays = {
+            h: (np.fromiter(ws, np.int64), np.fromiter(ws.values(), np.float64))
+            for h, ws in self.followers.items()
+        }
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+def _discount(counts: Iterable[float]) -> float:
+    of = Counter(int(c) for c in counts if c <= 2)
+    n1, n2 = of[1], of[2]
+    if n1 == 0:
+        return 0.5
+    return n1 / (n1 + 2 * n2)
+
+
+class KneserNeyLM:
+    """Interpolated Kneser–Ney over word ids; ``vocab[0]`` is ``<unk>``, ``vocab[1]`` ``<s>``."""
+
+    def __init__(self, vocab: Sequence[str], order: int, rows: Sequence[np.ndarray]):
+        if order < 1 or len(rows) != order:
+            raise ValueError(f"an order-{order} model needs {order} count tables, got {len(rows)}")
+        self.vocab = list(vocab)
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.order = order
+        self.rows = [np.asarray(r, np.int64) for r in rows]
+        self.tables: list[_Table] = []
+        for k, table in enumerate(self.rows, start=1):
+            followers: dict[tuple[int, ...], dict[int, float]] = defaultdict(dict)
+            for row in table:
+                followers[tuple(int(x) for x in row[: k - 1])][int(row[k - 1])] = float(row[k])
+            self.tables.append(_Table(dict(followers), _discount(table[:, k])))
+
+    @classmethod
+    def train(cls, text: str, order: int = 3) -> KneserNeyLM:
+        tokens = words(text)
+        vocab = [UNK, BOS, *sorted(set(tokens) - {UNK, BOS})]
+        index = {w: i for i, w in enumerate(vocab)}
+        ids = [index[BOS]] * (order - 1) + [index[w] for w in tokens]
+        top = Counter(tuple(ids[i : i + order]) for i in range(len(ids) - order + 1))
+        tables = {order: top}
+        for k in range(order - 1, 0, -1):  # continuation counts: distinct left neighbours
+            tables[k] = Counter(gram[1:] for gram in tables[k + 1])
+        rows = [
+            np.array([[*gram, count] for gram, count in sorted(tables[k].items())], np.int64)
+            for k in range(1, order + 1)
+        ]
+        return cls(vocab, order, rows)
+
+    def save(self, path: Path) -> None:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            vocab=np.array(self.vocab),
+            order=np.array(self.order),
+            **{f"rows{k}": r for k, r in enumerate(self.rows, start=1)},
+        )
+        Path(path).write_bytes(buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> KneserNeyLM:
+        with np.load(path, allow_pickle=False) as data:
+            order = int(data["order"])
+            return cls(
+                [str(w) for w in data["vocab"]],
+                order,
+                [data[f"rows{k}"] for k in range(1, order + 1)],
+            )
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        return [self.index.get(w, 0) for w in tokens]
+
+    def context(self, ids: Sequence[int]) -> tuple[int, ...]:
+        """The last ``order - 1`` ids, padded on the left with ``<s>``."""
+        padded = [1] * (self.order - 1) + list(ids)
+        return tuple(padded[len(padded) - (self.order - 1) :]) if self.order > 1 else ()
+
+    def prob(self, word: int, context: tuple[int, ...]) -> float:
+        """P(word | context) by the interpolated recursion (context: ``order - 1`` ids)."""
+        p = 1.0 / self.vocab_size
+        for k, table in enumerate(self.tables, start=1):
+            history = context[len(context) - (k - 1) :] if k > 1 else ()
+            ws = table.followers.get(history)
+            if ws is None:
+                continue
+            total = table.totals[history]
+            gamma = table.discount * len(ws) / total
+            p = max(ws.get(word, 0.0) - table.discount, 0.0) / total + gamma * p
+        return p
+
+    def distribution(self, context: tuple[int, ...]) -> np.ndarray:
+        """P(· | context) over the whole vocabulary, as float64 (sums to 1)."""
+        p = np.full(self.vocab_size, 1.0 / self.vocab_size)
+        for k, table in enumerate(self.tables, start=1):
+            history = context[len(context) - (k - 1) :] if k > 1 else ()
+            if history not in table.arrays:
+                continue
+            ids, counts = table.arrays[history]
+            total = table.totals[history]
+            p *= table.discount * len(ids) / total
+            p[ids] += np.maximum(counts - table.discount, 0.0) / total
+        return p
+
+    def log_prob_tokens(self, tokens: Sequence[str]) -> list[float]:
+        """Natural-log probability of each token given all tokens before it."""
+        ids = self.encode(tokens)
+        return [math.log(self.prob(w, self.context(ids[:i]))) for i, w in enumerate(ids)]

@@ -1,0 +1,111 @@
+"""What a suite's models produce, and everything the runner does that depends on it.
+
+A suite compares models against one reference dataset, and the dataset's ``output``
+("image", "text") picks an ``OutputKind``: what each sampling call is given besides
+its params (text models get the prompts of the batch), how a batch is checked and
+collected, which artifacts are stored, which extra speed figures are measured
+(tokens/s and time to first token for text), and which evaluator scores the
+samples. The runner stays the same for every family; kinds are found by name in
+``OUTPUTS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+
+from benchbench.registry import Registry
+from benchbench.store import Artifact, Measurement
+from benchbench.suite import Suite
+from benchbench.timing import Timer
+
+GRID_SIZE = 64
+
+
+class Evaluator(Protocol):
+    def evaluate(self, samples: Any, adapter: Any = None) -> list: ...
+
+
+class OutputKind(Protocol):
+    """The per-output half of the runner (see the module docstring)."""
+
+    def evaluator(self) -> Evaluator: ...
+
+    def batch_inputs(self, index: int, batch_size: int) -> dict[str, Any]:
+        """Extra keyword arguments of ``sample`` for steady batch ``index`` (< 0: warm-up)."""
+        ...
+
+    def check(self, batch: Any, n: int, who: str) -> Any:
+        """The batch as kept (validated, on the CPU); a wrong batch raises naming ``who``."""
+        ...
+
+    def collect(self, kept: list[Any], n: int) -> Any: ...
+
+    def artifacts(self, samples: Any, seed: int) -> list[Artifact]: ...
+
+    def speed_measurements(
+        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+    ) -> list[Measurement]:
+        """Speed figures beyond samples/s and latency (measured after the steady calls)."""
+        ...
+
+
+class ImageOutput:
+    """Image batches: float tensors in [0, 1], NCHW; a PNG grid and the arrays are stored."""
+
+    def __init__(self, suite: Suite, device: torch.device):
+        self.suite = suite
+        self.device = device
+
+    def evaluator(self) -> Evaluator:
+        from benchbench.quality import QualityEvaluator
+
+        return QualityEvaluator(self.suite, self.device)
+
+    def batch_inputs(self, index: int, batch_size: int) -> dict[str, Any]:
+        return {}
+
+    def check(self, batch: Any, n: int, who: str) -> torch.Tensor:
+        from benchbench.images import check_image_batch
+
+        return check_image_batch(batch, n, who).detach().float().cpu()
+
+    def collect(self, kept: list[torch.Tensor], n: int) -> torch.Tensor:
+        return torch.cat(kept)[:n]
+
+    def artifacts(self, samples: torch.Tensor, seed: int) -> list[Artifact]:
+        from benchbench.hashing import sha256_bytes
+        from benchbench.images import npz_bytes, png_grid
+
+        grid = png_grid(samples[:GRID_SIZE])
+        arrays = npz_bytes(samples)
+        meta = {"seed": seed, "count": len(samples)}
+        return [
+            Artifact(
+                "samples.png",
+                "image/png",
+                sha256_bytes(grid),
+                grid,
+                {**meta, "count": min(GRID_SIZE, len(samples))},
+            ),
+            Artifact("samples.npz", "application/x-npz", sha256_bytes(arrays), arrays, meta),
+        ]
+
+    def speed_measurements(
+        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+    ) -> list[Measurement]:
+        return []
+
+
+OUTPUTS: Registry[type] = Registry("output kind", base=None)
+OUTPUTS.register("image", ImageOutput)
+OUTPUTS.register("text", "benchbench.text_output:TextOutput")
+
+
+def output_kind(suite: Suite, device: torch.device) -> OutputKind:
+    """The kind of the suite's reference dataset."""
+    from benchbench.data import DATASETS
+
+    kind = DATASETS.get(suite.reference.dataset).output
+    return OUTPUTS.get(kind)(suite, device)
