@@ -122,3 +122,25 @@ def test_ngram_save_load_round_trip(tmp_path):
     assert out.new_tokens == [6, 6] and all(len(t.split()) == 6 for t in out.texts)
     assert "<unk>" not in " ".join(out.texts)
     assert out.texts == adapter.sample(2, gen(0), prompts=PROMPTS, max_new_tokens=6).texts
+
+
+def test_lstm_zoo_model_samples_bytes_and_scores_text():
+    from benchbench.zoo import weights_path
+
+    lstm = resolve_adapter("lstm-lm").load(weights_path("lstm-prose"), CPU)
+    out = lstm.sample(2, gen(0), prompts=PROMPTS, max_new_tokens=20, temperature=0.8)
+    assert out.new_tokens == [20, 20] and [len(lp) for lp in out.token_logprobs] == [20, 20]
+    assert (
+        out.texts
+        == lstm.sample(2, gen(0), prompts=PROMPTS, max_new_tokens=20, temperature=0.8).texts
+    )
+    text = "the cat sat on the mat"
+    result = lstm.log_likelihood(text)
+    assert result.tokens == len(text.encode())
+    # The same sum by hand: one byte at a time through the recurrent state.
+    state, total, previous = None, 0.0, 10
+    for byte in text.encode():
+        logits, state = lstm.net(torch.tensor([[previous]]), state)
+        total += float(logits[0, -1].double().log_softmax(-1)[byte])
+        previous = byte
+    assert result.logprob == pytest.approx(total, rel=1e-6)
