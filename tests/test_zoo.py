@@ -130,6 +130,11 @@ def test_recipe_runs_end_to_end(name: str, tmp_path: Path) -> None:
     if name in generative_names():
         images = sampler(name, tmp_path, ddim_steps=2)(2, torch.Generator().manual_seed(0))
         assert images.shape == (2, 1, 16, 16)
+    elif name == "digits-clip":
+        net = load_checkpoint(weights_path(name, tmp_path)).build()
+        image = net.encode_images(torch.zeros(1, 1, 16, 16))
+        assert net.encode_texts(["a seven"]).shape == image.shape
+        assert 0.0 <= info["zero_shot_accuracy"] <= 1.0
     else:
         assert load_checkpoint(weights_path(name, tmp_path)).build().features(
             torch.zeros(1, 1, 16, 16)

@@ -25,7 +25,7 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 @dataclass(frozen=True)
 class ZooEntry:
     name: str  # catalogue name, also the stem of the weights and card files
-    family: str  # "gan" | "vae" | "diffusion" | "autoregressive" | "feature-extractor"
+    family: str  # "gan" | "vae" | "diffusion" | "autoregressive" | "feature-extractor" | ...
     weights: str  # file (benchbench checkpoint) or directory (diffusers) under WEIGHTS_DIR
     recipe: str  # lazy "module:function" that trains the model and writes weights + card
     description: str  # one honest line
@@ -54,6 +54,13 @@ ZOO: dict[str, ZooEntry] = {
             "ddpm-digits",
             "benchbench.zoo.recipes:train_ddpm",
             "Small diffusers UNet2DModel (EMA weights), DDPM epsilon objective, cosine schedule.",
+        ),
+        ZooEntry(
+            "digits-clip",
+            "text-image-encoder",
+            "digits-clip.pt",
+            "benchbench.zoo.recipes:train_digits_clip",
+            "Small contrastive image-text model on digits and prompt templates; not CLIP.",
         ),
         ZooEntry(
             "pixelcnn-digits",

@@ -28,8 +28,10 @@ from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.hashing import sha256_tree
 from benchbench.nets.classifier import DigitsCNN
 from benchbench.nets.dcgan import Discriminator, Generator
+from benchbench.nets.digits_clip import DigitsCLIP
 from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.nets.vae import VAE
+from benchbench.prompts import DIGIT_WORDS
 from benchbench.zoo import ZOO, card_path, weights_path
 
 M = TypeVar("M", bound=nn.Module)
@@ -62,6 +64,29 @@ UNET_CONFIG: dict[str, Any] = {
     "up_block_types": ["UpBlock2D"] * 3,
     "add_attention": False,
 }
+# digits-CLIP learns these prompt templates ({w}: the digit's word, {n}: its numeral).
+PROMPT_TEMPLATES = (
+    "a handwritten {w}",
+    "the digit {w}",
+    "a picture of a {w}",
+    "{w}",
+    "number {n}",
+    "a {n}",
+    "an image of the number {w}",
+)
+DIGITS_CLIP_CONFIG: dict[str, Any] = {
+    "vocabulary": sorted(
+        {w for t in PROMPT_TEMPLATES for w in t.replace("{w}", "").replace("{n}", "").split()}
+        | set(DIGIT_WORDS)
+        | {str(d) for d in range(10)}
+    ),
+    "embed_dim": 32,
+    "width": 32,
+}
+# Class-conditional diffusion: classes 0-9 are digits, NULL_CLASS is "no condition"; it
+# replaces the class in this share of training examples (Ho & Salimans 2022 use 0.1-0.2).
+NULL_CLASS = 10
+CONDITION_DROPOUT = 0.15
 # Saved with the weights: "trailing" spacing lets DDIM built from this config start at
 # the last training step, which few-step sampling needs.
 SCHEDULER_CONFIG: dict[str, Any] = {
@@ -474,29 +499,53 @@ def train_ddpm(
     out_dir: Path, seed: int = 0, epochs: int = 200, device: str = "cpu"
 ) -> dict[str, Any]:
     """``ddpm-digits``: epsilon-prediction MSE on images in [-1, 1], AdamW, EMA of the UNet."""
+    return _train_diffusion("ddpm-digits", out_dir, seed, epochs, device, conditional=False)
+
+
+def train_cddpm(
+    out_dir: Path, seed: int = 0, epochs: int = 200, device: str = "cpu"
+) -> dict[str, Any]:
+    """``cddpm-digits``: as ``ddpm-digits``, conditioned on the digit's class; the class is
+    replaced by the null class with probability ``CONDITION_DROPOUT``, so one network
+    predicts both conditional and unconditional noise (classifier-free guidance)."""
+    return _train_diffusion("cddpm-digits", out_dir, seed, epochs, device, conditional=True)
+
+
+def _train_diffusion(
+    name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
+) -> dict[str, Any]:
     import diffusers
     from diffusers import DDPMScheduler, UNet2DModel
 
-    name, batch_size = "ddpm-digits", 128
+    batch_size = 128
+    unet_config = (
+        {**UNET_CONFIG, "num_class_embeds": NULL_CLASS + 1} if conditional else UNET_CONFIG
+    )
     order, noise = generators(seed, device)
-    unet = build(lambda: UNet2DModel(**UNET_CONFIG), seed, device).train()
+    unet = build(lambda: UNet2DModel(**unet_config), seed, device).train()
     scheduler = DDPMScheduler(**SCHEDULER_CONFIG)
     opt = torch.optim.AdamW(unet.parameters(), lr=2e-3, weight_decay=0.0)
     ema = EMA(unet, decay=0.999)
     timesteps = scheduler.config.num_train_timesteps
 
-    def step(x: torch.Tensor) -> dict[str, float]:
+    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
         x = x.to(device) * 2.0 - 1.0
         eps = torch.randn(x.shape, generator=noise, device=device)
         t = torch.randint(0, timesteps, (len(x),), generator=noise, device=device)
-        loss = F.mse_loss(unet(scheduler.add_noise(x, eps, t), t).sample, eps)
+        class_labels = None
+        if labels is not None:
+            drop = torch.rand(len(x), generator=noise, device=device) < CONDITION_DROPOUT
+            class_labels = torch.where(drop, NULL_CLASS, labels.to(device))
+        predicted = unet(scheduler.add_noise(x, eps, t), t, class_labels=class_labels).sample
+        loss = F.mse_loss(predicted, eps)
         descend(opt, loss)
         ema.update(unet)
         return {"mse": loss.item()}
 
+    images, labels = load_digits("train")
     fitted = fit(
         step,
-        (load_digits("train")[0],),
+        (images, labels) if conditional else (images,),
         epochs=epochs,
         batch_size=batch_size,
         generator=order,
@@ -509,6 +558,7 @@ def train_ddpm(
     scheduler.save_pretrained(tmp / "scheduler")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
+    conditioning = {"null_class": NULL_CLASS, "condition_dropout": CONDITION_DROPOUT}
     return write_card(
         out_dir,
         name,
@@ -520,9 +570,69 @@ def train_ddpm(
         device=device,
         extra={
             "diffusers": diffusers.__version__,
-            "unet_config": UNET_CONFIG,
+            "unet_config": unet_config,
             "scheduler_config": SCHEDULER_CONFIG,
             "objective": "epsilon",
             "ema_decay": ema.decay,
+            **(conditioning if conditional else {}),
+        },
+    )
+
+
+def digit_prompt(label: int, template: str) -> str:
+    return template.format(w=DIGIT_WORDS[label], n=label)
+
+
+@torch.no_grad()
+def zero_shot_accuracy(model: DigitsCLIP, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy of reading each image's digit as its most similar "a handwritten {w}"."""
+    model.eval()
+    prompts = [digit_prompt(d, PROMPT_TEMPLATES[0]) for d in range(10)]
+    return (model(images, prompts).argmax(1) == labels).float().mean().item()
+
+
+def train_digits_clip(
+    out_dir: Path, seed: int = 0, epochs: int = 40, device: str = "cpu"
+) -> dict[str, Any]:
+    """``digits-clip``: contrastive image→text loss over the ten digits' prompts, each step
+    with a random template per digit (so every template maps to its digit), AdamW."""
+    name, batch_size = "digits-clip", 64
+    config = DIGITS_CLIP_CONFIG
+    order, noise = generators(seed, device)
+    model = build(lambda: DigitsCLIP(**config), seed, device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        picks = torch.randint(0, len(PROMPT_TEMPLATES), (10,), generator=noise, device=device)
+        prompts = [digit_prompt(d, PROMPT_TEMPLATES[int(i)]) for d, i in enumerate(picks)]
+        loss = F.cross_entropy(model(augment(x.to(device), noise), prompts), y.to(device))
+        descend(opt, loss)
+        return {"contrastive": loss.item()}
+
+    fitted = fit(
+        step,
+        load_digits("train"),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+    test_images, test_labels = load_digits("test")
+    held_out = zero_shot_accuracy(model, test_images.to(device), test_labels.to(device))
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        model,
+        name,
+        config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+        extra={
+            "templates": list(PROMPT_TEMPLATES),
+            "zero_shot_accuracy": round(held_out, 4),
+            "held_out_n": len(test_labels),
         },
     )

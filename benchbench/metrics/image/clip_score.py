@@ -24,11 +24,12 @@ import numpy as np
 import torch
 
 from benchbench.hashing import sha256_tree
-from benchbench.metrics import MetricResult
+from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
 
 SCALE = 100.0
 VERSION = "1"
+DEFAULT_ENCODER = "zoo:digits-clip"  # the embedded one; real CLIP: a transformers directory
 
 
 class TextImageEncoder(Protocol):
@@ -84,6 +85,38 @@ class HFCLIPEncoder:
         return _embedding(self.model.get_text_features(batch["input_ids"], batch["attention_mask"]))
 
 
+class CheckpointEncoder:
+    """A text–image model saved as a benchbench checkpoint (the zoo's ``digits-clip``):
+    any net with ``encode_images`` and ``encode_texts``."""
+
+    def __init__(self, path: str | Path, device: torch.device | str = "cpu") -> None:
+        from benchbench.checkpoint import load_checkpoint
+
+        checkpoint = load_checkpoint(path)
+        self.device = torch.device(device)
+        self.net = checkpoint.build().to(self.device)
+        self.identity = {"name": checkpoint.arch, "weights_sha256": sha256_tree(Path(path))}
+
+    @torch.no_grad()
+    def encode_images(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net.encode_images(images.to(self.device))
+
+    @torch.no_grad()
+    def encode_texts(self, texts: Sequence[str]) -> torch.Tensor:
+        return self.net.encode_texts(list(texts))
+
+
+def load_encoder(spec: str, device: torch.device | str = "cpu") -> TextImageEncoder:
+    """``zoo:NAME`` (a zoo checkpoint), a benchbench checkpoint file, or a transformers
+    CLIP directory."""
+    if spec.startswith("zoo:"):
+        from benchbench.zoo import weights_path
+
+        return CheckpointEncoder(weights_path(spec.removeprefix("zoo:")), device)
+    path = Path(spec)
+    return HFCLIPEncoder(path, device) if path.is_dir() else CheckpointEncoder(path, device)
+
+
 def _embedding(output: Any) -> torch.Tensor:
     """transformers returns a tensor, or an output object holding the pooled projection."""
     return output if isinstance(output, torch.Tensor) else output.pooler_output
@@ -136,3 +169,38 @@ def clip_score(
             "n": len(scores),
         },
     )
+
+
+class CLIPScore(Metric):
+    """``clip-score`` of a conditional suite: each sample against its prompt's text, with
+    the embedded digits-CLIP (the only text–image encoder that works offline here)."""
+
+    name = "clip-score"
+    version = VERSION
+    higher_is_better = True
+    inputs = ("images", "conditions")
+
+    def __init__(
+        self,
+        encoder: str = DEFAULT_ENCODER,
+        device: torch.device | str = "cpu",
+        bootstrap: BootstrapSpec | None = None,
+    ):
+        self.encoder = load_encoder(encoder, device)
+        self.bootstrap = bootstrap
+        self._images: list[torch.Tensor] = []
+        self._prompts: list[str] = []
+
+    @classmethod
+    def create(cls, setup: MetricSetup) -> CLIPScore:
+        return cls(device=setup.device or "cpu", bootstrap=setup.bootstrap)
+
+    def observe(self, inputs: MetricInputs) -> None:
+        self.update(inputs.get("images"), [c.text for c in inputs.get("conditions")])
+
+    def update(self, images: torch.Tensor, prompts: Sequence[str]) -> None:
+        self._images.append(images.detach().float().cpu())
+        self._prompts.extend(prompts)
+
+    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+        return clip_score(self.encoder, torch.cat(self._images), self._prompts, self.bootstrap)

@@ -7,9 +7,12 @@ given the same requests, scores near chance (1 / number of classes).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from benchbench.metrics import MetricResult
+import numpy as np
+import torch
+
+from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
 
 VERSION = "1"
@@ -55,3 +58,34 @@ def conditional_accuracy(
         },
         details={"chance": 1.0 / logits.shape[1]},
     )
+
+
+class ConditionalAccuracy(Metric):
+    """``cond-accuracy`` of a conditional suite: the extractor (a classifier such as
+    digits-cnn) reads each sample; its class is compared with the prompt's."""
+
+    name = "cond-accuracy"
+    version = VERSION
+    higher_is_better = True
+    inputs = ("logits", "conditions")
+
+    def __init__(self, classifier: dict[str, Any], bootstrap: BootstrapSpec | None = None):
+        self.classifier = classifier
+        self.bootstrap = bootstrap
+        self._logits: list[torch.Tensor] = []
+        self._labels: list[int] = []
+
+    @classmethod
+    def create(cls, setup: MetricSetup) -> ConditionalAccuracy:
+        return cls(setup.features, setup.bootstrap)
+
+    def observe(self, inputs: MetricInputs) -> None:
+        self.update(inputs.get("logits"), [c.label for c in inputs.get("conditions")])
+
+    def update(self, logits: torch.Tensor, labels: list[int]) -> None:
+        self._logits.append(logits.detach().double().cpu())
+        self._labels.extend(labels)
+
+    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+        logits = torch.cat(self._logits).numpy()
+        return conditional_accuracy(logits, np.array(self._labels), self.classifier, self.bootstrap)
