@@ -171,11 +171,13 @@ def train_ngram(
 
     name = "ngram-prose"
     start = time.perf_counter()
+    words = prose.split_text("train").split()
     lm = KneserNeyLM.train(prose.split_text("train"), order=NGRAM_ORDER)
     seconds = time.perf_counter() - start
     target = weights_path(name, out_dir)
     lm.save(target)
-    fitted = Fitted(len(prose.split_text("train").split()), 1, seconds, {"none": 0.0})
+    train_nll = -sum(lm.log_prob_tokens(words)) / len(words)  # the "loss" of a count model
+    fitted = Fitted(len(words), 1, seconds, {"train_nll_per_word": train_nll})
     adapter = NGramAdapter.load(target, torch.device("cpu"))
     return write_card(
         out_dir,
@@ -192,8 +194,6 @@ def train_ngram(
             "vocab": lm.vocab_size,
             "discounts": [t.discount for t in lm.tables],
             "smoothing": "interpolated Kneser-Ney, one discount per order, uniform base",
-            "final_loss": None,
-            "final_losses": {},
             "params_meaning": "stored n-gram count rows",
             **heldout_figures(adapter),
         },
