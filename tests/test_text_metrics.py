@@ -218,3 +218,27 @@ def test_perplexity_needs_a_language_model():
     metric.update_model(object(), ["some text"])
     with pytest.raises(ValueError, match="log_likelihood"):
         metric.compute()
+
+
+@pytest.mark.slow
+def test_rolling_loglikelihood_equals_lm_evaluation_harness(tmp_path):
+    """lm-eval's loglikelihood_rolling on the same saved model: every token after an
+    end-of-text token. For texts within one window the partition into windows is the
+    same, so the sums agree (beyond it lm-eval's disjoint windows keep 1 token of context
+    and ours ``window - stride``, so they differ by design)."""
+    pytest.importorskip("lm_eval", reason="lm-eval is a dev dependency")
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    path = tiny_gpt(tmp_path / "gpt", n_positions=32)
+    texts = [TEXT[:40], TEXT[40:90], "a function returns"]
+    harness = HFLM(pretrained=str(path), device="cpu", batch_size=1, max_length=32)
+    requests = [
+        Instance(request_type="loglikelihood_rolling", doc={}, arguments=(t,), idx=i)
+        for i, t in enumerate(texts)
+    ]
+    expected = harness.loglikelihood_rolling(requests, disable_tqdm=True)
+    ours = HFCausalLMAdapter.load(path, CPU)
+    for text, reference in zip(texts, expected, strict=True):
+        assert ours.log_likelihood(text).tokens < 32
+        assert ours.log_likelihood(text).logprob == pytest.approx(reference, rel=1e-4)
