@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import torch
 
+from benchbench.prompts import Prompt, labels_for
 from benchbench.registry import Registry
 from benchbench.store import Artifact, Measurement
 from benchbench.suite import Suite
@@ -52,19 +53,28 @@ class OutputKind(Protocol):
 
 
 class ImageOutput:
-    """Image batches: float tensors in [0, 1], NCHW; a PNG grid and the arrays are stored."""
+    """Image batches: float tensors in [0, 1], NCHW; a PNG grid and the arrays are stored.
 
-    def __init__(self, suite: Suite, device: torch.device):
+    With prompts, sample i of the cell is asked for prompt i mod the number of prompts:
+    models that take ``labels`` get each sample's class (warm-up calls, index < 0, those
+    of the first batch), and metrics get each sample's prompt as its ``conditions``.
+    """
+
+    def __init__(self, suite: Suite, device: torch.device, prompts: list[Prompt] | None = None):
         self.suite = suite
         self.device = device
+        self.prompts = prompts
 
     def evaluator(self) -> Evaluator:
         from benchbench.quality import QualityEvaluator
 
-        return QualityEvaluator(self.suite, self.device)
+        return QualityEvaluator(self.suite, self.device, prompts=self.prompts)
 
     def batch_inputs(self, index: int, batch_size: int) -> dict[str, Any]:
-        return {}
+        if self.prompts is None:
+            return {}
+        labels = labels_for(self.prompts, max(index, 0) * batch_size, batch_size)
+        return {"labels": torch.tensor(labels, dtype=torch.long)}
 
     def check(self, batch: Any, n: int, who: str) -> torch.Tensor:
         from benchbench.images import check_image_batch
@@ -103,9 +113,11 @@ OUTPUTS.register("image", ImageOutput)
 OUTPUTS.register("text", "benchbench.text_output:TextOutput")
 
 
-def output_kind(suite: Suite, device: torch.device) -> OutputKind:
-    """The kind of the suite's reference dataset."""
+def output_kind(
+    suite: Suite, device: torch.device, prompts: list[Prompt] | None = None
+) -> OutputKind:
+    """The kind of the suite's reference dataset; ``prompts`` condition an image suite."""
     from benchbench.data import DATASETS
 
     kind = DATASETS.get(suite.reference.dataset).output
-    return OUTPUTS.get(kind)(suite, device)
+    return OUTPUTS.get(kind)(suite, device, *([prompts] if prompts is not None else []))

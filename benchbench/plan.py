@@ -3,8 +3,8 @@
 A cell's key hashes everything that determines its numbers, so a cell is recomputed
 exactly when something that matters changed: the model's weights (by content), its
 params, the sampling and timing policy, seed, device, reference data, feature
-extractor, metrics and their versions. Adding a model to a suite leaves the other
-cells' keys unchanged.
+extractor, metrics and their versions, and the prompts of a conditional suite.
+Adding a model to a suite leaves the other cells' keys unchanged.
 """
 
 from __future__ import annotations
@@ -67,6 +67,9 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
         "timing": suite.timing.model_dump(),
         "benchbench": benchbench.__version__.split(".")[0],
     }
+    prompts = loaded.prompts()
+    if prompts is not None:  # what each sample is asked for decides the samples
+        shared["prompts"] = [(p.text, p.label) for p in prompts]
     cells: list[CellPlan] = []
     for model in suite.models:
         adapter = resolve_adapter(model.adapter)

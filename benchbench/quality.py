@@ -29,6 +29,7 @@ from benchbench.metrics import (
 )
 from benchbench.metrics.image.features import EXTRACTORS, FeatureExtractor
 from benchbench.metrics.stats import BootstrapSpec
+from benchbench.prompts import Prompt
 from benchbench.suite import Suite
 
 
@@ -77,6 +78,12 @@ class EvaluationInputs:
     def _extractor(self) -> FeatureExtractor:
         return self.evaluator.extractor
 
+    def _conditions(self) -> list[Prompt]:
+        prompts = self.evaluator.prompts
+        if prompts is None:
+            raise MetricSetupError("this metric needs prompts: set `prompts:` in the suite")
+        return [prompts[i % len(prompts)] for i in range(len(self.images))]
+
     def _model(self) -> Any:
         if self.adapter is None:
             raise MetricSetupError(
@@ -96,7 +103,9 @@ class QualityEvaluator:
         *,
         cache: FeatureCache | None = None,
         weights_dir: Path | None = None,
+        prompts: list[Prompt] | None = None,
     ):
+        self.prompts = prompts  # what sample i was asked for: prompts[i % len(prompts)]
         spec = suite.reference
         settings = suite.bootstrap
         self._configure(
@@ -129,6 +138,7 @@ class QualityEvaluator:
     ) -> QualityEvaluator:
         """An evaluator for a reference set already in memory (``bench score``)."""
         evaluator = cls.__new__(cls)
+        evaluator.prompts = None
         evaluator._configure(
             metrics, features, lambda: reference, bootstrap, seed, device, cache, weights_dir
         )

@@ -118,7 +118,7 @@ def run_suite(
         benchbench.__version__,
     )
     observer.run_started(run_id, cells)
-    kind = output_kind(suite, torch_device)
+    kind = output_kind(suite, torch_device, loaded.prompts())
     evaluator = kind.evaluator()
     executed = skipped = failed = 0
     status = "interrupted"
@@ -154,7 +154,7 @@ def execute_cell(
     kind: OutputKind | None = None,
 ) -> CellRecord:
     suite = loaded.suite
-    kind = kind or output_kind(suite, device)
+    kind = kind or output_kind(suite, device, loaded.prompts())
     record = CellRecord(
         cell_key=cell.key,
         run_id=run_id,
@@ -205,9 +205,12 @@ def _measure(
     who = f"model {cell.model.name!r} ({cell.model.adapter})"
     kept: list[object] = []
 
+    accepted = {name for name in kind.batch_inputs(0, sampling.batch_size) if adapter.accepts(name)}
+
     def call(index: int) -> object:
         generator = torch.Generator(device).manual_seed(batch_seed(seed, index))
         inputs = kind.batch_inputs(index, sampling.batch_size)
+        inputs = {name: value for name, value in inputs.items() if name in accepted}
         with torch.inference_mode():
             return adapter.sample(sampling.batch_size, generator, **inputs, **cell.params)
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from benchbench.hashing import stable_hash
+from benchbench.prompts import Prompt, PromptFileError, load_prompts
 from benchbench.registry import RegistryError, UnknownNameError, did_you_mean
 from benchbench.yamlsource import YamlSource, YamlSyntaxError, load_yaml
 
@@ -113,6 +114,11 @@ class Suite(StrictModel):
     timing: TimingSpec = TimingSpec()
     models: list[ModelSpec] = Field(min_length=1)
     gate: GateSpec = GateSpec()
+    prompts: str | None = Field(
+        None,
+        description="conditional image suites: a prompt file (.txt or .jsonl, relative to the "
+        "suite); sample i is asked for prompt i mod the number of prompts",
+    )
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,12 @@ class LoadedSuite:
     @property
     def suite_hash(self) -> str:
         return stable_hash(self.suite.model_dump(mode="json"))
+
+    def prompts(self) -> list[Prompt] | None:
+        """The prompts each sample is asked for, in order (None: an unconditional suite)."""
+        if self.suite.prompts is None:
+            return None
+        return load_prompts(self.base_dir / self.suite.prompts)
 
 
 def load_suite(path: str | Path) -> LoadedSuite:
@@ -272,6 +284,18 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
         return None
 
     dataset = check_name(DATASETS, suite.reference.dataset, ("reference", "dataset"))
+    provided = set(INPUTS_BY_OUTPUT.get(dataset.output, ())) if dataset is not None else set()
+    provided.discard("conditions")  # only with a valid prompt file, below
+    if suite.prompts is not None and dataset is not None and dataset.output != "image":
+        add(
+            ("prompts",), f"prompts condition image suites; {dataset.name!r} holds {dataset.output}"
+        )
+    elif suite.prompts is not None:
+        try:
+            load_prompts(source.path.parent / suite.prompts)
+            provided.add("conditions")
+        except PromptFileError as exc:
+            add(("prompts",), str(exc))
     if dataset is not None and suite.reference.split not in dataset.splits:
         add(
             ("reference", "split"),
@@ -282,8 +306,10 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     for i, metric in enumerate(suite.metrics):
         metric_class = check_name(METRICS, metric, ("metrics", i))
         if metric_class is not None and dataset is not None:
-            missing = set(metric_class.inputs) - set(INPUTS_BY_OUTPUT.get(dataset.output, ()))
-            if missing:
+            missing = set(metric_class.inputs) - provided
+            if missing == {"conditions"}:
+                add(("metrics", i), f"metric {metric!r} needs prompts: set `prompts:` to a file")
+            elif missing:
                 add(
                     ("metrics", i),
                     f"metric {metric!r} needs {', '.join(sorted(missing))}, which a suite on "

@@ -50,3 +50,17 @@ def digits_unless(n: int, generator: torch.Generator, degraded_if: str = "") -> 
         noise = torch.rand(images.shape, generator=generator, device=generator.device)
         images = 0.5 * images + 0.5 * noise
     return images
+
+
+def digits_of_class(n: int, generator: torch.Generator, labels=None) -> torch.Tensor:
+    """A perfectly steerable oracle: a training image of each requested class."""
+    from benchbench.data.digits import load_digits
+
+    images, classes = load_digits("train")
+    picks = torch.randint(1 << 30, (n,), generator=generator, device=generator.device).cpu()
+    out = []
+    for i in range(n):
+        pool = (classes == int(labels[i])).nonzero()[:, 0] if labels is not None else None
+        pool = pool if pool is not None else torch.arange(len(images))
+        out.append(images[pool[picks[i] % len(pool)]])
+    return torch.stack(out).to(generator.device)

@@ -50,3 +50,19 @@ def test_real_digits_score_the_classifiers_accuracy_and_shuffled_labels_chance()
     assert right.value == pytest.approx(card("digits-cnn")["held_out_accuracy"], abs=1e-3)
     shuffled = np.random.default_rng(0).permutation(labels.numpy())
     assert conditional_accuracy(logits, shuffled, CLASSIFIER).value == pytest.approx(0.1, abs=0.05)
+
+
+def test_within_prompt_spread_is_half_the_mean_squared_pairwise_distance():
+    from benchbench.metrics.image.conditional import within_prompt_spread
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(30, 5))
+    groups = np.array(["a"] * 12 + ["b"] * 18)
+    expected = []
+    for g in ("a", "b"):
+        rows = x[groups == g]
+        pair = ((rows[:, None] - rows[None]) ** 2).sum(-1)
+        expected.append(pair.sum() / (2 * len(rows) ** 2))  # including i == j, as a V-statistic
+    assert within_prompt_spread(x, groups, np.ones(30)) == pytest.approx(np.mean(expected))
+    doubled = within_prompt_spread(x, groups, np.where(groups == "a", 2.0, 1.0))
+    assert doubled == pytest.approx(np.mean(expected))  # equal weights within a group: same

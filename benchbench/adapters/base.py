@@ -9,6 +9,7 @@ anything runs, with the file and line.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,6 +50,12 @@ class Adapter(ABC):
     @abstractmethod
     def sample(self, n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
         """``n`` samples drawn with ``generator`` (on ``self.device``), in [0, 1], NCHW."""
+
+    def accepts(self, name: str) -> bool:
+        """Whether ``sample`` takes the input ``name`` (e.g. ``labels``): a conditional
+        suite asks every model for the same classes, and models without the input ignore
+        them — which is how a suite shows that an unconditional model cannot be steered."""
+        return name in inspect.signature(self.sample).parameters
 
     @classmethod
     def fingerprint(cls, weights: Path | None) -> str:

@@ -3,7 +3,8 @@
 The function takes ``(n, generator, **params)`` and returns ``n`` images in [0, 1],
 NCHW. Its keyword parameters become the adapter's declared parameters (types from the
 annotations, defaults from the signature), so a suite's params are checked against
-them like any built-in adapter's.
+them like any built-in adapter's. A parameter named ``labels`` is not a param: in a
+conditional suite it receives the class each sample is asked for.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from benchbench.adapters.base import Adapter
 from benchbench.hashing import sha256_file, stable_hash
 
 SampleFn = Callable[..., torch.Tensor]
+
+
+# Keyword arguments a run supplies rather than a suite's params: ``labels``, the classes
+# a conditional suite asks each sample for.
+INPUTS = ("labels",)
 
 
 class CallableAdapter(Adapter):
@@ -46,6 +52,9 @@ class CallableAdapter(Adapter):
     def sample(self, n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
         return type(self).fn(n, generator, **params)
 
+    def accepts(self, name: str) -> bool:
+        return name in inspect.signature(type(self).fn).parameters
+
 
 def adapter_for_callable(fn: SampleFn, target: str) -> type[CallableAdapter]:
     """An adapter class around ``fn``; its ``family`` comes from ``fn.family`` if set."""
@@ -71,7 +80,7 @@ def params_model(fn: SampleFn, target: str) -> type[BaseModel]:
         )
     fields: dict[str, Any] = {}
     for param in list(signature.parameters.values())[2:]:
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or param.name in INPUTS:
             continue
         annotation = Any if param.annotation is param.empty else param.annotation
         default = ... if param.default is param.empty else param.default

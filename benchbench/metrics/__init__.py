@@ -36,6 +36,7 @@ INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
         "reference_features",
         "model",  # the adapter that produced the samples (for latent-space metrics)
         "extractor",  # the feature extractor itself, to embed images a metric makes
+        "conditions",  # with a suite's prompts: the Prompt each sample was asked for
     ),
     "text": (
         "texts",  # generated continuations
@@ -134,6 +135,9 @@ for _name, _target in {
     "lpips": "benchbench.metrics.image.lpips_diversity:LPIPSDiversity",
     "ppl": "benchbench.metrics.image.ppl:LatentPathLength",
     "cmmd": "benchbench.metrics.image.cmmd:CMMD",
+    "cond-accuracy": "benchbench.metrics.image.conditional:ConditionalAccuracy",
+    "clip-score": "benchbench.metrics.image.clip_score:CLIPScore",
+    "prompt-diversity": "benchbench.metrics.image.conditional:PromptDiversity",
     "bleu": "benchbench.metrics.text.sacrebleu_metrics:BLEU",
     "chrf": "benchbench.metrics.text.sacrebleu_metrics:ChrF",
     "ter": "benchbench.metrics.text.sacrebleu_metrics:TER",

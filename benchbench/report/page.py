@@ -17,7 +17,7 @@ from benchbench.report.columns import Column
 from benchbench.report.data import Cell, Run, Sample
 from benchbench.report.leaderboard import FamilyRow, Leaderboard, family_summary
 from benchbench.report.plots import line_plot, pareto_plot
-from benchbench.report.series import display_units, history_series, pareto_points, steps_series
+from benchbench.report.series import display_units, history_series, pareto_points, sweep_series
 
 IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 TEXT_LIMIT = 4000
@@ -82,8 +82,17 @@ def suite_page(history: list[Leaderboard], assets: Assets) -> SuitePage:
     )
 
 
+# Swept parameters that get a curve: axis title, log scale, what the parameter means.
+SWEEPS = {
+    "steps": ("sampling steps", True, "the number of sampling steps (network passes per sample)"),
+    "guidance": ("guidance scale", False, "the classifier-free guidance scale (controllability)"),
+    "temperature": ("temperature", False, "the sampling temperature"),
+}
+
+
 def comparison_plots(board: Leaderboard, slug: str, assets: Assets) -> list[Plot]:
-    """Quality vs throughput with its Pareto front; quality and throughput vs steps."""
+    """Quality vs throughput with its Pareto front; quality and throughput along each
+    swept parameter of ``SWEEPS``."""
     quality = [c for c in board.columns if c.group == "quality" and c.higher_is_better is not None]
     speed = next((c for c in board.columns if c.axis == "speed"), None)
     plots = []
@@ -102,18 +111,19 @@ def comparison_plots(board: Leaderboard, slug: str, assets: Assets) -> list[Plot
                     "(labels in bold).",
                 )
             )
-    for i, column in enumerate([*quality, *([speed] if speed else [])]):
-        series, unit = display_units(steps_series(board, column), column.unit)
-        if series:
-            svg = line_plot(series, "sampling steps", _axis_title(column, unit), log_x=True)
-            plots.append(
-                Plot(
-                    f"steps vs {column.title}",
-                    assets.write(f"assets/plots/{slug}-steps-{i}.svg", svg),
-                    f"{column.title} against the number of sampling steps (network passes per "
-                    "sample), one line per model and sampler.",
+    for param, (axis, log_x, meaning) in SWEEPS.items():
+        for i, column in enumerate([*quality, *([speed] if speed else [])]):
+            series, unit = display_units(sweep_series(board, column, param), column.unit)
+            if series:
+                svg = line_plot(series, axis, _axis_title(column, unit), log_x=log_x)
+                plots.append(
+                    Plot(
+                        f"{param} vs {column.title}",
+                        assets.write(f"assets/plots/{slug}-{param}-{i}.svg", svg),
+                        f"{column.title} against {meaning}, one line per model and its other "
+                        "parameters.",
+                    )
                 )
-            )
     return plots
 
 

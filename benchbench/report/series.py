@@ -1,5 +1,6 @@
 """The data behind each plot, taken from leaderboards: quality vs throughput with its
-Pareto front, the diffusion steps sweep, and each metric across a suite's runs."""
+Pareto front, parameter sweeps (diffusion steps, guidance, temperature), and each metric
+across a suite's runs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from benchbench.report.leaderboard import Leaderboard
 from benchbench.report.ranking import pareto_front, usable
 from benchbench.summary import Value
 
-STEPS = "steps"
 MIB = 2**20
 
 
@@ -51,21 +51,20 @@ def pareto_points(
     return points, front
 
 
-def steps_series(board: Leaderboard, column: Column) -> dict[str, list[Point]]:
-    """Per model and other params, the column's value at each ``steps`` — where swept."""
+def sweep_series(board: Leaderboard, column: Column, param: str) -> dict[str, list[Point]]:
+    """Per model and other params, the column's value at each value of the numeric
+    parameter ``param`` (e.g. ``steps``) — where it is swept."""
     index = board.columns.index(column)
     groups: dict[str, list[Point]] = {}
     for row in sorted(board.rows, key=lambda r: r.cell.summary.position):
         cell = row.cell
-        steps = cell.all_params.get(STEPS)
+        x = cell.all_params.get(param)
         value = row.entries[index].value if cell.summary.status == "complete" else None
-        if not isinstance(steps, int | float) or isinstance(steps, bool) or not usable(value):
+        if not isinstance(x, int | float) or isinstance(x, bool) or not usable(value):
             continue
-        others = {k: v for k, v in cell.summary.params.items() if k != STEPS}
+        others = {k: v for k, v in cell.summary.params.items() if k != param}
         name = f"{cell.summary.model} " + " ".join(f"{k}={v}" for k, v in others.items())
-        groups.setdefault(name.strip(), []).append(
-            point(steps, value, cell.label, cell.summary.family)
-        )
+        groups.setdefault(name.strip(), []).append(point(x, value, cell.label, cell.summary.family))
     return {
         name: sorted(points, key=lambda p: p.x)
         for name, points in groups.items()

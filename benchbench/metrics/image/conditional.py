@@ -89,3 +89,70 @@ class ConditionalAccuracy(Metric):
     def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
         logits = torch.cat(self._logits).numpy()
         return conditional_accuracy(logits, np.array(self._labels), self.classifier, self.bootstrap)
+
+
+def within_prompt_spread(features: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> float:
+    """Mean over groups of the (weighted) mean squared distance of a group's samples to
+    their centre — half the mean squared pairwise distance — in feature units."""
+    spreads = []
+    for group in np.unique(groups):
+        rows = groups == group
+        w, x = weights[rows], features[rows]
+        if w.sum() < 2:
+            continue
+        centre = w @ x / w.sum()
+        spreads.append(float(w @ ((x - centre) ** 2).sum(axis=1) / w.sum()))
+    return float(np.mean(spreads))
+
+
+class PromptDiversity(Metric):
+    """``prompt-diversity``: how varied the samples asked for the same prompt are, in the
+    extractor's features (mean squared distance to the prompt's centre, averaged over
+    prompts). Guidance typically buys fidelity to the prompt with this diversity."""
+
+    name = "prompt-diversity"
+    version = VERSION
+    higher_is_better = True
+    inputs = ("features", "conditions")
+
+    def __init__(self, features: dict[str, Any], bootstrap: BootstrapSpec | None = None):
+        self.features = features
+        self.bootstrap = bootstrap
+        self._features: list[torch.Tensor] = []
+        self._prompts: list[str] = []
+
+    @classmethod
+    def create(cls, setup: MetricSetup) -> PromptDiversity:
+        return cls(setup.features, setup.bootstrap)
+
+    def observe(self, inputs: MetricInputs) -> None:
+        self._features.append(inputs.get("features").detach().double().cpu())
+        self._prompts.extend(c.text for c in inputs.get("conditions"))
+
+    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+        x = torch.cat(self._features).numpy()
+        groups = np.array(self._prompts)
+        value = within_prompt_spread(x, groups, np.ones(len(x)))
+        low = high = None
+        if self.bootstrap is not None:
+            low, high = bootstrap_interval(
+                lambda w: within_prompt_spread(x, groups, w), value, [len(x)], self.bootstrap
+            )
+        return MetricResult(
+            metric=self.name,
+            label=f"prompt-div[{self.features['name']}]",
+            value=value,
+            ci_low=low,
+            ci_high=high,
+            n=len(x),
+            unit="",
+            higher_is_better=True,
+            signature={
+                "metric": self.name,
+                "version": VERSION,
+                "features": self.features,
+                "statistic": "mean over prompts of mean squared distance to the prompt centre",
+                "ci": self.bootstrap.signature() if self.bootstrap else None,
+                "n": len(x),
+            },
+        )
