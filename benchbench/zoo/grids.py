@@ -41,20 +41,17 @@ _CHECKPOINT_SAMPLERS: dict[str, Callable[[nn.Module, str], Sampler]] = {
 
 
 def ddim_sampler(weights: Path, device: str, steps: int) -> Sampler:
-    """Deterministic DDIM (eta = 0) with ``steps`` UNet calls, from a diffusers folder."""
-    from diffusers import DDIMScheduler, UNet2DModel
+    """Deterministic DDIM (eta = 0) with ``steps`` UNet calls, from a diffusers folder; a
+    class-conditional UNet draws the digits in order (sample i is digit i mod 10), with
+    guidance 1 (the plain conditional model)."""
+    from benchbench.adapters.diffusion import DiffusionAdapter
 
-    unet = UNet2DModel.from_pretrained(weights / "unet", low_cpu_mem_usage=False).to(device).eval()
-    config = DDIMScheduler.load_config(weights / "scheduler")
-    size = unet.config.sample_size
+    adapter = DiffusionAdapter.load(weights, torch.device(device))
+    classes = adapter.null_class
 
     def sample(n: int, generator: torch.Generator) -> torch.Tensor:
-        scheduler = DDIMScheduler.from_config(config)
-        scheduler.set_timesteps(steps)
-        x = torch.randn(n, unet.config.in_channels, size, size, generator=generator, device=device)
-        for t in scheduler.timesteps:
-            x = scheduler.step(unet(x, t).sample, t, x, eta=0.0).prev_sample
-        return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
+        labels = None if classes is None else torch.arange(n) % classes
+        return adapter.sample(n, generator, "ddim", steps, labels=labels)
 
     return sample
 

@@ -503,7 +503,7 @@ def train_ddpm(
 
 
 def train_cddpm(
-    out_dir: Path, seed: int = 0, epochs: int = 200, device: str = "cpu"
+    out_dir: Path, seed: int = 0, epochs: int = 100, device: str = "cpu"
 ) -> dict[str, Any]:
     """``cddpm-digits``: as ``ddpm-digits``, conditioned on the digit's class; the class is
     replaced by the null class with probability ``CONDITION_DROPOUT``, so one network
