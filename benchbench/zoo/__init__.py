@@ -56,6 +56,14 @@ ZOO: dict[str, ZooEntry] = {
             "Small diffusers UNet2DModel (EMA weights), DDPM epsilon objective, cosine schedule.",
         ),
         ZooEntry(
+            "cddpm-digits",
+            "diffusion",
+            "cddpm-digits",
+            "benchbench.zoo.recipes:train_cddpm",
+            "ddpm-digits conditioned on the digit class, with a null class for classifier-free "
+            "guidance.",
+        ),
+        ZooEntry(
             "digits-clip",
             "text-image-encoder",
             "digits-clip.pt",
