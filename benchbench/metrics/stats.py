@@ -82,6 +82,20 @@ def bootstrap_interval(
     return float(estimate - (centre - low)), float(estimate + (high - centre))
 
 
+def estimate_with_interval(
+    score: WeightedScore,
+    sizes: Sequence[int],
+    spec: BootstrapSpec | None,
+    draw: WeightDraw = multiplicities,
+) -> tuple[float, float | None, float | None]:
+    """``score`` with every sample weighted 1, and (with ``spec``) its interval from
+    ``bootstrap_interval`` — the value and CI of any metric written as a weighted score."""
+    value = float(score(*(np.ones(n) for n in sizes)))
+    if spec is None:
+        return value, None, None
+    return (value, *bootstrap_interval(score, value, sizes, spec, draw))
+
+
 def bootstrap_median_interval(samples: list[float], spec: BootstrapSpec) -> tuple[float, float]:
     """Percentile bootstrap interval of the median of ``samples``."""
     values = np.asarray(samples, np.float64)

@@ -25,7 +25,7 @@ import torch
 
 from benchbench.hashing import sha256_tree
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 SCALE = 100.0
 VERSION = "1"
@@ -144,12 +144,9 @@ def clip_score(
 ) -> MetricResult:
     """Mean per-pair CLIP score with a bootstrap interval over pairs."""
     scores = np.maximum(pair_cosines(encoder, images, prompts), 0.0)
-    value = float(scores.mean())
-    low = high = None
-    if bootstrap is not None:
-        low, high = bootstrap_interval(
-            lambda w: float(w @ scores / w.sum()), value, [len(scores)], bootstrap
-        )
+    value, low, high = estimate_with_interval(
+        lambda w: float(w @ scores / w.sum()), [len(scores)], bootstrap
+    )
     return MetricResult(
         metric="clip-score",
         label=f"CLIPScore[{encoder.identity['name']}]",

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 VERSION = "1"
 
@@ -34,12 +34,9 @@ def conditional_accuracy(
             f"{logits.shape} and {intended.shape}"
         )
     hits = (logits.argmax(axis=1) == intended).astype(np.float64)
-    value = float(hits.mean())
-    low = high = None
-    if bootstrap is not None:
-        low, high = bootstrap_interval(
-            lambda w: float(w @ hits / w.sum()), value, [len(hits)], bootstrap
-        )
+    value, low, high = estimate_with_interval(
+        lambda w: float(w @ hits / w.sum()), [len(hits)], bootstrap
+    )
     return MetricResult(
         metric="cond-accuracy",
         label=f"cond-acc[{classifier['name']}]",
@@ -132,12 +129,9 @@ class PromptDiversity(Metric):
     def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
         x = torch.cat(self._features).numpy()
         groups = np.array(self._prompts)
-        value = within_prompt_spread(x, groups, np.ones(len(x)))
-        low = high = None
-        if self.bootstrap is not None:
-            low, high = bootstrap_interval(
-                lambda w: within_prompt_spread(x, groups, w), value, [len(x)], self.bootstrap
-            )
+        value, low, high = estimate_with_interval(
+            lambda w: within_prompt_spread(x, groups, w), [len(x)], self.bootstrap
+        )
         return MetricResult(
             metric=self.name,
             label=f"prompt-div[{self.features['name']}]",

@@ -27,7 +27,7 @@ from benchbench.hashing import sha256_file
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.image.real_extractors import load_state_dict_safely
 from benchbench.metrics.image.weights_files import WeightsFile, find_weights
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 MIN_SIZE = 64  # AlexNet's pooling leaves nothing of smaller images
 BACKBONES = {
@@ -128,12 +128,9 @@ class LPIPSDiversity(Metric):
         n = len(phi)
         if n < 2:
             raise ValueError("lpips: diversity needs at least two samples")
-        value = mean_pairwise_sq_distance(phi, np.ones(n))
-        ci_low = ci_high = None
-        if self.bootstrap is not None:
-            ci_low, ci_high = bootstrap_interval(
-                lambda w: mean_pairwise_sq_distance(phi, w), value, (n,), self.bootstrap
-            )
+        value, ci_low, ci_high = estimate_with_interval(
+            lambda w: mean_pairwise_sq_distance(phi, w), (n,), self.bootstrap
+        )
         return MetricResult(
             metric=self.name,
             label=f"LPIPS-diversity[{self.embedding.net}]",

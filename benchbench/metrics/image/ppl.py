@@ -18,7 +18,7 @@ import torch
 
 from benchbench.adapters.base import LatentVariableModel
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 EPSILON = 1e-4
 PERCENTILES = (1.0, 99.0)
@@ -95,12 +95,9 @@ class LatentPathLength(Metric):
             raise RuntimeError("ppl: compute() needs observe() first")
         lengths = self._lengths
         bounds = tuple(np.percentile(lengths, PERCENTILES))
-        value = trimmed_mean(lengths, np.ones(len(lengths)), bounds)
-        ci_low = ci_high = None
-        if self.bootstrap is not None:
-            ci_low, ci_high = bootstrap_interval(
-                lambda w: trimmed_mean(lengths, w, bounds), value, (len(lengths),), self.bootstrap
-            )
+        value, ci_low, ci_high = estimate_with_interval(
+            lambda w: trimmed_mean(lengths, w, bounds), (len(lengths),), self.bootstrap
+        )
         return MetricResult(
             metric=self.name,
             label=f"PPL[{self.features['name']}]",
