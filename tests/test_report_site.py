@@ -224,25 +224,64 @@ def test_page_in_chromium(browser, site):
     assert browser.console_errors() == []
 
 
-def test_text_samples_are_shown_escaped(tmp_path):
-    """A text model's samples (no text adapter exists yet) are panels of literal text."""
-    from benchbench.report.site import build_site
-    from benchbench.store import Artifact, CellRecord, Measurement, Store, now
+def _text_cell(run_id: str, env: str, model: str, artifact):
+    from benchbench.store import CellRecord, Measurement, now
 
-    text = "</pre><script>alert(1)</script> & {{ 7*7 }}"
+    return CellRecord(
+        cell_key=f"k-{model}", run_id=run_id, suite_name="text", model_name=model,
+        family="text-lm", adapter="text_lm", params={"temperature": 0.5}, suite_params={},
+        weights=None, model_fingerprint=f"f-{model}", device="cpu", env_id=env, seed=3,
+        num_samples=2, batch_size=1, status="complete", started_at=now(), finished_at=now(),
+        measurements=[Measurement("tokens_per_s", 10.0, "speed", "tokens/s", True)],
+        artifacts=[artifact],
+    )  # fmt: skip
+
+
+def _text_site(tmp_path: Path, cells: dict[str, tuple[str, str, bytes]]) -> str:
+    """The report of one text run whose cells (model -> artifact name, type, content)."""
+    from benchbench.report.site import build_site
+    from benchbench.store import Artifact, Store
+
     with Store(tmp_path / "b.duckdb") as store:
         env = store.save_environment({"env_id": "e1", "device": "cpu", "packages": {}})
         run_id = store.start_run("text", "h", "suites/text.yaml", {}, env, "0")
-        cell = CellRecord(
-            cell_key="k", run_id=run_id, suite_name="text", model_name="lm", family="text-lm",
-            adapter="text_lm", params={}, suite_params={}, weights=None, model_fingerprint="f",
-            device="cpu", env_id=env, seed=3, num_samples=1, batch_size=1, status="complete",
-            started_at=now(), finished_at=now(),
-            measurements=[Measurement("tokens_per_s", 10.0, "speed", "tokens/s", True)],
-            artifacts=[Artifact("samples.txt", "text/plain", "ab", text.encode(), {"seed": 3})],
-        )  # fmt: skip
-        store.save_cell(cell, 0)
-        index = build_site(store, tmp_path / "site")
-    html = index.read_text()
+        for position, (model, (name, media, content)) in enumerate(cells.items()):
+            artifact = Artifact(name, media, f"sha{position}", content, {"seed": 3, "count": 2})
+            store.save_cell(_text_cell(run_id, env, model, artifact), position)
+        return build_site(store, tmp_path / "site").read_text()
+
+
+def test_text_samples_are_shown_escaped(tmp_path):
+    """Text that is not a generations file is a panel of literal text."""
+    text = "</pre><script>alert(1)</script> & {{ 7*7 }}"
+    html = _text_site(tmp_path, {"lm": ("samples.txt", "text/plain", text.encode())})
     assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; {{ 7*7 }}" in html
     assert "<script>alert" not in html and "tokens/s" in html and "seed 3" in html
+
+
+def test_generations_are_shown_prompt_by_prompt(tmp_path):
+    """A text suite's samples.jsonl reads as prompt → each model's continuation beside the
+    reference, escaped, with the whole file one link away."""
+    import json
+    import re
+
+    def jsonl(model: str) -> bytes:
+        rows = [
+            {"prompt": f"prompt {i} <b>", "reference": f"truth {i}", "generation": f"{model} {i}"}
+            for i in range(2)
+        ]
+        for row in rows:
+            row["generation"] = row["generation"].replace(" ", " says ") + " " + INJECTED
+        return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+    files = {m: ("samples.jsonl", "application/jsonl", jsonl(m)) for m in ("gpt", "trigram")}
+    html = _text_site(tmp_path, files)
+    tables = re.findall(r'<table class="generations">(.*?)</table>', html, re.S)
+    assert len(tables) == 2  # one per prompt, not one per cell
+    for i, table in enumerate(tables):
+        assert table.count(f"prompt {i} &lt;b&gt;") == 1 and table.count(f"truth {i}") == 1
+        assert f"gpt says {i} &lt;img" in table and f"trigram says {i} &lt;img" in table
+    assert INJECTED not in html and '"generation":' not in html  # no raw JSON lines
+    links = re.findall(r'<a class="samples-file" href="([^"]+)">samples.jsonl</a>', html)
+    assert len(links) == 2
+    assert (tmp_path / "site" / links[0]).read_bytes() == jsonl("gpt")

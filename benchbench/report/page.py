@@ -21,6 +21,10 @@ from benchbench.report.series import display_units, history_series, pareto_point
 
 IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 TEXT_LIMIT = 4000
+TEXT_EXAMPLES = 4  # prompts shown with every cell's generation side by side
+GENERATIONS = (
+    "application/jsonl"  # a text cell's samples: one {prompt, reference, generation} per line
+)
 HISTORY_AXES = ("speed", "memory")  # plus every quality axis; cold start is left out
 
 
@@ -35,9 +39,19 @@ class Plot:
 class GalleryItem:
     cell: Cell
     sample: Sample
-    src: str | None = None  # an image file under assets/
+    src: str | None = None  # a file under assets/: an image (with its size) or the raw samples
     size: tuple[int, int] | None = None
     text: str | None = None  # a text sample, shown escaped
+
+
+@dataclass(frozen=True)
+class TextExample:
+    """One prompt and its reference continuation, with what each cell generated for it —
+    the way a reader compares text models (as HELM shows instances)."""
+
+    prompt: str
+    reference: str
+    generations: list[tuple[Cell, str]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class SuitePage:
     history_runs: list[Run]  # oldest first, the shown run last
     history: list[Plot]
     gallery: list[GalleryItem]
+    text_examples: list[TextExample]
     signatures: list[Signature]
     environments: list[tuple[str, list[tuple[str, str]]]]  # the shown run's first
 
@@ -77,6 +92,7 @@ def suite_page(history: list[Leaderboard], assets: Assets) -> SuitePage:
         history_runs=runs,
         history=history_plots(history, slug, assets) if len(history) > 1 else [],
         gallery=gallery(board.run, assets),
+        text_examples=text_examples(board.run),
         signatures=signatures(board.run),
         environments=environments(runs),
     )
@@ -156,10 +172,15 @@ def run_tick(run: Run) -> str:
 
 
 def gallery(run: Run, assets: Assets) -> list[GalleryItem]:
-    """Each cell's stored sample grids (files named by content hash) and text samples."""
+    """Each cell's stored sample grids and generations (files named by content hash);
+    other text artifacts are shown as text."""
     items = []
     for cell in run.cells:
         for sample in cell.samples:
+            if _generations(sample) is not None:
+                src = assets.write(f"assets/samples/{sample.sha256[:20]}.jsonl", sample.content)
+                items.append(GalleryItem(cell, sample, src=src))
+                continue
             suffix = IMAGE_SUFFIX.get(sample.media_type)
             if suffix is None:
                 items.append(GalleryItem(cell, sample, text=_text(sample)))
@@ -171,11 +192,41 @@ def gallery(run: Run, assets: Assets) -> list[GalleryItem]:
     return items
 
 
+def text_examples(run: Run) -> list[TextExample]:
+    """The first ``TEXT_EXAMPLES`` prompts of the run, each with every cell's generation."""
+    by_prompt: dict[tuple[str, str], list[tuple[Cell, str]]] = {}
+    for cell in run.cells:
+        for sample in cell.samples:
+            for row in (_generations(sample) or [])[:TEXT_EXAMPLES]:
+                key = (_clip(row["prompt"]), _clip(row.get("reference", "")))
+                by_prompt.setdefault(key, []).append((cell, _clip(row["generation"])))
+    examples = list(by_prompt.items())[:TEXT_EXAMPLES]
+    return [TextExample(prompt, reference, rows) for (prompt, reference), rows in examples]
+
+
+def _generations(sample: Sample) -> list[dict[str, str]] | None:
+    """The rows of a text cell's samples.jsonl; None when ``sample`` is something else."""
+    if sample.media_type != GENERATIONS:
+        return None
+    try:
+        rows = [json.loads(line) for line in sample.content.decode("utf-8").splitlines() if line]
+    except ValueError:
+        return None
+    wanted = ("prompt", "generation")
+    if all(isinstance(r, dict) and all(isinstance(r.get(k), str) for k in wanted) for r in rows):
+        return rows
+    return None
+
+
 def _text(sample: Sample) -> str:
     text = sample.content.decode("utf-8", errors="replace")
     if sample.media_type == "application/json":
         with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=1, ensure_ascii=False)
+    return _clip(text)
+
+
+def _clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "\n…"
 
 
