@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
-from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 # The extractor a literature metric is defined on (FID, KID and IS use Inception-v3).
 LITERATURE_EXTRACTOR = "inception-v3-compat"
@@ -120,16 +120,12 @@ class FeatureMetric(Metric):
                 f"{self.name}: feature sizes differ ({real.shape[1]} vs {fake.shape[1]})"
             )
         prepared = self._prepare_shared(real, fake, shared)
-        value = self.score(prepared, np.ones(len(real)), np.ones(len(fake)))
-        ci_low = ci_high = None
-        if self.bootstrap is not None:
-            ci_low, ci_high = bootstrap_interval(
-                lambda wr, wf: self.score(prepared, wr, wf),
-                value,
-                (len(real), len(fake)),
-                self.bootstrap,
-                RESAMPLING[self.resampling],
-            )
+        value, ci_low, ci_high = estimate_with_interval(
+            lambda wr, wf: self.score(prepared, wr, wf),
+            (len(real), len(fake)),
+            self.bootstrap,
+            RESAMPLING[self.resampling],
+        )
         return MetricResult(
             metric=self.name,
             label=metric_label(self.label_prefix, self.literature_name, self.features["name"]),

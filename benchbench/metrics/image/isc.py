@@ -16,7 +16,7 @@ import torch
 
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.image.base import metric_label
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 DEFAULT_SPLITS = 10
 TORCH_FIDELITY_SEED = 2020  # torch-fidelity's default shuffle seed
@@ -105,13 +105,10 @@ class InceptionScore(Metric):
         if n < 2 * self.splits:
             raise ValueError(f"is: {n} samples are too few for {self.splits} splits")
         prepared = _Prepared(logits, self.splits, self.seed)
-        scores = prepared.split_scores(np.ones(n))
-        value = float(scores.mean())
-        ci_low = ci_high = None
-        if self.bootstrap is not None:
-            ci_low, ci_high = bootstrap_interval(
-                lambda w: float(prepared.split_scores(w).mean()), value, (n,), self.bootstrap
-            )
+        value, ci_low, ci_high = estimate_with_interval(
+            lambda w: float(prepared.split_scores(w).mean()), (n,), self.bootstrap
+        )
+        split_std = float(prepared.split_scores(np.ones(n)).std())  # the literature's "± std"
         per_split = n // self.splits
         warnings = (
             (
@@ -140,5 +137,5 @@ class InceptionScore(Metric):
                 "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
             },
             warnings=warnings,
-            details={"std": float(scores.std())},
+            details={"std": split_std},
         )

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 
 def check_pairs(name: str, hyps: list[str], refs: list[str]) -> None:
@@ -69,19 +69,14 @@ class SegmentMetric(Metric):
         if not self.hyps:
             raise RuntimeError(f"{self.name}: compute() before any update()")
         stats = np.asarray(self.segment_stats({} if shared is None else shared), np.float64)
-        value = self.score(stats.sum(axis=0))
-        ci_low = ci_high = None
-        if self.bootstrap is not None:
-            ci_low, ci_high = np.clip(
-                bootstrap_interval(
-                    lambda w: self.score(w @ stats),
-                    value,
-                    (len(stats),),
-                    self.bootstrap,
-                    RESAMPLING[self.resampling],
-                ),
-                *self.bounds,
-            ).tolist()
+        value, ci_low, ci_high = estimate_with_interval(
+            lambda w: self.score(w @ stats),
+            (len(stats),),
+            self.bootstrap,
+            RESAMPLING[self.resampling],
+        )
+        if ci_low is not None:
+            ci_low, ci_high = np.clip([ci_low, ci_high], *self.bounds).tolist()
         return MetricResult(
             metric=self.name,
             label=self.label,

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.stats import BootstrapSpec, bootstrap_interval
+from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 from benchbench.metrics.text.base import check_pairs
 from benchbench.metrics.text.encoders import TextEncoder, find_encoder
 
@@ -82,8 +82,6 @@ class MAUVE(Metric):
         if len(self.hyps) < 20:
             raise ValueError(f"MAUVE needs at least 20 segments to quantise, got {len(self.hyps)}")
         p, q = embed(self.encoder, self.refs), embed(self.encoder, self.hyps)
-        value = mauve_score(p, q, self.seed)
-        ci_low = ci_high = None
         spec = None
         if self.bootstrap is not None:
             spec = BootstrapSpec(
@@ -92,13 +90,13 @@ class MAUVE(Metric):
                 self.bootstrap.seed,
             )
 
-            def replicate(weights: np.ndarray) -> float:
-                index = np.repeat(np.arange(len(weights)), weights.astype(int))
-                return mauve_score(p[index], q[index], self.seed)
+        def replicate(weights: np.ndarray) -> float:
+            index = np.repeat(np.arange(len(weights)), weights.astype(int))
+            return mauve_score(p[index], q[index], self.seed)
 
-            ci_low, ci_high = np.clip(
-                bootstrap_interval(replicate, value, (len(p),), spec), 0.0, 1.0
-            ).tolist()
+        value, ci_low, ci_high = estimate_with_interval(replicate, (len(p),), spec)
+        if ci_low is not None:
+            ci_low, ci_high = np.clip([ci_low, ci_high], 0.0, 1.0).tolist()
         label = "MAUVE" if not self.encoder.embedded else f"MAUVE[{self.encoder.name}]"
         return MetricResult(
             metric=self.name,
