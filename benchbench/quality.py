@@ -105,7 +105,6 @@ class QualityEvaluator:
         weights_dir: Path | None = None,
         prompts: list[Prompt] | None = None,
     ):
-        self.prompts = prompts  # what sample i was asked for: prompts[i % len(prompts)]
         spec = suite.reference
         settings = suite.bootstrap
         self._configure(
@@ -121,6 +120,7 @@ class QualityEvaluator:
             device=device,
             cache=cache,
             weights_dir=weights_dir,
+            prompts=prompts,
         )
 
     @classmethod
@@ -138,9 +138,8 @@ class QualityEvaluator:
     ) -> QualityEvaluator:
         """An evaluator for a reference set already in memory (``bench score``)."""
         evaluator = cls.__new__(cls)
-        evaluator.prompts = None
         evaluator._configure(
-            metrics, features, lambda: reference, bootstrap, seed, device, cache, weights_dir
+            metrics, features, lambda: reference, bootstrap, seed, device, cache, weights_dir, None
         )
         return evaluator
 
@@ -154,6 +153,7 @@ class QualityEvaluator:
         device: torch.device,
         cache: FeatureCache | None,
         weights_dir: Path | None,
+        prompts: list[Prompt] | None,
     ) -> None:
         self.metric_classes: list[type[Metric]] = [METRICS.get(name) for name in metrics]
         self.features_name = features
@@ -163,6 +163,7 @@ class QualityEvaluator:
         self.device = device
         self.cache = cache if cache is not None else FeatureCache()
         self.weights_dir = weights_dir
+        self.prompts = prompts  # what sample i was asked for: prompts[i % len(prompts)]
 
     @cached_property
     def extractor(self) -> FeatureExtractor:

@@ -14,6 +14,7 @@ import itertools
 import types
 import typing
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -166,6 +167,10 @@ class LoadedSuite:
 
     def prompts(self) -> list[Prompt] | None:
         """The prompts each sample is asked for, in order (None: an unconditional suite)."""
+        return self._prompts
+
+    @cached_property
+    def _prompts(self) -> list[Prompt] | None:  # read once: the plan and the runner both ask
         if self.suite.prompts is None:
             return None
         return load_prompts(self.base_dir / self.suite.prompts)
