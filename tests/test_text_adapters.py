@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,7 +12,7 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.text_base import filter_logits
 from benchbench.adapters.text_hf import HFCausalLMAdapter, MissingModelError
 from benchbench.adapters.text_ngram import NGramAdapter
-from benchbench.lm.ngram import KneserNeyLM
+from benchbench.lm.ngram import KneserNeyLM, Spelling
 from tests.text_models import SENTENCES, tiny_gpt
 
 CPU = torch.device("cpu")
@@ -108,6 +109,28 @@ def test_ngram_bigram_matches_hand_computed_kneser_ney():
     a, b = lm.encode(["a", "b"])
     assert lm.prob(b, ()) == pytest.approx(0.2, rel=1e-12)
     assert lm.prob(b, (a,)) == pytest.approx(0.6, rel=1e-12)
+
+
+def test_ngram_spelling_model_matches_hand_computed_bigrams():
+    """Fitted on the one word "ab": counts start→a, a→b, b→end are 1, every row of the
+    add-one table has 257 outcomes (256 bytes and the end symbol).
+    P("ab") = (2/258)^3; P("x") = P(x | start) P(end | x) = (1/258)(1/257)."""
+    spelling = Spelling.fit(["ab"])
+    assert spelling.log_prob("ab") == pytest.approx(3 * math.log(2 / 258), rel=1e-12)
+    assert spelling.log_prob("x") == pytest.approx(math.log(1 / 258 / 257), rel=1e-12)
+    assert np.exp(spelling.log_probs).sum(axis=1) == pytest.approx(np.ones(257), abs=1e-12)
+
+
+def test_ngram_scores_an_unseen_word_as_unk_times_its_spelling():
+    """Open vocabulary: an unseen word costs P(<unk> | context) and its spelling, so a
+    longer unseen word costs more (scoring it as <unk> alone would not)."""
+    lm = KneserNeyLM.train(" ".join(SENTENCES), order=3)
+    context = lm.context(lm.encode(["the", "cat"]))
+    unseen = lm.log_prob_tokens(["the", "cat", "zebra"])[2]
+    assert unseen == pytest.approx(
+        math.log(lm.prob(0, context)) + lm.spelling.log_prob("zebra"), rel=1e-12
+    )
+    assert lm.log_prob_tokens(["the", "cat", "zebrazebra"])[2] < unseen
 
 
 def test_ngram_save_load_round_trip(tmp_path):

@@ -11,7 +11,11 @@ new tokens over wall time.
 natural-log probability of every token of ``text`` (each predicted from at most one
 context window, advancing by ``stride``), and the token count. Per word and per byte
 figures divide the same sum by the text's words or UTF-8 bytes, so models with
-different tokenizers can be compared.
+different tokenizers can be compared — provided every model scores the same event:
+the exact text. A model with a closed vocabulary that scored each unseen word as one
+``<unk>`` token would predict all unseen words at once and look better than it is, so
+the n-gram spells unseen words (``benchbench.lm.ngram``), and ``unseen`` (in the
+perplexity signature) says how each model covers text outside its vocabulary.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class LogLikelihood:
     tokenizer: str  # what a token is, for the signature (e.g. "bpe-2048", "words")
     window: int  # context window in tokens (0: unbounded)
     stride: int
+    unseen: str  # how text outside the vocabulary is scored (every byte must be)
     notes: tuple[str, ...] = ()
 
 

@@ -150,4 +150,15 @@ class HFCausalLMAdapter(TextAdapter):
             total += float(predicted.gather(-1, targets.unsqueeze(-1)).sum())
             scored = end
             begin += stride
-        return LogLikelihood(total, len(ids) - 1, self.tokenizer_name, window, stride)
+        unknown = ids[1:].count(self.tokenizer.unk_token_id)
+        notes = (
+            (
+                f"{unknown} tokens are the tokenizer's unknown token: each stands for text it "
+                f"cannot spell, so this perplexity is not comparable per word or byte",
+            )
+            if unknown and self.tokenizer.unk_token_id != prefix
+            else ()
+        )
+        return LogLikelihood(
+            total, len(ids) - 1, self.tokenizer_name, window, stride, "tokenizer", notes
+        )

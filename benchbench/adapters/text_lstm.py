@@ -73,4 +73,6 @@ class LSTMAdapter(TextAdapter):
         with torch.inference_mode():
             logits, _ = self.net(ids[:, :-1])
         logprob = logits[0].double().log_softmax(-1).gather(-1, ids[0, 1:, None]).sum()
-        return LogLikelihood(float(logprob), ids.shape[1] - 1, self.tokenizer_name, 0, 0)
+        return LogLikelihood(
+            float(logprob), ids.shape[1] - 1, self.tokenizer_name, 0, 0, unseen="none (bytes)"
+        )

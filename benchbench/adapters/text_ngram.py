@@ -2,7 +2,9 @@
 
 A token is a whitespace-separated word; continuations are words joined by spaces.
 Unseen prompt words become ``<unk>`` in the context, and sampling never emits
-``<unk>`` or ``<s>`` (their mass is removed and the rest renormalised).
+``<unk>`` or ``<s>`` (their mass is removed and the rest renormalised). Perplexity
+scores an unseen word as ``<unk>`` times its spelling, so that it covers the same
+bytes as the other models.
 """
 
 from __future__ import annotations
@@ -66,7 +68,12 @@ class NGramAdapter(TextAdapter):
     def log_likelihood(self, text: str, stride: int | None = None) -> LogLikelihood:
         """Words scored from the ``order - 1`` words before them (no window to slide)."""
         logprobs = self.lm.log_prob_tokens(text.split())
-        notes = ("unseen words are scored as <unk>; line breaks are not modelled",)
         return LogLikelihood(
-            sum(logprobs), len(logprobs), self.tokenizer_name, self.lm.order - 1, 1, notes
+            sum(logprobs),
+            len(logprobs),
+            self.tokenizer_name,
+            self.lm.order - 1,
+            1,
+            unseen="<unk> x byte-bigram spelling",
+            notes=("text is scored as its words joined by single spaces",),
         )

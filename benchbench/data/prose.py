@@ -17,6 +17,7 @@ the rest the reference continuation.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -57,6 +58,18 @@ def split_paragraphs(split: Split) -> list[str]:
 def split_text(split: Split) -> str:
     """One split as a single text, paragraphs separated by newlines."""
     return "\n".join(split_paragraphs(split))
+
+
+def shuffled_words(texts: list[str], seed: int = 0) -> list[str]:
+    """Each text with its words in a seeded random order: the same words and bytes
+    without the word order, the control of the perplexity sanity check."""
+    rng = random.Random(seed)
+    out = []
+    for text in texts:
+        words = text.split()
+        rng.shuffle(words)
+        out.append(" ".join(words))
+    return out
 
 
 def corpus_hash() -> str:

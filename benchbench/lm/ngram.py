@@ -5,12 +5,18 @@ cannot reproduce line breaks). Smoothing follows Chen & Goodman (1998), interpol
 KN with one absolute discount per order, ``D = n1 / (n1 + 2 n2)`` from that order's
 count-of-counts: the highest order uses raw counts, lower orders continuation counts
 (how many distinct words precede an n-gram), and the recursion ends in a uniform
-distribution over the vocabulary plus ``<unk>``. Every word therefore gets a positive
-probability; unseen words are scored as ``<unk>``, which the signature of any
-perplexity on this model says.
+distribution over the vocabulary plus ``<unk>``.
 
-The model is stored as a compressed ``.npz``: vocabulary, order, discounts and, per
-order, the (history ids, word id, count) rows.
+The vocabulary is open: an unseen word ``w`` is ``<unk>`` *and then its spelling*,
+``P(w | h) = P(<unk> | h) · P_spell(w)``. Scoring it as ``<unk>`` alone would predict
+every unseen word at once and make perplexity incomparable with models that must
+spell each word (BPE, bytes). ``P_spell`` is a byte-bigram model of a word's UTF-8
+bytes between word-start and word-end symbols, add-one smoothed, fitted on the
+training vocabulary (word types: unseen words look more like rare words than like
+frequent ones); it sums to one over all byte strings, so no probability is invented.
+
+The model is stored as a compressed ``.npz``: vocabulary, order, per order the
+(history ids, word id, count) rows, and the spelling model's bigram counts.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 
 BOS = "<s>"
 UNK = "<unk>"
+EDGE = 256  # the spelling model's word-start (as a previous symbol) and word-end symbol
 
 
 @dataclass
@@ -55,12 +62,43 @@ def _discount(counts: Iterable[float]) -> float:
     return n1 / (n1 + 2 * n2)
 
 
+class Spelling:
+    """``P_spell(word)``: add-one byte bigrams, from word-start to word-end.
+
+    ``counts[a, b]``: how often symbol ``b`` follows ``a`` in the training words, where
+    ``a`` is a byte or ``EDGE`` (word start) and ``b`` a byte or ``EDGE`` (word end).
+    """
+
+    def __init__(self, counts: np.ndarray):
+        if counts.shape != (EDGE + 1, EDGE + 1):
+            raise ValueError(f"spelling counts must be {EDGE + 1}x{EDGE + 1}, got {counts.shape}")
+        self.counts = np.asarray(counts, np.int64)
+        self.log_probs = np.log(
+            (self.counts + 1.0) / (self.counts.sum(axis=1, keepdims=True) + EDGE + 1.0)
+        )
+
+    @classmethod
+    def fit(cls, words: Iterable[str]) -> Spelling:
+        counts = np.zeros((EDGE + 1, EDGE + 1), np.int64)
+        for word in words:
+            symbols = [EDGE, *word.encode(), EDGE]
+            np.add.at(counts, (symbols[:-1], symbols[1:]), 1)
+        return cls(counts)
+
+    def log_prob(self, word: str) -> float:
+        symbols = [EDGE, *word.encode(), EDGE]
+        return float(self.log_probs[symbols[:-1], symbols[1:]].sum())
+
+
 class KneserNeyLM:
     """Interpolated Kneser–Ney over word ids; ``vocab[0]`` is ``<unk>``, ``vocab[1]`` ``<s>``."""
 
-    def __init__(self, vocab: Sequence[str], order: int, rows: Sequence[np.ndarray]):
+    def __init__(
+        self, vocab: Sequence[str], order: int, rows: Sequence[np.ndarray], spelling: Spelling
+    ):
         if order < 1 or len(rows) != order:
             raise ValueError(f"an order-{order} model needs {order} count tables, got {len(rows)}")
+        self.spelling = spelling
         self.vocab = list(vocab)
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.order = order
@@ -86,7 +124,7 @@ class KneserNeyLM:
             np.array([[*gram, count] for gram, count in sorted(tables[k].items())], np.int64)
             for k in range(1, order + 1)
         ]
-        return cls(vocab, order, rows)
+        return cls(vocab, order, rows, Spelling.fit(vocab[2:]))
 
     def save(self, path: Path) -> None:
         buffer = io.BytesIO()
@@ -94,6 +132,7 @@ class KneserNeyLM:
             buffer,
             vocab=np.array(self.vocab),
             order=np.array(self.order),
+            spelling=self.spelling.counts,
             **{f"rows{k}": r for k, r in enumerate(self.rows, start=1)},
         )
         Path(path).write_bytes(buffer.getvalue())
@@ -101,11 +140,17 @@ class KneserNeyLM:
     @classmethod
     def load(cls, path: Path) -> KneserNeyLM:
         with np.load(path, allow_pickle=False) as data:
+            if "spelling" not in data:
+                raise ValueError(
+                    f"{path} has no spelling model (an n-gram file from before open-vocabulary "
+                    f"scoring): retrain it with this version"
+                )
             order = int(data["order"])
             return cls(
                 [str(w) for w in data["vocab"]],
                 order,
                 [data[f"rows{k}"] for k in range(1, order + 1)],
+                Spelling(data["spelling"]),
             )
 
     @property
@@ -147,6 +192,11 @@ class KneserNeyLM:
         return p
 
     def log_prob_tokens(self, tokens: Sequence[str]) -> list[float]:
-        """Natural-log probability of each token given all tokens before it."""
+        """Natural-log probability of each word given all words before it (unseen words:
+        ``<unk>`` times their spelling)."""
         ids = self.encode(tokens)
-        return [math.log(self.prob(w, self.context(ids[:i]))) for i, w in enumerate(ids)]
+        return [
+            math.log(self.prob(w, self.context(ids[:i])))
+            + (self.spelling.log_prob(token) if w == 0 else 0.0)
+            for i, (w, token) in enumerate(zip(ids, tokens, strict=True))
+        ]

@@ -6,7 +6,9 @@ the model's context advancing by ``stride`` for long segments. The segments' sum
 log-probabilities and counts give the corpus figures:
 ``exp(-Σ logp / Σ tokens)``, ``exp(-Σ logp / Σ words)`` (whitespace words) and
 ``-Σ logp / (Σ UTF-8 bytes · ln 2)``. Only the per-word and per-byte figures compare
-models with different tokenizers; the signature names the tokenizer either way.
+models with different tokenizers, and only because each adapter scores the exact text
+(an n-gram spells its unseen words rather than predicting one ``<unk>``); the signature
+names the tokenizer and how it covers unseen text (``unseen``) either way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import numpy as np
 from benchbench.metrics import MetricInputs, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.metrics.text.base import SegmentMetric
+
+# Key in ``shared`` of the log-likelihoods by (model, stride, text). An evaluator that
+# passes one such dict to every cell of a run lets the cells of one model share them.
+LIKELIHOODS = "perplexity:likelihoods"
 
 
 class SegmentLikelihoods:
@@ -43,6 +49,7 @@ class SegmentLikelihoods:
             "tokenizer": first.tokenizer,
             "window": first.window,
             "stride": first.stride,
+            "unseen": first.unseen,
         }
         self.notes = first.notes
 
@@ -63,6 +70,7 @@ class Perplexity(SegmentMetric):
         super().__init__(reference, bootstrap)
         self.stride = stride
         self.model: Any = None
+        self.model_key = ""  # the model's fingerprint; "" when unknown (then: this object)
         self.likelihoods: SegmentLikelihoods | None = None
 
     @classmethod
@@ -71,6 +79,7 @@ class Perplexity(SegmentMetric):
 
     def observe(self, inputs: MetricInputs) -> None:
         self.update_model(inputs.get("model"), inputs.get("heldout"))
+        self.model_key = inputs.get("model_key")
 
     def update_model(self, model: Any, segments: list[str]) -> None:
         if not segments:
@@ -79,10 +88,11 @@ class Perplexity(SegmentMetric):
         self.hyps = list(segments)
 
     def segment_stats(self, shared: dict[Any, Any]) -> np.ndarray:
-        key = ("loglik", id(self.model), self.stride, tuple(self.hyps))
-        if key not in shared:
-            shared[key] = SegmentLikelihoods(self.model, self.hyps, self.stride)
-        self.likelihoods = shared[key]
+        cache = shared.setdefault(LIKELIHOODS, {})
+        key = (self.model_key or id(self.model), self.stride, tuple(self.hyps))
+        if key not in cache:
+            cache[key] = SegmentLikelihoods(self.model, self.hyps, self.stride)
+        self.likelihoods = cache[key]
         return self.likelihoods.stats
 
     def score(self, totals: np.ndarray) -> float:
