@@ -25,7 +25,10 @@ GRID_SIZE = 64
 
 
 class Evaluator(Protocol):
-    def evaluate(self, samples: Any, adapter: Any = None) -> list: ...
+    def evaluate(self, samples: Any, adapter: Any = None, model_key: str = "") -> list:
+        """Every metric on ``samples``; ``adapter`` made them, ``model_key`` (the cell's model
+        fingerprint) lets work that depends on the model alone be reused across cells."""
+        ...
 
 
 class OutputKind(Protocol):

@@ -189,9 +189,12 @@ class QualityEvaluator:
             weights_dir=self.weights_dir,
         )
 
-    def evaluate(self, images: torch.Tensor, adapter: Any = None) -> list[MetricResult]:
+    def evaluate(
+        self, images: torch.Tensor, adapter: Any = None, model_key: str = ""
+    ) -> list[MetricResult]:
         """Every metric on ``images`` (float in [0, 1], NCHW); ``adapter`` is the model that
-        made them, for metrics that need its latent space."""
+        made them, for metrics that need its latent space (``model_key`` is unused: no image
+        metric depends on the model alone)."""
         if not self.metric_classes:
             return []
         inputs = EvaluationInputs(self, images, adapter)

@@ -178,7 +178,7 @@ def execute_cell(
     try:
         adapter, samples = _measure(cell, suite.seed, suite.timing, device, record, observer, kind)
         observer.metrics_started(cell)
-        results = evaluator.evaluate(samples, adapter=adapter)
+        results = evaluator.evaluate(samples, adapter=adapter, model_key=cell.fingerprint)
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(kind.artifacts(samples, suite.seed))
     except Exception as exc:  # a broken cell is recorded and the run goes on

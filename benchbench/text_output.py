@@ -31,6 +31,7 @@ from benchbench.metrics import (
     MetricSetupError,
 )
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
+from benchbench.metrics.text.perplexity import LIKELIHOODS
 from benchbench.store import Artifact, Measurement
 from benchbench.suite import Suite
 from benchbench.timing import Timer
@@ -49,13 +50,14 @@ class TextSamples:
 class TextInputs:
     """``MetricInputs`` for text metrics."""
 
-    def __init__(self, samples: TextSamples, heldout: list[str], model: Any):
+    def __init__(self, samples: TextSamples, heldout: list[str], model: Any, model_key: str):
         self.values = {
             "texts": samples.texts,
             "prompts": samples.prompts,
             "references": samples.references,
             "heldout": heldout,
             "model": model,
+            "model_key": model_key,
         }
 
     def get(self, name: str) -> Any:
@@ -74,7 +76,9 @@ class TextEvaluator:
     """Scores generations with text metrics; one per run, shared by its cells.
 
     ``reference`` identifies the references in signatures; ``heldout`` is the text
-    perplexity metrics score the model on.
+    perplexity metrics score the model on. Their log-likelihoods are kept for the run
+    by model fingerprint, so the sampling cells of one model (its temperature sweep)
+    score the held-out text once.
     """
 
     def __init__(
@@ -87,10 +91,13 @@ class TextEvaluator:
         self.metric_classes: list[type[Metric]] = [METRICS.get(name) for name in metrics]
         self.heldout = heldout
         self.setup = MetricSetup(features={}, reference=reference, bootstrap=bootstrap)
+        self.likelihoods: dict[Any, Any] = {}
 
-    def evaluate(self, samples: TextSamples, adapter: Any = None) -> list[MetricResult]:
-        inputs = TextInputs(samples, self.heldout, adapter)
-        shared: dict[Any, Any] = {}
+    def evaluate(
+        self, samples: TextSamples, adapter: Any = None, model_key: str = ""
+    ) -> list[MetricResult]:
+        inputs = TextInputs(samples, self.heldout, adapter, model_key)
+        shared: dict[Any, Any] = {LIKELIHOODS: self.likelihoods}
         results = []
         for cls in self.metric_classes:
             metric = cls.create(self.setup)

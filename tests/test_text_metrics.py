@@ -213,6 +213,33 @@ def test_perplexity_metric_normalisations(gpt):
     assert results["perplexity"].signature["tokenizer"] == gpt.tokenizer_name
 
 
+class CountingModel:
+    """Delegates ``log_likelihood`` and counts the calls."""
+
+    def __init__(self, model):
+        self.model, self.calls = model, 0
+
+    def log_likelihood(self, text, stride=None):
+        self.calls += 1
+        return self.model.log_likelihood(text, stride)
+
+
+def test_perplexity_is_scored_once_per_model_fingerprint_in_a_run(gpt):
+    """The cells of one model (e.g. its temperature sweep) share its held-out likelihoods;
+    another fingerprint is scored anew. Each cell loads its own adapter object."""
+    from benchbench.text_output import TextEvaluator, TextSamples
+
+    segments = [TEXT[:50], TEXT[50:]]
+    evaluator = TextEvaluator(["perplexity", "perplexity-word"], "r", segments, None)
+    samples = TextSamples(["a b"], ["p"], ["a c"], [[]])
+    cells = [("weights-1", CountingModel(gpt)) for _ in range(3)] + [
+        ("weights-2", CountingModel(gpt))
+    ]
+    values = [evaluator.evaluate(samples, model, key)[1].value for key, model in cells]
+    assert [model.calls for _, model in cells] == [2, 0, 0, 2]
+    assert len(set(values)) == 1
+
+
 def test_perplexity_needs_a_language_model():
     metric = Perplexity()
     metric.update_model(object(), ["some text"])
