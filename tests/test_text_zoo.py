@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
 from pathlib import Path
 
 import pytest
@@ -59,16 +58,6 @@ def test_gpt_loads_through_from_pretrained() -> None:
     assert sum(p.numel() for p in adapter.model.parameters()) == card("gpt-prose")["params"]
 
 
-def shuffled(paragraphs: list[str], seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    out = []
-    for p in paragraphs:
-        words = p.split()
-        rng.shuffle(words)
-        out.append(" ".join(words))
-    return out
-
-
 def per_word(adapter, paragraphs: list[str]) -> float:
     logprob = sum(adapter.log_likelihood(p).logprob for p in paragraphs)
     return math.exp(-logprob / sum(len(p.split()) for p in paragraphs))
@@ -87,7 +76,7 @@ def test_heldout_prose_is_likelier_than_shuffled_prose(name: str) -> None:
     paragraphs raises the per-word perplexity (the carded figure is reproduced)."""
     adapter = resolve_adapter(TEXT_ZOO[name].family).load(weights_path(name), CPU)
     held = prose.split_paragraphs("heldout")[:60]
-    real, mixed = per_word(adapter, held), per_word(adapter, shuffled(held))
+    real, mixed = per_word(adapter, held), per_word(adapter, prose.shuffled_words(held))
     assert mixed > SHUFFLE_RATIO[name] * real
     full = per_word(adapter, prose.split_paragraphs("heldout"))
     assert full == pytest.approx(card(name)["heldout_perplexity_per_word"], rel=1e-6)

@@ -201,10 +201,14 @@ def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    """One gradient step on ``loss`` for the parameters of ``optimizer``."""
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float = 0.0) -> None:
+    """One gradient step on ``loss`` for the parameters of ``optimizer``; ``clip > 0``
+    first scales their gradients to at most that norm (the text recipes' transformers)."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    if clip > 0:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, clip)
     optimizer.step()
 
 

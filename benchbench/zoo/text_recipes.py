@@ -18,12 +18,22 @@ import torch
 import torch.nn.functional as F
 
 from benchbench.data import prose
+from benchbench.metrics.text.encoders import BASELINE_FILE
 from benchbench.zoo import weights_path
-from benchbench.zoo.recipes import Fitted, build, count_params, fit, write_card
+from benchbench.zoo.recipes import (
+    Fitted,
+    build,
+    count_params,
+    descend,
+    fit,
+    write_card,
+    write_checkpoint_and_card,
+)
 
 # A GPT-2 architecture small enough to ship (< 5 MB) and to train in minutes on 2 cores.
+GPT_LR = 3e-3
 GPT_CONFIG: dict[str, Any] = {
-    "n_positions": 64,
+    "n_positions": 128,
     "n_embd": 128,
     "n_layer": 2,
     "n_head": 4,
@@ -34,7 +44,7 @@ GPT_CONFIG: dict[str, Any] = {
 BPE_VOCAB = 1024
 END = "<|endoftext|>"
 NGRAM_ORDER = 3
-TEXT_RECIPE_PREFIX = "benchbench.zoo.text_recipes:"
+CLIP = 1.0  # gradient-norm clipping of every text recipe
 
 
 def data_card(split: str = "train") -> dict[str, Any]:
@@ -48,19 +58,26 @@ def data_card(split: str = "train") -> dict[str, Any]:
 
 
 def heldout_figures(adapter: Any) -> dict[str, float]:
-    """Per-token and per-word perplexity and bits per byte on the held-out paragraphs."""
-    logprob = tokens = words = nbytes = 0.0
-    for paragraph in prose.split_paragraphs("heldout"):
-        result = adapter.log_likelihood(paragraph)
-        logprob += result.logprob
-        tokens += result.tokens
-        words += len(paragraph.split())
-        nbytes += len(paragraph.encode())
-    return {
-        "heldout_perplexity_per_token": math.exp(-logprob / tokens),
-        "heldout_perplexity_per_word": math.exp(-logprob / words),
-        "heldout_bits_per_byte": -logprob / nbytes / math.log(2),
-    }
+    """Per-token and per-word perplexity and bits per byte on the held-out paragraphs, and
+    per word with each paragraph's words shuffled (how much word order the model uses)."""
+    figures = {}
+    for prefix, paragraphs in (
+        ("heldout", prose.split_paragraphs("heldout")),
+        ("shuffled_heldout", prose.shuffled_words(prose.split_paragraphs("heldout"))),
+    ):
+        logprob = tokens = words = nbytes = 0.0
+        for paragraph in paragraphs:
+            result = adapter.log_likelihood(paragraph)
+            logprob += result.logprob
+            tokens += result.tokens
+            words += len(paragraph.split())
+            nbytes += len(paragraph.encode())
+        figures |= {
+            f"{prefix}_perplexity_per_token": math.exp(-logprob / tokens),
+            f"{prefix}_perplexity_per_word": math.exp(-logprob / words),
+            f"{prefix}_bits_per_byte": -logprob / nbytes / math.log(2),
+        }
+    return figures
 
 
 def train_tokenizer(seed: int) -> Any:
@@ -89,16 +106,35 @@ def token_windows(ids: list[int], length: int, step: int) -> torch.Tensor:
     return torch.stack([data[s : s + length] for s in starts])
 
 
+def fit_with_dropout(step: Any, windows: torch.Tensor, seed: int, **options: Any) -> Fitted:
+    """``fit`` with the global RNG (which transformers' dropout draws from) seeded and
+    restored afterwards, and the batch order from its own generator."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return fit(step, (windows,), generator=torch.Generator().manual_seed(seed), **options)
+
+
+def save_pretrained(target: Path, model: Any, tokenizer: Any) -> None:
+    """``save_pretrained`` of a model and its tokenizer into ``target``, replaced whole."""
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.eval().save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
 def train_gpt(
-    out_dir: Path, seed: int = 0, epochs: int = 10, device: str = "cpu"
+    out_dir: Path, seed: int = 0, epochs: int = 16, device: str = "cpu"
 ) -> dict[str, Any]:
-    """``gpt-prose``: next-token cross-entropy on 128-token windows, AdamW, cosine schedule."""
+    """``gpt-prose``: next-token cross-entropy on context-length windows starting every half
+    context (each token is seen at two positions per epoch), AdamW, cosine schedule."""
     import transformers
     from transformers import GPT2Config, GPT2LMHeadModel
 
     from benchbench.adapters.text_hf import HFCausalLMAdapter
 
-    name, batch_size = "gpt-prose", 32
+    name, batch_size = "gpt-prose", 16
     tokenizer = train_tokenizer(seed)
     end = tokenizer.convert_tokens_to_ids(END)
     config = GPT2Config(vocab_size=len(tokenizer), bos_token_id=end, eos_token_id=end, **GPT_CONFIG)
@@ -106,38 +142,22 @@ def train_gpt(
     ids = [end]
     for paragraph in prose.split_paragraphs("train"):
         ids += tokenizer(paragraph)["input_ids"] + [end]
-    windows = token_windows(ids, GPT_CONFIG["n_positions"], GPT_CONFIG["n_positions"])
-    opt = torch.optim.AdamW(model.parameters(), lr=5e-3, weight_decay=0.01)
-    order = torch.Generator().manual_seed(seed)
+    window = GPT_CONFIG["n_positions"]
+    windows = token_windows(ids, window, window // 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=GPT_LR, weight_decay=0.01)
 
     def step(x: torch.Tensor) -> dict[str, float]:
         x = x.to(device)
         logits = model(x).logits[:, :-1]
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        descend(opt, loss, CLIP)
         return {"cross_entropy": loss.item()}
 
-    with torch.random.fork_rng(devices=[]):  # dropout draws from the global RNG
-        torch.manual_seed(seed)
-        fitted = fit(
-            step,
-            (windows,),
-            epochs=epochs,
-            batch_size=batch_size,
-            generator=order,
-            optimizers=[opt],
-            warmup=30,
-        )
+    fitted = fit_with_dropout(
+        step, windows, seed, epochs=epochs, batch_size=batch_size, optimizers=[opt], warmup=100
+    )
     target = weights_path(name, out_dir)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.eval().save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    save_pretrained(target, model, tokenizer)
     adapter = HFCausalLMAdapter.load(target, torch.device("cpu"))
     return write_card(
         out_dir,
@@ -152,10 +172,13 @@ def train_gpt(
             "data": {
                 **data_card(),
                 "n": fitted.examples,
-                "window_tokens": GPT_CONFIG["n_positions"],
+                "window_tokens": window,
+                "window_step_tokens": window // 2,
             },
             "transformers": transformers.__version__,
             "gpt2_config": GPT_CONFIG,
+            "optimizer": f"AdamW lr {GPT_LR} (weight decay 0.01), 100 warmup steps then cosine "
+            f"to 0, gradient norm clipped at {CLIP}",
             "tokenizer": f"byte-level BPE, {BPE_VOCAB} tokens, trained on the train split",
             **heldout_figures(adapter),
         },
@@ -194,6 +217,8 @@ def train_ngram(
             "vocab": lm.vocab_size,
             "discounts": [t.discount for t in lm.tables],
             "smoothing": "interpolated Kneser-Ney, one discount per order, uniform base",
+            "unseen_words": "open vocabulary: P(<unk> | context) x P_spell(word), P_spell "
+            "add-one byte bigrams (word start to word end) fitted on the training vocabulary",
             "params_meaning": "stored n-gram count rows",
             **heldout_figures(adapter),
         },
@@ -209,7 +234,6 @@ def train_lstm(
 ) -> dict[str, Any]:
     """``lstm-prose``: next-byte cross-entropy on 129-byte windows, Adam, cosine schedule."""
     from benchbench.adapters.text_lstm import LSTMAdapter
-    from benchbench.checkpoint import save_checkpoint
     from benchbench.lm.lstm import START, ByteLSTM, encode
 
     name, batch_size = "lstm-prose", 32
@@ -222,10 +246,7 @@ def train_lstm(
         x = x.to(device)
         logits, _ = net(x[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, 256), x[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
+        descend(opt, loss, CLIP)
         return {"cross_entropy": loss.item()}
 
     fitted = fit(
@@ -237,23 +258,21 @@ def train_lstm(
         optimizers=[opt],
         warmup=20,
     )
-    target = weights_path(name, out_dir)
-    meta = {"zoo": name, "recipe": TEXT_RECIPE_PREFIX + "train_lstm", "seed": seed}
-    save_checkpoint(target, net.eval(), "byte-lstm", LSTM_CONFIG, meta={**meta, "epochs": epochs})
-    adapter = LSTMAdapter.load(target, torch.device("cpu"))
-    return write_card(
+    figures = heldout_figures(LSTMAdapter(net.eval(), torch.device("cpu")))
+    return write_checkpoint_and_card(
         out_dir,
         name,
+        net,
+        "byte-lstm",
+        LSTM_CONFIG,
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         fitted=fitted,
-        params=count_params(net),
         device=device,
         extra={
             "data": {**data_card(), "n": fitted.examples, "window_bytes": LSTM_WINDOW},
-            "lstm_config": LSTM_CONFIG,
-            **heldout_figures(adapter),
+            **figures,
         },
     )
 
@@ -267,7 +286,9 @@ ENCODER_CONFIG: dict[str, Any] = {
     "type_vocab_size": 1,
 }
 ENCODER_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-MASK_RATE = 0.15
+MASK_RATE = 0.2
+ENCODER_LR = 1e-3
+BASELINE_PAIRS = 2000
 
 
 def encoder_tokenizer() -> Any:
@@ -296,9 +317,10 @@ def encoder_tokenizer() -> Any:
 
 
 def train_encoder(
-    out_dir: Path, seed: int = 0, epochs: int = 3, device: str = "cpu"
+    out_dir: Path, seed: int = 0, epochs: int = 10, device: str = "cpu"
 ) -> dict[str, Any]:
-    """``prose-roberta-tiny``: masked-token prediction (15%, all replaced by <mask>)."""
+    """``prose-roberta-tiny``: masked-token prediction (``MASK_RATE`` of the tokens, all
+    replaced by <mask>), saved with its BERTScore rescaling baseline."""
     import transformers
     from transformers import RobertaConfig, RobertaForMaskedLM
 
@@ -314,7 +336,7 @@ def train_encoder(
     windows = token_windows(ids, tokenizer.model_max_length - 2, tokenizer.model_max_length - 2)
     windows = F.pad(windows, (1, 0), value=0)
     windows = F.pad(windows, (0, 1), value=2)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.parameters(), lr=ENCODER_LR, weight_decay=0.01)
     masking = torch.Generator(device).manual_seed(seed + 1)
     mask_id = tokenizer.convert_tokens_to_ids("<mask>")
 
@@ -324,30 +346,15 @@ def train_encoder(
         chosen[:, 0] = chosen[:, -1] = False
         labels = torch.where(chosen, x, torch.full_like(x, -100))
         loss = model(input_ids=torch.where(chosen, mask_id, x), labels=labels).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        descend(opt, loss, CLIP)
         return {"masked_cross_entropy": loss.item()}
 
-    with torch.random.fork_rng(devices=[]):  # dropout draws from the global RNG
-        torch.manual_seed(seed)
-        fitted = fit(
-            step,
-            (windows,),
-            epochs=epochs,
-            batch_size=batch_size,
-            generator=torch.Generator().manual_seed(seed),
-            optimizers=[opt],
-            warmup=30,
-        )
+    fitted = fit_with_dropout(
+        step, windows, seed, epochs=epochs, batch_size=batch_size, optimizers=[opt], warmup=30
+    )
     target = weights_path(name, out_dir)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.roberta.eval().save_pretrained(tmp)  # the encoder alone: what BERTScore loads
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    save_pretrained(target, model.roberta, tokenizer)  # the encoder alone: what BERTScore loads
+    write_bertscore_baseline(target, ENCODER_CONFIG["num_hidden_layers"], seed)
     return write_card(
         out_dir,
         name,
@@ -363,5 +370,35 @@ def train_encoder(
             "roberta_config": ENCODER_CONFIG,
             "objective": f"masked LM, {MASK_RATE:.0%} of tokens, all replaced by <mask>",
             "bertscore_layer": ENCODER_CONFIG["num_hidden_layers"],
+            "bertscore_baseline": f"{BASELINE_FILE}: mean P, R, F per layer over "
+            f"{BASELINE_PAIRS} random pairs of different train-split passages",
         },
     )
+
+
+def write_bertscore_baseline(path: Path, layers: int, seed: int) -> None:
+    """bert-score's rescaling baseline for the encoder at ``path``, as Zhang et al. (2020)
+    made theirs from random Common Crawl sentence pairs: the mean P, R and F per layer over
+    random pairs of unrelated passages (here: 24-word passages of the train split). A
+    rescaled score ``(s - b) / (1 - b)`` then reads about 0 for unrelated text and 1 for
+    identical text, instead of every score crowding just below 1."""
+    import bert_score
+
+    task = prose.continuations("train")
+    texts = [*task.prompts, *task.references]
+    pick = torch.Generator().manual_seed(seed)
+    cands = torch.randint(len(texts), (BASELINE_PAIRS,), generator=pick)
+    refs = (cands + torch.randint(1, len(texts), (BASELINE_PAIRS,), generator=pick)) % len(texts)
+    scores = bert_score.score(
+        [texts[i] for i in cands.tolist()],
+        [texts[i] for i in refs.tolist()],
+        model_type=str(path),
+        num_layers=layers,
+        all_layers=True,
+        batch_size=64,
+        device="cpu",
+        use_fast_tokenizer=True,
+    )
+    means = torch.stack([s.double().mean(dim=1) for s in scores], dim=1)  # [layer, (P, R, F)]
+    rows = [f"{layer},{p!r},{r!r},{f!r}" for layer, (p, r, f) in enumerate(means.tolist())]
+    (path / BASELINE_FILE).write_text("\n".join(["LAYER,P,R,F", *rows]) + "\n")
