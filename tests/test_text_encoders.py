@@ -59,6 +59,48 @@ def test_bertscore_of_identical_text_is_one(encoder):
     assert metric.compute().value == pytest.approx(1.0, abs=1e-5)
 
 
+def test_bertscore_rescales_with_the_encoders_baseline(encoder, tmp_path):
+    """bert-score's rescaling, ``(F - b) / (1 - b)`` with ``b`` the baseline file's F at the
+    encoder's layer, applied segment by segment to the raw scores."""
+    import dataclasses
+
+    baseline = tmp_path / "baseline.csv"
+    baseline.write_text("LAYER,P,R,F\n0,0.1,0.1,0.1\n1,0.93,0.94,0.935\n")
+    rescaled_encoder = dataclasses.replace(encoder, baseline=str(baseline))
+    raw, rescaled = BERTScore(encoder=encoder), BERTScore(encoder=rescaled_encoder)
+    raw.update(HYPS, REFS)
+    rescaled.update(HYPS, REFS)
+    raw_f1 = raw.segment_stats({})[:, 0]
+    assert rescaled.segment_stats({})[:, 0] == pytest.approx(
+        (raw_f1 - 0.935) / (1 - 0.935), abs=1e-5
+    )
+    assert rescaled.compute().signature["rescaled"] and not raw.compute().signature["rescaled"]
+
+
+def test_embedded_bertscore_separates_near_copies_from_unrelated_passages():
+    """On held-out prose, the shipped encoder scores a lightly edited copy of each true
+    continuation (every third word dropped) above another passage's continuation, with
+    bootstrap intervals far apart; identical text scores 1."""
+    from benchbench.data.prose import continuations
+    from benchbench.metrics.stats import BootstrapSpec
+    from benchbench.metrics.text.encoders import find_encoder
+
+    task = continuations()
+    refs = list(task.references[:64])
+    edited = [" ".join(w for j, w in enumerate(r.split()) if j % 3) for r in refs]
+    unrelated = list(task.references[64:128])
+    results = {}
+    for name, hyps in (("edited", edited), ("unrelated", unrelated), ("same", refs)):
+        metric = BERTScore(bootstrap=BootstrapSpec(200, 0.95, seed=0), encoder=find_encoder())
+        metric.update(hyps, refs)
+        results[name] = metric.compute()
+    gap = results["edited"].value - results["unrelated"].value
+    widest = max(r.ci_high - r.ci_low for r in (results["edited"], results["unrelated"]))
+    assert results["edited"].ci_low > results["unrelated"].ci_high
+    assert gap > 3 * widest
+    assert results["same"].value == pytest.approx(1.0, abs=1e-5)
+
+
 def test_mauve_closed_forms():
     rng = np.random.default_rng(0)
     p = rng.normal(size=(200, 8))

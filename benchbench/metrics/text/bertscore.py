@@ -2,7 +2,9 @@
 
 Per-segment F1 (or P, R) from bert-score's own ``score``, averaged over segments. The
 encoder, its layer, idf weighting and baseline rescaling enter the signature; the
-label names the encoder unless it is the literature's roberta-large.
+label names the encoder unless it is the literature's roberta-large. Scores are
+rescaled with the encoder's baseline when it has one (the embedded encoder does:
+without it, every score of a small encoder sits within a hair of 1).
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ class BERTScore(SegmentMetric):
     version = "1"
     higher_is_better = True
     idf: ClassVar[bool] = False
-    rescale: ClassVar[bool] = False  # baselines exist only for hub models; recorded either way
 
     def __init__(self, *args: Any, encoder: TextEncoder | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.encoder = encoder or find_encoder()
+        self.rescale = self.encoder.baseline is not None
         self.label = (
             "BERTScore-F1"
             if not self.encoder.embedded
-            else f"BERTScore-F1[{self.encoder.name} L{self.encoder.num_layers}]"
+            else f"BERTScore-F1[{self.encoder.name} L{self.encoder.num_layers}"
+            f"{', rescaled' if self.rescale else ''}]"
         )
 
     def segment_stats(self, shared: dict[Any, Any]) -> np.ndarray:
@@ -41,6 +44,8 @@ class BERTScore(SegmentMetric):
             num_layers=self.encoder.num_layers,
             idf=self.idf,
             rescale_with_baseline=self.rescale,
+            baseline_path=self.encoder.baseline,
+            lang="en" if self.rescale else None,  # bert-score asks for it when rescaling
             batch_size=64,
             device="cpu",
             use_fast_tokenizer=True,

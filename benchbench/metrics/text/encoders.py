@@ -2,7 +2,9 @@
 the embedded ``prose-roberta-tiny`` otherwise — and the label always says which.
 
 ``roberta-large`` (BERTScore's default for English, layer 17) is used when the
-Hugging Face cache holds it; nothing is downloaded.
+Hugging Face cache holds it; nothing is downloaded. The embedded encoder ships a
+rescaling baseline (``BASELINE_FILE``, bert-score's format, made by its recipe from
+random pairs of unrelated passages), and BERTScore is rescaled with it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from benchbench.metrics import MetricSetupError
 
 EMBEDDED = "prose-roberta-tiny"
+BASELINE_FILE = "bertscore_baseline.csv"
 LITERATURE = ("roberta-large", 17)  # bert-score's model2layers for roberta-large
 
 
@@ -23,6 +26,7 @@ class TextEncoder:
     model_type: str  # what bert-score and transformers load: a hub id in the cache, or a path
     num_layers: int
     sha256: str
+    baseline: str | None = None  # bert-score rescaling baseline file (LAYER,P,R,F rows)
 
     @property
     def embedded(self) -> bool:
@@ -52,6 +56,11 @@ def find_encoder() -> TextEncoder:
             f"no text encoder: {name} is not in the Hugging Face cache and the embedded "
             f"{EMBEDDED} is missing at {path}; run `bench zoo train {EMBEDDED}`"
         )
+    baseline = path / BASELINE_FILE
     return TextEncoder(
-        EMBEDDED, str(path), int(card(EMBEDDED)["bertscore_layer"]), sha256_tree(path)
+        EMBEDDED,
+        str(path),
+        int(card(EMBEDDED)["bertscore_layer"]),
+        sha256_tree(path),
+        str(baseline) if baseline.is_file() else None,
     )
