@@ -37,9 +37,9 @@ def fail(message: str) -> typer.Exit:
 def open_study(db: Path, study: str):
     """The store and the study's name: a YAML path creates the study (or checks that
     the stored one is unchanged); a bare name must already be stored."""
-    from benchbench.human.db import HumanStore
     from benchbench.human.design import create_study
     from benchbench.human.study import StudyError, load_study
+    from benchbench.human_store import HumanStore
     from benchbench.store import Store, StoreError
 
     if not db.exists():
@@ -69,7 +69,7 @@ def create(
     """Store a study (its tasks and join token) without serving it."""
     store, name = open_study(db, str(study))
     with store:
-        from benchbench.human.db import HumanStore
+        from benchbench.human_store import HumanStore
 
         record = HumanStore(store).study(name)
         console.print(f"study [bold]{escape(name)}[/] on run {record.run_id}")
@@ -86,29 +86,31 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 4,
 ) -> None:
-    """Serve the study to raters; prints the join link (it holds the study's token)."""
-    from benchbench.human.db import HumanStore
+    """Serve the study to raters; prints the join link (it holds the study's token).
+
+    The store is opened per request, so other bench commands can use it meanwhile."""
     from benchbench.human.server import create_app, is_loopback, make_server, stop
+    from benchbench.human_store import HumanStore
 
     store, name = open_study(db, study)
     with store:
         record = HumanStore(store).study(name)
-        server = make_server(create_app(store, name), host, port, threads)
-        if not is_loopback(host):
-            err_console.print(
-                f"[yellow]warning:[/] listening on {escape(host)}: anyone who can reach it "
-                "and has the join link can vote. Put it behind HTTPS for the open internet."
-            )
-        shown_host = f"[{host}]" if ":" in host else host
-        console.print(f"serving study [bold]{escape(name)}[/] (run {record.run_id})")
-        console.print(f"join link: http://{shown_host}:{server.effective_port}/join/{record.token}")
-        console.print("add ?worker=ID to name a crowd worker; Ctrl-C stops")
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stop(server)
+    server = make_server(create_app(db, name), host, port, threads)
+    if not is_loopback(host):
+        err_console.print(
+            f"[yellow]warning:[/] listening on {escape(host)}: anyone who can reach it "
+            "and has the join link can vote. Put it behind HTTPS for the open internet."
+        )
+    shown_host = f"[{host}]" if ":" in host else host
+    console.print(f"serving study [bold]{escape(name)}[/] (run {record.run_id})")
+    console.print(f"join link: http://{shown_host}:{server.effective_port}/join/{record.token}")
+    console.print("add ?worker=ID to name a crowd worker; Ctrl-C stops")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
 
 
 @human_app.command("export")
@@ -199,35 +201,55 @@ def print_results(found) -> None:
     if flagged:
         console.print(checks)
     level = f"{study.bootstrap.confidence:.0%}"
-    for q in found.questions:
-        table = Table(title=f"{q.question}: {escape(q.text)}")
-        table.add_column("cell")
-        table.add_column(found.score_name, justify="right")
-        table.add_column(f"{level} CI", justify="right")
-        table.add_column("judgements", justify="right")
+    questions = found.questions
+    scores = Table(title=f"{found.score_name} with {level} CI, one column per question")
+    scores.add_column("cell")
+    for q in questions:
+        scores.add_column(escape(q.question), justify="right")
+    scores.add_column("judgements", justify="right")
+    first = questions[0]
+    for i in sorted(range(len(found.labels)), key=lambda i: -first.score[i]):
+        scores.add_row(
+            escape(found.labels[i]),
+            *(f"{_num(q.score[i])} [{_num(q.low[i])}, {_num(q.high[i])}]" for q in questions),
+            str(int(first.votes[i])),
+        )
+    console.print(scores)
+    for q in questions:
+        console.print(f"{escape(q.question)}: {escape(q.text)}")
+    kind = "nominal" if study.task == "ab" else "interval"
+    console.print(
+        f"Krippendorff's alpha ({kind}): "
+        + ", ".join(f"{escape(q.question)} {_num(q.alpha, 3)}" for q in questions)
+    )
+    for q in questions:
+        if q.win_rates is None:
+            continue
         order = sorted(range(len(q.score)), key=lambda i: -q.score[i])
-        for i in order:
-            table.add_row(
-                escape(found.labels[i]),
-                _num(q.score[i]),
-                f"[{_num(q.low[i])}, {_num(q.high[i])}]",
-                str(int(q.votes[i])),
+        matrix = Table(title=f"{escape(q.question)}: win rate of row over column (ties half)")
+        matrix.add_column("")
+        for rank in range(len(order)):  # columns by number: labels are long
+            matrix.add_column(f"#{rank + 1}", justify="right")
+        for rank, i in enumerate(order):
+            matrix.add_row(
+                f"#{rank + 1} {escape(found.labels[i])}",
+                *(_num(q.win_rates[i, j]) for j in order),
             )
-        console.print(table)
-        kind = "nominal" if study.task == "ab" else "interval"
-        console.print(f"Krippendorff's alpha ({kind}): {_num(q.alpha, 3)}")
-        if q.win_rates is not None:
-            matrix = Table(title="win rate of row over column")
-            matrix.add_column("")
-            for i in order:
-                matrix.add_column(escape(found.labels[i]), justify="right")
-            for i in order:
-                matrix.add_row(escape(found.labels[i]), *(_num(q.win_rates[i, j]) for j in order))
-            console.print(matrix)
-        if q.correlations:
-            taus = Table(title="Kendall's tau: automatic metric vs human")
-            for column in ("metric", "tau", "p", "cells"):
-                taus.add_column(column)
-            for c in q.correlations:
-                taus.add_row(escape(c.metric), _num(c.tau), _num(c.p_value, 3), str(c.n))
-            console.print(taus)
+        console.print(matrix)
+    metrics = sorted({c.metric for q in questions for c in q.correlations})
+    if metrics:
+        taus = Table(title="Kendall's tau: automatic metric vs human (p), per question")
+        taus.add_column("metric")
+        for q in questions:
+            taus.add_column(escape(q.question), justify="right")
+        taus.add_column("cells", justify="right")
+        for metric in metrics:
+            found_in = [
+                next((c for c in q.correlations if c.metric == metric), None) for q in questions
+            ]
+            taus.add_row(
+                escape(metric),
+                *("–" if c is None else f"{_num(c.tau)} ({_num(c.p_value, 3)})" for c in found_in),
+                str(max(c.n for c in found_in if c is not None)),
+            )
+        console.print(taus)

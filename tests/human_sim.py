@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchbench.human.db import Answer, HumanStore
 from benchbench.human.design import PLANTED, assign
 from benchbench.human.server import _sides
 from benchbench.human.study import Study
+from benchbench.human_store import Answer, HumanStore
 from benchbench.store import Store, now
 
 

@@ -4,21 +4,17 @@ forged cross-site vote; then `bench human results` and the report's human column
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 from typer.testing import CliRunner
 
 from benchbench.cli import app
 from benchbench.human.design import create_study
-from benchbench.human.server import create_app, make_server, stop
 from benchbench.human.study import load_study
 from benchbench.store import Store
+from tests.human_run import serving
 from tests.human_specs import study
 
 pytest_plugins = ("tests.browser", "tests.human_run")
@@ -36,18 +32,14 @@ RATING = study(
 )
 
 
-@contextmanager
-def serving(store: Store, name: str) -> Iterator[str]:
-    """The study's base URL while a waitress server answers in a thread."""
-    server = make_server(create_app(store, name), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+def gone(element) -> bool:
+    """Whether the page holding ``element`` was replaced. Chromium answers a node of a
+    page being replaced either as stale or as "does not belong to the document"."""
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stop(server)
-        thread.join(timeout=10)
-        assert not thread.is_alive()
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one
+        return True
+    return False
 
 
 def click_answer(driver, value: str) -> None:
@@ -56,7 +48,7 @@ def click_answer(driver, value: str) -> None:
     for radio in driver.find_elements(By.CSS_SELECTOR, f"input[type=radio][value='{value}']"):
         radio.find_element(By.XPATH, "..").click()  # the label, as a person would
     driver.find_element(By.ID, "submit").click()
-    WebDriverWait(driver, 10).until(staleness_of(form))
+    WebDriverWait(driver, 10).until(lambda _: gone(form))
 
 
 def finish(driver, value: str) -> int:
@@ -81,7 +73,7 @@ def test_raters_vote_by_clicking(browser, human_db, write_study, tmp_path):
     with Store(human_db) as store:
         ab = create_study(load_study(ab_path), store)
         rating = create_study(load_study(write_study(RATING, "rating.yaml")), store)
-        with serving(store, "ab") as base:
+        with serving(store.path, "ab") as base:
             driver.delete_all_cookies()
             driver.get(f"{base}/join/{ab.token}?worker=tab-tester")
             assert driver.current_url == f"{base}/task"
@@ -112,13 +104,13 @@ def test_raters_vote_by_clicking(browser, human_db, write_study, tmp_path):
             driver.get(forged.as_uri())
             go = driver.find_element(By.ID, "go")
             go.click()
-            WebDriverWait(driver, 10).until(staleness_of(go))
+            WebDriverWait(driver, 10).until(lambda _: gone(go))
             assert "Forbidden" in driver.title
             assert vote_count(store, "ab") == 6
             driver.get(f"{base}/join/wrong-token")
             assert "not valid" in driver.find_element(By.ID, "message").text
 
-        with serving(store, "rating") as base:
+        with serving(store.path, "rating") as base:
             driver.delete_all_cookies()
             driver.get(f"{base}/join/{rating.token}")
             labels = driver.find_elements(By.CSS_SELECTOR, "fieldset label")

@@ -1,4 +1,5 @@
-"""`bench human` commands: create, serve (a real process on a free port), bad input."""
+"""`bench human` commands: create, serve (a real process on a free port, which leaves the
+store free between requests), bad input."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchbench.cli import app
+from benchbench.store import Store
 from tests.conftest import REPO
 from tests.human_specs import study
 
@@ -31,7 +33,13 @@ def test_serve_prints_a_join_link_that_works(human_db, write_study):
     command = [sys.executable, "-m", "benchbench", "human", "serve", "--study", str(path)]
     command += ["--db", str(human_db), "--port", "0"]
     process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # a pytest started in the background ignores SIGINT, and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         output = ""
@@ -49,6 +57,11 @@ def test_serve_prints_a_join_link_that_works(human_db, write_study):
         with pytest.raises(urllib.error.HTTPError) as caught:
             opener.open(f"{base}/join/guessed", timeout=30)
         assert caught.value.code == 404
+        with Store(human_db) as store:  # between requests the server holds no lock
+            assert len(store.query("SELECT * FROM human_raters")) == 1
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(link, timeout=30)  # and it opens the store again afterwards
+        assert caught.value.code == 303
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -10,10 +10,10 @@ import re
 import pytest
 
 from benchbench.hashing import sha256_bytes
-from benchbench.human.db import HumanStore
 from benchbench.human.design import create_study
 from benchbench.human.server import MAX_BODY, create_app, is_loopback
-from benchbench.human.study import load_study
+from benchbench.human.study import StudyError, load_study
+from benchbench.human_store import TIE, HumanStore
 from benchbench.store import Artifact, CellRecord, Store, now
 from tests.human_specs import study
 
@@ -28,7 +28,7 @@ def served(human_db, write_study):
     spec = study(questions=[{"id": "quality", "text": f"Which is better? {INJECTED}"}])
     with Store(human_db) as store:
         record = create_study(load_study(write_study(spec)), store)
-        yield store, create_app(store, record.study), record.token
+        yield store, create_app(store.path, record.study), record.token
 
 
 def joined(app, token):
@@ -148,50 +148,55 @@ def test_model_names_never_reach_the_page(served):
         assert row.cell_id not in page and row.model_name not in page
 
 
+def store_text_cells(store: Store, generations: list[str], prompts: dict[str, list[str]]):
+    """A text run with one cell per model in ``prompts`` (samples.jsonl as the text
+    family writes it), each answering its own prompts with ``generations``."""
+    run_id = store.start_run("text-test", "h", "t.yaml", {}, "e", "0")
+    for position, (name, asked) in enumerate(prompts.items()):
+        rows = [
+            {"prompt": prompt, "reference": "ref", "generation": text}
+            for prompt, text in zip(asked, generations, strict=True)
+        ]
+        content = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        store.save_cell(
+            CellRecord(
+                cell_key=name,
+                run_id=run_id,
+                suite_name="text-test",
+                model_name=name,
+                family="text",
+                adapter="text",
+                params={},
+                suite_params={},
+                weights=None,
+                model_fingerprint=name,
+                device="cpu",
+                env_id="e",
+                seed=0,
+                num_samples=len(rows),
+                batch_size=len(rows),
+                status="complete",
+                started_at=now(),
+                finished_at=now(),
+                artifacts=[
+                    Artifact("samples.jsonl", "application/jsonl", sha256_bytes(content), content)
+                ],
+            ),
+            position,
+        )
+
+
 def test_text_samples_are_shown_escaped_with_their_prompt(human_db, write_study):
-    """A text cell (samples.jsonl as the text family writes it) works like an image cell;
-    the shared prompt is shown above the pair, and every string is escaped."""
+    """A text cell works like an image cell; the shared prompt is shown once above the
+    pair, and every string is escaped."""
     texts = [f"sample {i} {INJECTED}" for i in range(4)]
-    rows = [
-        {"prompt": f"prompt {i} <b>", "reference": "ref", "generation": text}
-        for i, text in enumerate(texts)
-    ]
-    content = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    prompts = [f"prompt {i} <b>" for i in range(4)]
     with Store(human_db) as store:
-        run_id = store.start_run("text-test", "h", "t.yaml", {}, "e", "0")
-        for position, name in enumerate(("lm-a", "lm-b")):
-            store.save_cell(
-                CellRecord(
-                    cell_key=name,
-                    run_id=run_id,
-                    suite_name="text-test",
-                    model_name=name,
-                    family="text",
-                    adapter="text",
-                    params={},
-                    suite_params={},
-                    weights=None,
-                    model_fingerprint=name,
-                    device="cpu",
-                    env_id="e",
-                    seed=0,
-                    num_samples=4,
-                    batch_size=4,
-                    status="complete",
-                    started_at=now(),
-                    finished_at=now(),
-                    artifacts=[
-                        Artifact(
-                            "samples.jsonl", "application/jsonl", sha256_bytes(content), content
-                        )
-                    ],
-                ),
-                position,
-            )
+        store_text_cells(store, texts, {"lm-a": prompts, "lm-b": prompts})
         spec = study(name="text-ab", suite="text-test", samples_per_cell=4)
         record = create_study(load_study(write_study(spec)), store)
         assert record.sample_kind == "text"
-        client = joined(create_app(store, "text-ab"), record.token)
+        client = joined(create_app(store.path, "text-ab"), record.token)
         page = client.get("/task").get_data(as_text=True)
     assert INJECTED not in page and "<b>" not in page
     shown = [html.unescape(s) for s in re.findall(r'<div class="text">([^<]*)</div>', page)]
@@ -205,6 +210,29 @@ def test_text_samples_are_shown_escaped_with_their_prompt(human_db, write_study)
         if sorted(t.replace(" ", "")) == sorted(shown[0].replace(" ", ""))
     )
     assert html.unescape(prompt) == f"prompt {index} <b>"
+
+
+def test_ab_pairs_of_different_prompts_are_refused(human_db, write_study):
+    texts = ["one", "two", "three"]
+    with Store(human_db) as store:
+        store_text_cells(store, texts, {"lm-a": ["p0", "p1", "p2"], "lm-b": ["p0", "px", "p2"]})
+        spec = study(name="text-ab", suite="text-test", samples_per_cell=3)
+        with pytest.raises(StudyError, match=r"study\.yaml:\d+: cells: sample 1 answers differ"):
+            create_study(load_study(write_study(spec)), store)
+
+
+def test_no_preference_is_a_tie_unless_the_study_forbids_it(human_db, write_study):
+    with Store(human_db) as store:
+        for name, ties in (("ties", True), ("no-ties", False)):
+            path = write_study(study(name=name, ties=ties), f"{name}.yaml")
+            record = create_study(load_study(path), store)
+            client = joined(create_app(store.path, name), record.token)
+            page = client.get("/task").get_data(as_text=True)
+            assert ('value="tie"' in page) is ties
+            response = client.post("/vote", data={**form_of(page), "q_quality": "tie"})
+            assert response.status_code == (303 if ties else 400)
+        stored = store.query("SELECT study, choice FROM human_votes")
+    assert stored.values.tolist() == [["ties", TIE]]
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,35 @@ def test_bt_maximises_the_penalised_likelihood_found_by_scipy():
     assert bradley_terry(wins) == pytest.approx(found - found.mean(), abs=1e-6)
 
 
+def test_two_model_bt_with_ties_as_half_wins_is_the_closed_form():
+    """30 wins, 10 losses, 8 ties: ties count half a win each, so the MLE is
+    θ0 − θ1 = log((30 + 4) / (10 + 4))."""
+    wins = np.array([[0.0, 30.0 + 8 / 2], [10.0 + 8 / 2, 0.0]])
+    theta = bradley_terry(wins, prior_sd=None)
+    assert theta[0] - theta[1] == pytest.approx(np.log(34 / 14), rel=1e-9)
+
+
+def test_bt_with_ties_maximises_the_half_win_likelihood_found_by_scipy():
+    """Ties enter the likelihood as Σ_ties ½ log p_ij + ½ log p_ji, scipy maximises that
+    written per vote; bradley_terry gets the same from the half-win matrix."""
+    rng = np.random.default_rng(4)
+    k = 4
+    pairs = rng.integers(0, k, size=(300, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    outcome = rng.choice([1.0, 0.0, 0.5], size=len(pairs), p=[0.45, 0.35, 0.2])  # 0.5 = tie
+    i, j = pairs.T
+    wins = np.zeros((k, k))
+    np.add.at(wins, (i, j), outcome)
+    np.add.at(wins, (j, i), 1.0 - outcome)
+
+    def loss(theta):
+        diff = theta[i] - theta[j]
+        return (outcome * np.logaddexp(0.0, -diff) + (1 - outcome) * np.logaddexp(0.0, diff)).sum()
+
+    found = minimize(loss, np.zeros(k), method="BFGS", options={"gtol": 1e-10}).x
+    assert bradley_terry(wins, prior_sd=None) == pytest.approx(found - found.mean(), abs=1e-6)
+
+
 def test_bt_stays_finite_when_a_model_wins_everything_and_batches():
     wins = np.array([[0.0, 20.0, 20.0], [0.0, 0.0, 12.0], [0.0, 8.0, 0.0]])
     theta = bradley_terry(wins)

@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from benchbench.human.db import HumanStore
 from benchbench.human.design import PLANTED, REAL, REPEAT, assign, create_study
 from benchbench.human.study import StudyError, load_study
+from benchbench.human_store import HumanStore
 from benchbench.store import Store
 from tests.conftest import REPO
 from tests.human_specs import study
@@ -52,6 +52,11 @@ pytest_plugins = ("tests.human_run",)
             "attention:\n  min_pass_rate: 2\n",
             6,
             "min_pass_rate",
+        ),
+        (
+            "name: s\nsuite: x\ntask: rating\nquestions: [{id: q, text: Q}]\nties: false\n",
+            5,
+            "A/B studies only",
         ),
     ],
 )

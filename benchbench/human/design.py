@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from benchbench.hashing import stable_hash
-from benchbench.human.db import HumanStore, StudyRecord
 from benchbench.human.samples import SampleError, SampleSet, read_samples
 from benchbench.human.study import LoadedStudy, StudyError
+from benchbench.human_store import HumanStore, StudyRecord
 from benchbench.store import Store
 
 REAL, REPEAT, PLANTED = "", "repeat", "planted"
@@ -121,6 +121,8 @@ def create_study(loaded: LoadedStudy, store: Store) -> StudyRecord:
     run_id = resolve_run(loaded, store)
     cells = resolve_cells(loaded, store, run_id)
     n = min(study.samples_per_cell, *(len(c.samples) for c in cells))
+    if study.task == "ab":
+        check_shared_prompts(loaded, cells, n)
     secret = secrets.token_hex(32)
     items, tasks = build_pool(secret, [c.cell_id for c in cells], n, study.task)
     record = StudyRecord(
@@ -135,6 +137,27 @@ def create_study(loaded: LoadedStudy, store: Store) -> StudyRecord:
     )
     humans.create_study(record, items, tasks)
     return record
+
+
+def check_shared_prompts(loaded: LoadedStudy, cells: list[StudyCell], n: int) -> None:
+    """An A/B pair is sample k of two cells, shown under one prompt: refuse cells whose
+    sample k answered different prompts (runs of different suites or prompt files)."""
+    for k in range(n):
+        prompts = {
+            f"{c.model} {c.params}": c.samples.prompts[k] if c.samples.prompts else None
+            for c in cells
+        }
+        if len(set(prompts.values())) > 1:
+            shown = "; ".join(f"{cell}: {prompt!r:.60}" for cell, prompt in prompts.items())
+            raise StudyError(
+                [
+                    loaded.problem(
+                        ("cells",),
+                        f"sample {k} answers different prompts ({shown}); an A/B pair must "
+                        "show both sides the same prompt",
+                    )
+                ]
+            )
 
 
 def item_id(secret: str, cell_id: str, index: int, planted: bool) -> str:

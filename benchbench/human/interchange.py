@@ -4,7 +4,8 @@
 seed, images as files under ``items/``, text and its prompt inline) with the same share of repeated
 and planted checks as a web rater gets. ``import_votes`` reads the platform's answers
 (columns ``worker, task_id, question, answer`` and optionally ``seconds``): for A/B
-the answer is the chosen item id (the form's radio values), for ratings the level.
+the answer is the chosen item id (the form's radio values) or ``tie`` for no preference
+(where the study allows ties), for ratings the level.
 Every problem is reported with its file, line and column; nothing is stored unless the
 whole file is valid, and importing the same file twice stores nothing new.
 """
@@ -20,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from benchbench.hashing import stable_hash
-from benchbench.human.db import Answer, HumanStore
 from benchbench.human.design import PLANTED, REAL, REPEAT
 from benchbench.human.samples import image_png
 from benchbench.human.server import Items
 from benchbench.human.study import Study
+from benchbench.human_store import TIE, Answer, HumanStore
 from benchbench.store import Store, now
 
 VOTE_COLUMNS = ("worker", "task_id", "question", "answer")
@@ -176,8 +177,9 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
 
 def _answer(study: Study, question: str, value: str, task, bad) -> Answer | None:
     if study.task == "ab":
-        if value not in (task.item_a, task.item_b):
-            bad("answer", f"{value!r} is not an item of this task ({task.item_a}, {task.item_b})")
+        allowed = (task.item_a, task.item_b, *((TIE,) if study.ties else ()))
+        if value not in allowed:
+            bad("answer", f"{value!r} is not one of {', '.join(allowed)}")
             return None
         return Answer(question, choice=value)
     if not value.strip().isdigit() or int(value) not in study.levels:

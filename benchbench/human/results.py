@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-from benchbench.human.db import HumanStore, StudyRecord
 from benchbench.human.design import PLANTED, REAL, REPEAT
 from benchbench.human.stats import (
     bt_with_intervals,
@@ -22,6 +21,7 @@ from benchbench.human.stats import (
     win_matrix,
 )
 from benchbench.human.study import Study
+from benchbench.human_store import TIE, HumanStore, StudyRecord, studies_judging
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.store import Store
 
@@ -82,6 +82,10 @@ class StudyResults:
     def score_name(self) -> str:
         return "BT strength" if self.study.task == "ab" else "MOS"
 
+    @property
+    def score_label(self) -> str:
+        return "BT" if self.study.task == "ab" else "MOS"
+
 
 def study_results(store: Store, name: str) -> StudyResults:
     humans = HumanStore(store)
@@ -92,7 +96,7 @@ def study_results(store: Store, name: str) -> StudyResults:
     cells = _study_cells(store, humans, record)
     cell_ids = list(cells)
     votes = humans.votes(name)
-    raters = _attention(study, votes, _external_ids(store, name))
+    raters = _attention(study, votes, humans.external_ids(name))
     kept = {r.rater_id for r in raters if not r.excluded}
     real = votes[(votes["check_kind"] == REAL) & votes["rater_id"].isin(kept)]
     spec = BootstrapSpec(study.bootstrap.resamples, study.bootstrap.confidence, study.seed)
@@ -129,11 +133,6 @@ def _study_cells(store: Store, humans: HumanStore, record: StudyRecord) -> dict[
             params = json.loads(c.suite_params or "{}")
             labels[c.cell_id] = " ".join([c.model_name, *(f"{k}={v}" for k, v in params.items())])
     return labels
-
-
-def _external_ids(store: Store, study: str) -> dict[str, str | None]:
-    frame = store.query("SELECT rater_id, external_id FROM human_raters WHERE study = ?", [study])
-    return {r.rater_id: r.external_id for r in frame.itertuples()}
 
 
 def _attention(
@@ -193,13 +192,14 @@ def _ab(
     raters, who = _rater_index(answers)
     a = answers["cell_a"].map(position).to_numpy(int)
     b = answers["cell_b"].map(position).to_numpy(int)
-    a_won = (answers["cell_choice"] == answers["cell_a"]).to_numpy()
-    winner, loser = np.where(a_won, a, b), np.where(a_won, b, a)
+    a_won = (answers["cell_choice"] == answers["cell_a"]).to_numpy(np.float64)
+    a_share = np.where(answers["choice"] == TIE, 0.5, a_won)  # a tie is half a win each
     per_rater = np.zeros((max(len(raters), 1), k, k))
-    np.add.at(per_rater, (who, winner, loser), 1.0)
+    np.add.at(per_rater, (who, a, b), a_share)
+    np.add.at(per_rater, (who, b, a), 1.0 - a_share)
     theta, low, high = bt_with_intervals(per_rater, spec)
     wins = per_rater.sum(0)
-    units = _units(answers, a_won.astype(np.float64), raters, who)
+    units = _units(answers, a_share, raters, who)
     return QuestionResult(
         question,
         text,
@@ -270,7 +270,7 @@ class HumanScore:
 
     cell_id: str
     metric: str  # "human_bt" | "human_mos"
-    label: str  # e.g. "human BT[digits-ab]"
+    label: str  # "human BT[digits-ab]", or "human BT[digits-ab:sharp]" with several questions
     value: float
     low: float | None
     high: float | None
@@ -280,48 +280,40 @@ class HumanScore:
 
 
 def human_scores(store: Store, cell_ids: list[str]) -> list[HumanScore]:
-    """The first question's score of every study that judged any of ``cell_ids``; none
-    when the store has no human tables (reading never creates them)."""
-    tables = store.query(
-        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'human_votes'"
-    )
-    if tables["n"][0] == 0 or not cell_ids:
-        return []
-    marks = ", ".join("?" * len(cell_ids))
-    names = store.query(
-        f"SELECT DISTINCT study FROM human_items WHERE cell_id IN ({marks}) ORDER BY study",
-        cell_ids,
-    )["study"]
+    """Every question's score of every study that judged any of ``cell_ids`` (one
+    leaderboard column per study and question); none when the store has no studies."""
     scores = []
-    for name in names:
+    for name in studies_judging(store, cell_ids):
         found = study_results(store, name)
-        q = found.questions[0]
         metric = "human_bt" if found.study.task == "ab" else "human_mos"
-        label = f"human {'BT' if metric == 'human_bt' else 'MOS'}[{name}]"
         kept = sum(not r.excluded for r in found.raters)
-        signature = {
-            "study": name,
-            "spec_hash": found.record.spec_hash,
-            "question": q.question,
-            "raters_kept": kept,
-            "raters_excluded": len(found.raters) - kept,
-            "interval": f"rater bootstrap {found.study.bootstrap.resamples}, t",
-        }
-        for i, cell_id in enumerate(found.cell_ids):
-            if q.votes[i] == 0:
-                continue
-            low, high = (None, None) if np.isnan(q.low[i]) else (float(q.low[i]), float(q.high[i]))
-            scores.append(
-                HumanScore(
-                    cell_id,
-                    metric,
-                    label,
-                    float(q.score[i]),
-                    low,
-                    high,
-                    int(q.votes[i]),
-                    found.study.bootstrap.confidence,
-                    signature,
+        for q in found.questions:
+            column = name if len(found.questions) == 1 else f"{name}:{q.question}"
+            signature = {
+                "study": name,
+                "spec_hash": found.record.spec_hash,
+                "question": q.question,
+                "raters_kept": kept,
+                "raters_excluded": len(found.raters) - kept,
+                "interval": f"rater bootstrap {found.study.bootstrap.resamples}, t",
+            }
+            for i, cell_id in enumerate(found.cell_ids):
+                if q.votes[i] == 0:
+                    continue
+                low, high = (
+                    (None, None) if np.isnan(q.low[i]) else (float(q.low[i]), float(q.high[i]))
                 )
-            )
+                scores.append(
+                    HumanScore(
+                        cell_id,
+                        metric,
+                        f"human {found.score_label}[{column}]",
+                        float(q.score[i]),
+                        low,
+                        high,
+                        int(q.votes[i]),
+                        found.study.bootstrap.confidence,
+                        signature,
+                    )
+                )
     return scores

@@ -6,6 +6,12 @@ POSTed with the session's CSRF token; the server, not the browser, knows when a 
 was first shown, which side held which item, and which items a rater may load. Pages
 carry no script; Jinja escapes everything shown; a strict Content-Security-Policy
 and small request limits leave little to abuse.
+
+The store is opened for each request and closed after it, one request at a time, so
+DuckDB's file lock is held only while a request runs: ``bench human results`` or
+``bench run`` can use the file while a study is being served (a request that finds the
+file busy waits up to ``BUSY_SECONDS``). Opening costs tens of milliseconds, nothing
+next to the seconds a rater spends on a task.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ import hmac
 import ipaddress
 import secrets
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,13 +31,14 @@ from flask import Flask, Response, abort, redirect, render_template, request, se
 from waitress.server import create_server
 from waitress.wasyncore import close_all
 
-from benchbench.human.db import Answer, HumanStore
 from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
 from benchbench.human.study import Study
-from benchbench.store import Store, now
+from benchbench.human_store import TIE, Answer, HumanStore
+from benchbench.store import Store, StoreError, now
 
 MAX_BODY = 8 * 1024  # a vote is a few short form fields
+BUSY_SECONDS = 10.0  # how long a request waits for another process to release the store
 WORKER_ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; "
@@ -44,42 +55,65 @@ class StudyNotFound(LookupError):
 
 
 class Items:
-    """Item id → the sample to show (planted ones destroyed on the fly), cached per cell."""
+    """Item id → the sample to show (planted ones destroyed on the fly). The study's
+    cells are read once, so showing a task needs no artifact from the store."""
 
     def __init__(self, humans: HumanStore, study: str):
-        self.humans = humans
         frame = humans.items(study)
         self.index = {
             r.item_id: (r.cell_id, int(r.sample_index), bool(r.planted)) for r in frame.itertuples()
         }
-        self.cells: dict[str, SampleSet] = {}
-        self.lock = threading.Lock()
+        self.cells: dict[str, SampleSet] = {
+            cell_id: read_samples(humans.artifacts(cell_id)) for cell_id in set(frame["cell_id"])
+        }
 
     def sample(self, item_id: str) -> np.ndarray | str:
         cell_id, index, fake = self.index[item_id]
-        with self.lock:
-            if cell_id not in self.cells:
-                self.cells[cell_id] = read_samples(self.humans.artifacts(cell_id))
         value = self.cells[cell_id].values[index]
         return planted(value, item_id) if fake else value
 
     def prompt(self, item_id: str) -> str | None:
         """The prompt a text item answered (None for images and unprompted text)."""
         cell_id, index, _ = self.index[item_id]
-        self.sample(item_id)  # loads the cell
         prompts = self.cells[cell_id].prompts
         return prompts[index] if index < len(prompts) else None
 
 
-def create_app(store: Store, study_name: str) -> Flask:
-    humans = HumanStore(store)
-    record = humans.study(study_name)
-    if record is None:
-        raise StudyNotFound(f"no study {study_name!r} in {store.path}")
+def open_store(db: Path, wait: float = BUSY_SECONDS) -> Store:
+    """The store, waiting while another process holds DuckDB's lock on the file."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return Store(db)
+        except StoreError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def create_app(db: Path, study_name: str) -> Flask:
+    with open_store(db) as store:
+        humans = HumanStore(store)
+        record = humans.study(study_name)
+        if record is None:
+            raise StudyNotFound(f"no study {study_name!r} in {db}")
+        items = Items(humans, study_name)
+        tasks = [
+            (r.task_id, r.check_kind, r.repeat_of) for r in humans.tasks(study_name).itertuples()
+        ]
     study = Study.model_validate(record.spec)
-    items = Items(humans, study_name)
-    tasks = [(r.task_id, r.check_kind, r.repeat_of) for r in humans.tasks(study_name).itertuples()]
-    join_lock = threading.Lock()
+    one_at_a_time = threading.Lock()  # joins balance on the load; DuckDB writes don't race
+
+    @contextmanager
+    def opened() -> Iterator[HumanStore]:
+        """The store for the length of one request."""
+        with one_at_a_time:
+            try:
+                store = open_store(db)
+            except StoreError:
+                abort(503, "The results store is busy; try again in a moment.")
+            with store:
+                yield HumanStore(store)
 
     app = Flask(__name__)
     app.config.update(
@@ -108,6 +142,7 @@ def create_app(store: Store, study_name: str) -> Flask:
     @app.errorhandler(405)
     @app.errorhandler(409)
     @app.errorhandler(413)
+    @app.errorhandler(503)
     def error(exc: Any) -> tuple[str, int]:
         return render_template("message.html", title=exc.name, text=exc.description), exc.code
 
@@ -126,7 +161,7 @@ def create_app(store: Store, study_name: str) -> Flask:
             abort(400, "worker must be 1-64 letters, digits, '_' or '-'.")
         if session.get("study") != study_name or "rater" not in session:
             rater_id = secrets.token_hex(8)
-            with join_lock:  # assignments balance on the current load
+            with opened() as humans:  # assignments balance on the current load
                 rng = np.random.default_rng([study.seed, int(rater_id, 16)])
                 plan = assign(
                     tasks,
@@ -144,8 +179,9 @@ def create_app(store: Store, study_name: str) -> Flask:
     @app.get("/task")
     def task() -> str:
         rater_id = rater()
-        shown = humans.next_task(study_name, rater_id)
-        done, total = humans.progress(study_name, rater_id)
+        with opened() as humans:
+            shown = humans.next_task(study_name, rater_id)
+            done, total = humans.progress(study_name, rater_id)
         if shown is None:
             return render_template(
                 "message.html", title="Thank you", text=f"All {total} tasks are done."
@@ -165,7 +201,9 @@ def create_app(store: Store, study_name: str) -> Flask:
     @app.get("/item/<item_id>.png")
     def item(item_id: str) -> Response:
         rater_id = rater()
-        if item_id not in items.index or not humans.rater_may_see(study_name, rater_id, item_id):
+        with opened() as humans:
+            allowed = item_id in items.index and humans.rater_may_see(study_name, rater_id, item_id)
+        if not allowed:
             abort(404, "No such item.")
         sample = items.sample(item_id)
         if isinstance(sample, str):
@@ -179,23 +217,24 @@ def create_app(store: Store, study_name: str) -> Flask:
         if not hmac.compare_digest(sent.encode(), session["csrf"].encode()):
             abort(403, "This vote did not come from the study's own page.")
         task_id = request.form.get("task", "")
-        assigned = humans.assignment(study_name, rater_id, task_id)
-        if assigned is None:
-            abort(400, "This task is not one of yours.")
-        sides = _sides(assigned["item_a"], assigned["item_b"], assigned["swapped"])
-        answers = [
-            _answer(study, q.id, request.form.get(f"q_{q.id}"), sides) for q in study.questions
-        ]
-        outcome = humans.record_votes(
-            study_name,
-            rater_id,
-            task_id,
-            answers,
-            {"sides": sides, "swapped": bool(assigned["swapped"])},
-            assigned["served_at"],
-            now(),
-            "web",
-        )
+        with opened() as humans:
+            assigned = humans.assignment(study_name, rater_id, task_id)
+            if assigned is None:
+                abort(400, "This task is not one of yours.")
+            sides = _sides(assigned["item_a"], assigned["item_b"], assigned["swapped"])
+            answers = [
+                _answer(study, q.id, request.form.get(f"q_{q.id}"), sides) for q in study.questions
+            ]
+            outcome = humans.record_votes(
+                study_name,
+                rater_id,
+                task_id,
+                answers,
+                {"sides": sides, "swapped": bool(assigned["swapped"])},
+                assigned["served_at"],
+                now(),
+                "web",
+            )
         if outcome == "conflict":
             abort(409, "You already answered this task differently; your first answer counts.")
         return redirect(url_for("task"), 303)
@@ -219,9 +258,10 @@ def _view(items: Items, item_id: str) -> dict[str, str]:
 
 def _answer(study: Study, question: str, value: str | None, sides: list[str]) -> Answer:
     if study.task == "ab":
-        if value not in ("left", "right"):
-            abort(400, f"Answer question {question!r} with left or right.")
-        return Answer(question, choice=sides[0] if value == "left" else sides[1])
+        choices = {"left": sides[0], "right": sides[1]} | ({"tie": TIE} if study.ties else {})
+        if value not in choices:
+            abort(400, f"Answer question {question!r} with {' or '.join(choices)}.")
+        return Answer(question, choice=choices[value])
     if value is None or not value.isdigit() or int(value) not in study.levels:
         abort(400, f"Answer question {question!r} with one of {study.levels}.")
     return Answer(question, rating=int(value))
@@ -250,8 +290,10 @@ def make_server(app: Flask, host: str, port: int, threads: int = 4) -> Any:
 
 
 def stop(server: Any) -> None:
-    """Close the listening socket and every open connection, so ``server.run`` returns
-    (a browser's keep-alive connections would otherwise keep it looping)."""
+    """Let the worker threads finish the requests they hold, then close the listening
+    socket and every open connection, so ``server.run`` returns (a browser's keep-alive
+    connections would otherwise keep it looping). Closing first would pull the rug from
+    under a thread still writing its response."""
+    server.task_dispatcher.shutdown()
     server.close()
     close_all(server._map)
-    server.task_dispatcher.shutdown()

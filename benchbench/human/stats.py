@@ -9,8 +9,12 @@ by Newton's method on the log-likelihood plus a weak Gaussian prior θ ~ N(0, 4�
 prior keeps θ finite when a model wins every comparison (where the maximum-likelihood
 estimate is infinite) and centres θ (Σθ = 0), while with tens of votes per pair its
 pull is a few hundredths of the information — the maximum-likelihood value for all
-practical purposes. Votes by one rater are correlated (a lenient rater, a taste), so
-intervals resample raters, not votes (see ``cluster_interval``).
+practical purposes. A tie ("no preference") counts as half a win for each side: the
+standard ties-as-half-wins rule, not Davidson's model with its extra tie parameter. The
+fit is the same function of a wins matrix that holds halves, and a tie pulls two
+strengths together as one win and one loss would, with half the weight. Votes by one
+rater are correlated (a lenient rater, a taste), so intervals resample raters, not
+votes (see ``cluster_interval``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ Level = Literal["nominal", "ordinal", "interval"]
 def bradley_terry(
     wins: np.ndarray, prior_sd: float | None = PRIOR_SD, max_iter: int = 100
 ) -> np.ndarray:
-    """Strengths θ[..., K] (mean zero) from ``wins[..., i, j]`` = times i beat j.
+    """Strengths θ[..., K] (mean zero) from ``wins[..., i, j]`` = times i beat j
+    (ties counted as half a win each).
 
     ``prior_sd=None`` gives the plain maximum-likelihood estimate, which exists only
     when every split of the models has a win in each direction.

@@ -55,6 +55,9 @@ class Study(StrictModel):
         None, description="cells to compare (default: every complete cell with samples)"
     )
     task: Literal["ab", "rating"] = Field(description="ab: pick the better of two; rating")
+    ties: bool = Field(
+        True, description="ab: offer 'no preference' (counted as half a win for each side)"
+    )
     questions: list[Question] = Field(min_length=1, max_length=5)
     scale: dict[int, str] | None = Field(
         None, description="rating: labelled anchors, keys 1..N (default 1 Bad .. 5 Excellent)"
@@ -126,6 +129,8 @@ def _semantic_problems(loaded: LoadedStudy) -> list[Problem]:
         problems.append(loaded.problem((), "give exactly one of `suite` (its latest run) or `run`"))
     if study.task == "ab" and study.scale is not None:
         problems.append(loaded.problem(("scale",), "a scale belongs to rating studies only"))
+    if study.task == "rating" and "ties" in study.model_fields_set:
+        problems.append(loaded.problem(("ties",), "ties belong to A/B studies only"))
     if study.task == "rating":
         levels = study.levels
         if levels != list(range(1, len(levels) + 1)) or not 2 <= len(levels) <= 10:

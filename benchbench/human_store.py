@@ -1,21 +1,21 @@
 """The human-study tables, kept in the same DuckDB file as the runs they judge.
 
-The tables are created when missing, so a store written before human studies existed
-opens unchanged. Everything a rater sends reaches SQL only as a bound parameter. The
-web server answers from several threads and a DuckDB connection is not thread-safe,
-so every method holds one lock; a vote is written in one transaction, and the primary
-key (study, rater, task, question) makes a second vote on the same task impossible.
+The SQL of human evaluation lives here, next to ``store.py``, so that ``benchbench.human``
+speaks none. The tables are created when missing, so a store written before human
+studies existed opens unchanged. Everything a rater sends reaches SQL only as a bound
+parameter. A vote is written in one transaction, and the primary key (study, rater,
+task, question) makes a second vote on the same task impossible. A ``HumanStore`` uses
+its store's one connection, which is not thread-safe: callers on several threads (the
+web server) serialise their calls.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -43,23 +43,13 @@ CREATE TABLE IF NOT EXISTS human_votes (
     seconds DOUBLE, source VARCHAR, PRIMARY KEY (study, rater_id, task_id, question));
 """
 
-P = ParamSpec("P")
-R = TypeVar("R")
 Outcome = Literal["recorded", "duplicate", "conflict"]
-
-
-def _locked(method: Callable[P, R]) -> Callable[P, R]:
-    @wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        with args[0].lock:  # type: ignore[attr-defined]
-            return method(*args, **kwargs)
-
-    return call
+TIE = "tie"  # the choice of an A/B answer with no preference (item ids are hex hashes)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One question's answer: the chosen item (A/B) or a rating."""
+    """One question's answer: the chosen item or ``TIE`` (A/B), or a rating."""
 
     question: str
     choice: str | None = None
@@ -78,16 +68,30 @@ class StudyRecord:
     secret: str
 
 
+def studies_judging(store: Store, cell_ids: list[str]) -> list[str]:
+    """The studies with items from any of ``cell_ids``; none when the store has no human
+    tables (unlike ``HumanStore``, this never creates them: the report only reads)."""
+    tables = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'human_items'"
+    ).fetchone()
+    if tables[0] == 0 or not cell_ids:
+        return []
+    marks = ", ".join("?" * len(cell_ids))
+    rows = store.con.execute(
+        f"SELECT DISTINCT study FROM human_items WHERE cell_id IN ({marks}) ORDER BY study",
+        cell_ids,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 class HumanStore:
     def __init__(self, store: Store):
         self.store = store
         self.con = store.con
-        self.lock = threading.RLock()
         self.con.execute(SCHEMA)
 
     # -- studies, items, tasks --------------------------------------------------------------
 
-    @_locked
     def create_study(
         self,
         record: StudyRecord,
@@ -126,7 +130,6 @@ class HumanStore:
             con.rollback()
             raise
 
-    @_locked
     def study(self, name: str) -> StudyRecord | None:
         row = self.con.execute(
             "SELECT study, run_id, task, sample_kind, spec, spec_hash, token, secret "
@@ -137,7 +140,6 @@ class HumanStore:
             return None
         return StudyRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), *row[5:])
 
-    @_locked
     def studies_of_run(self, run_id: str) -> list[str]:
         rows = self.con.execute(
             "SELECT study FROM human_studies WHERE run_id = ? ORDER BY created_at, study",
@@ -145,7 +147,6 @@ class HumanStore:
         ).fetchall()
         return [r[0] for r in rows]
 
-    @_locked
     def items(self, study: str) -> pd.DataFrame:
         return self.store.query(
             "SELECT i.*, c.model_name, c.suite_params FROM human_items i "
@@ -153,13 +154,11 @@ class HumanStore:
             [study],
         )
 
-    @_locked
     def tasks(self, study: str) -> pd.DataFrame:
         return self.store.query(
             "SELECT * FROM human_tasks WHERE study = ? ORDER BY task_id", [study]
         )
 
-    @_locked
     def artifacts(self, cell_id: str) -> dict[str, bytes]:
         rows = self.con.execute(
             "SELECT name, content FROM artifacts WHERE cell_id = ?", [cell_id]
@@ -168,7 +167,6 @@ class HumanStore:
 
     # -- raters ------------------------------------------------------------------------------
 
-    @_locked
     def add_rater(
         self,
         study: str,
@@ -201,7 +199,13 @@ class HumanStore:
             raise
         return bool(inserted)
 
-    @_locked
+    def external_ids(self, study: str) -> dict[str, str | None]:
+        """Rater id → the worker id they joined with (None for anonymous web raters)."""
+        rows = self.con.execute(
+            "SELECT rater_id, external_id FROM human_raters WHERE study = ?", [study]
+        ).fetchall()
+        return dict(rows)
+
     def task_load(self, study: str) -> dict[str, int]:
         """How many raters each task is assigned to (to spread raters evenly)."""
         rows = self.con.execute(
@@ -210,7 +214,6 @@ class HumanStore:
         ).fetchall()
         return dict(rows)
 
-    @_locked
     def next_task(self, study: str, rater_id: str) -> dict[str, Any] | None:
         """The rater's first unanswered task, marked as served (first time only)."""
         row = self.con.execute(
@@ -231,7 +234,6 @@ class HumanStore:
         keys = ("position", "task_id", "swapped", "check_kind", "item_a", "item_b")
         return dict(zip(keys, row, strict=True))
 
-    @_locked
     def progress(self, study: str, rater_id: str) -> tuple[int, int]:
         """(tasks answered, tasks assigned) for a rater."""
         row = self.con.execute(
@@ -242,7 +244,6 @@ class HumanStore:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    @_locked
     def assignment(self, study: str, rater_id: str, task_id: str) -> dict[str, Any] | None:
         row = self.con.execute(
             "SELECT a.swapped, timezone('UTC', a.served_at), t.item_a, t.item_b "
@@ -256,7 +257,6 @@ class HumanStore:
         served = row[1].replace(tzinfo=UTC) if row[1] is not None else None
         return {"swapped": row[0], "served_at": served, "item_a": row[2], "item_b": row[3]}
 
-    @_locked
     def rater_may_see(self, study: str, rater_id: str, item_id: str) -> bool:
         row = self.con.execute(
             "SELECT 1 FROM human_assignments a JOIN human_tasks t USING (study, task_id) "
@@ -267,7 +267,6 @@ class HumanStore:
 
     # -- votes -------------------------------------------------------------------------------
 
-    @_locked
     def record_votes(
         self,
         study: str,
@@ -323,7 +322,6 @@ class HumanStore:
             raise
         return "recorded"
 
-    @_locked
     def votes(self, study: str) -> pd.DataFrame:
         """Every vote with its task's check kind and the cells of the items involved."""
         return self.store.query(
