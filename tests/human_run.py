@@ -2,16 +2,13 @@
 
 One small suite is run once per session (four cells of test sampling functions with
 a quality metric, so Kendall's tau has something to compare with); each test gets its
-own copy of the store and writes study files next to it. ``serving`` runs the raters'
-web app on a free local port.
+own copy of the store and writes study files next to it.
 """
 
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,6 @@ import yaml
 from typer.testing import CliRunner
 
 from benchbench.cli import app
-from benchbench.human.server import create_app, make_server, stop
 from tests.human_specs import SUITE
 
 
@@ -53,17 +49,3 @@ def write_study(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-@contextmanager
-def serving(db: Path, name: str) -> Iterator[str]:
-    """The study's base URL while a waitress server answers in a thread."""
-    server = make_server(create_app(db, name), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stop(server)
-        thread.join(timeout=10)
-        assert not thread.is_alive()

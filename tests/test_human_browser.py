@@ -14,7 +14,7 @@ from benchbench.cli import app
 from benchbench.human.design import create_study
 from benchbench.human.study import load_study
 from benchbench.store import Store
-from tests.human_run import serving
+from tests.human_serving import serving
 from tests.human_specs import study
 
 pytest_plugins = ("tests.browser", "tests.human_run")

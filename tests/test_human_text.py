@@ -39,7 +39,7 @@ from benchbench.human_store import TIE, HumanStore
 from benchbench.runner import run_suite
 from benchbench.store import Store
 from benchbench.suite import load_suite
-from tests.human_run import serving
+from tests.human_serving import serving
 
 pytestmark = pytest.mark.slow
 
