@@ -177,8 +177,10 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
 
     rows = summarize_run(store, run_id)
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
+    roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
-    for header in ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem", *labels):
+    headers = ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem")
+    for header in (*headers, *roofline, *labels):
         table.add_column(escape(header), overflow="fold")
     table.add_column("")
     warnings: list[str] = []
@@ -192,7 +194,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
                 family,
                 params,
                 f"[red]{row.status}[/]: {escape(error)}",
-                *[""] * (3 + len(labels)),
+                *[""] * (3 + len(roofline) + len(labels)),
             )
             continue
         speed = row.speed.get("samples_per_s")
@@ -205,6 +207,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             _with_ci(speed) if speed else "–",
             f"{cv.value:.1%}" if cv else "–",
             f"{peak[1] / 2**20:,.0f} MiB" if peak else "–",
+            *(_roofline_cells(row) if roofline else []),
             *[_with_ci(row.quality[label]) if label in row.quality else "–" for label in labels],
             "[dim]stored[/]" if row.reused else "",
         )
@@ -216,6 +219,15 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
         console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
     for warning in dict.fromkeys(warnings):
         console.print(f"[yellow]warning[/]: {warning}")
+
+
+def _roofline_cells(row) -> list[str]:
+    """Achieved TFLOP/s, and the bound with the share of its roof (known GPUs only)."""
+    tflops, bound = row.roofline.get("achieved_tflops"), row.roofline.get("roofline_bound")
+    return [
+        _fmt(tflops.value) if tflops else "–",
+        f"{bound.label} ({bound.value:.1%})" if bound else "–",
+    ]
 
 
 @app.command("list")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import torch
 
-from benchbench.prompts import Prompt, labels_for
+from benchbench.prompts import Prompt, prompts_for
 from benchbench.registry import Registry
 from benchbench.store import Artifact, Measurement
 from benchbench.suite import Suite
@@ -59,8 +59,9 @@ class ImageOutput:
     """Image batches: float tensors in [0, 1], NCHW; a PNG grid and the arrays are stored.
 
     With prompts, sample i of the cell is asked for prompt i mod the number of prompts:
-    models that take ``labels`` get each sample's class (warm-up calls, index < 0, those
-    of the first batch), and metrics get each sample's prompt as its ``conditions``.
+    models that take ``labels`` get each sample's class, models that take ``prompts`` its
+    prompt text (warm-up calls, index < 0, those of the first batch), and metrics get each
+    sample's prompt as its ``conditions``.
     """
 
     def __init__(self, suite: Suite, device: torch.device, prompts: list[Prompt] | None = None):
@@ -76,8 +77,11 @@ class ImageOutput:
     def batch_inputs(self, index: int, batch_size: int) -> dict[str, Any]:
         if self.prompts is None:
             return {}
-        labels = labels_for(self.prompts, max(index, 0) * batch_size, batch_size)
-        return {"labels": torch.tensor(labels, dtype=torch.long)}
+        batch = prompts_for(self.prompts, max(index, 0) * batch_size, batch_size)
+        return {
+            "labels": torch.tensor([p.label for p in batch], dtype=torch.long),
+            "prompts": [p.text for p in batch],
+        }
 
     def check(self, batch: Any, n: int, who: str) -> torch.Tensor:
         from benchbench.images import check_image_batch

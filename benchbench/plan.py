@@ -1,9 +1,10 @@
 """From a validated suite to its cells: model × params combination, each with its key.
 
 A cell's key hashes everything that determines its numbers, so a cell is recomputed
-exactly when something that matters changed: the model's weights (by content), its
-params, the sampling and timing policy, seed, device, reference data, feature
-extractor, metrics and their versions, and the prompts of a conditional suite.
+exactly when something that matters changed: the model's weights (by content) or, for
+``init: random``, its architecture config, its params, the sampling and timing policy,
+seed, device, reference data, feature extractor, metrics and their versions, the
+prompts of a conditional suite, and whether the roofline is counted.
 Adding a model to a suite leaves the other cells' keys unchanged.
 """
 
@@ -16,8 +17,10 @@ from typing import Any
 import torch
 
 import benchbench
+from benchbench import efficiency
 from benchbench.adapters import resolve_adapter
 from benchbench.adapters.base import Adapter
+from benchbench.architectures import resolve_config
 from benchbench.hashing import stable_hash
 from benchbench.metrics import METRICS
 from benchbench.suite import LoadedSuite, ModelSpec, SamplingSpec, sweep
@@ -35,11 +38,24 @@ class CellPlan:
     sampling: SamplingSpec
     fingerprint: str
     key: str
+    config: dict[str, Any] | None = None  # the architecture of an ``init: random`` model
 
     @property
     def label(self) -> str:
         knobs = " ".join(f"{k}={v}" for k, v in self.given.items())
         return f"{self.model.name} {knobs}".strip()
+
+    @property
+    def call_params(self) -> dict[str, Any]:
+        """The params ``sample`` takes (the rest, like ``dtype``, were given to ``load``)."""
+        return {k: v for k, v in self.params.items() if k not in self.adapter.load_params}
+
+    def open(self, device: torch.device) -> Adapter:
+        """The model on ``device``: loaded from its weights, or built with random ones."""
+        at_load = {k: v for k, v in self.params.items() if k in self.adapter.load_params}
+        if self.config is not None:
+            return self.adapter.build(self.config, device, **at_load)
+        return self.adapter.load(self.weights, device, **at_load)
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -67,6 +83,8 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
         "timing": suite.timing.model_dump(),
         "benchbench": benchbench.__version__.split(".")[0],
     }
+    if efficiency.wanted(suite.roofline, device):  # the cell then has more measurements
+        shared["roofline"] = True
     prompts = loaded.prompts()
     if prompts is not None:  # what each sample is asked for decides the samples
         shared["prompts"] = [(p.text, p.label) for p in prompts]
@@ -74,7 +92,12 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
     for model in suite.models:
         adapter = resolve_adapter(model.adapter)
         weights = resolve_weights(model.weights, loaded.base_dir) if model.weights else None
-        fingerprint = adapter.fingerprint(weights)
+        config = None
+        if model.init == "random":
+            config = resolve_config(model.config or {}, model.adapter)
+            fingerprint = stable_hash({"init": "random", "config": config}, length=64)
+        else:
+            fingerprint = adapter.fingerprint(weights)
         sampling = model.sampling or suite.sampling
         for combo in sweep(model.params):
             params = adapter.Params.model_validate(combo).model_dump()
@@ -100,6 +123,7 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
                     sampling=sampling,
                     fingerprint=fingerprint,
                     key=key,
+                    config=config,
                 )
             )
     return cells

@@ -90,7 +90,12 @@ def load_prompts(path: str | Path, num_classes: int | None = 10) -> list[Prompt]
     return prompts
 
 
-def labels_for(prompts: list[Prompt], start: int, count: int) -> list[int]:
-    """Classes of samples ``start .. start+count-1`` when samples cycle through the prompts
+def prompts_for(prompts: list[Prompt], start: int, count: int) -> list[Prompt]:
+    """The prompts of samples ``start .. start+count-1`` when samples cycle through them
     (sample i follows prompt i mod len(prompts)), so every batch is reproducible."""
-    return [prompts[(start + i) % len(prompts)].label for i in range(count)]  # type: ignore[misc]
+    return [prompts[(start + i) % len(prompts)] for i in range(count)]
+
+
+def labels_for(prompts: list[Prompt], start: int, count: int) -> list[int]:
+    """Classes of samples ``start .. start+count-1`` (see ``prompts_for``)."""
+    return [p.label for p in prompts_for(prompts, start, count)]  # type: ignore[misc]

@@ -114,6 +114,7 @@ class Roofline:
     compute_utilisation: float | None  # share of the dtype's peak FLOP/s
     memory_utilisation: float | None  # share of peak bandwidth
     bound: str | None  # "compute" | "memory" | "overhead"; None without known peaks
+    roof_utilisation: float | None = None  # share of the roof that applies (compute or memory)
 
 
 def roofline(
@@ -129,6 +130,7 @@ def roofline(
     memory = bytes_per_s / peak.bandwidth
     ridge = peak.flops[dtype] / peak.bandwidth
     bound = "compute" if intensity >= ridge else "memory"
-    if (compute if bound == "compute" else memory) < OVERHEAD_FRACTION:
+    applicable = compute if bound == "compute" else memory
+    if applicable < OVERHEAD_FRACTION:
         bound = "overhead"
-    return Roofline(flops_per_s, bytes_per_s, intensity, compute, memory, bound)
+    return Roofline(flops_per_s, bytes_per_s, intensity, compute, memory, bound, applicable)

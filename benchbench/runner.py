@@ -3,6 +3,7 @@
 For each cell: load the model (timed as the cold load), reset peak memory, time
 sampling with the Timer — the steady-state batches that are timed are the very
 batches whose samples are scored, so quality and speed describe the same samples —
+count the work of one more call for the roofline (where the suite asks; untimed),
 then compute the quality metrics and write the cell in one transaction. A cell that
 raises is stored as failed with its error and the run goes on; Ctrl-C stops the run
 and leaves every completed cell in place, so the next run resumes.
@@ -18,7 +19,7 @@ from typing import Protocol
 import torch
 
 import benchbench
-from benchbench import envinfo
+from benchbench import efficiency, envinfo
 from benchbench.adapters.base import Adapter
 from benchbench.hashing import stable_hash
 from benchbench.memory import PeakMemory
@@ -164,7 +165,7 @@ def execute_cell(
         adapter=cell.model.adapter,
         params=cell.params,
         suite_params=cell.given,
-        weights=cell.model.weights,
+        weights=cell.model.weights or (cell.model.init if cell.config is not None else None),
         model_fingerprint=cell.fingerprint,
         device=str(device),
         env_id=env_id,
@@ -176,7 +177,7 @@ def execute_cell(
         finished_at=now(),
     )
     try:
-        adapter, samples = _measure(cell, suite.seed, suite.timing, device, record, observer, kind)
+        adapter, samples = _measure(cell, suite, device, record, observer, kind)
         observer.metrics_started(cell)
         results = evaluator.evaluate(samples, adapter=adapter, model_key=cell.fingerprint)
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
@@ -191,17 +192,18 @@ def execute_cell(
 
 
 def _measure(
-    cell, seed, timing_spec, device, record: CellRecord, observer, kind: OutputKind
+    cell, suite, device, record: CellRecord, observer, kind: OutputKind
 ) -> tuple[Adapter, object]:
-    """Load and time the model; fill ``record``'s speed, memory and timing rows; return the
-    loaded model (latent metrics use it) and the samples."""
+    """Load and time the model; fill ``record``'s speed, memory, roofline and timing rows;
+    return the loaded model (latent metrics use it) and the samples."""
+    seed = suite.seed
     sampling = cell.sampling
     batches = math.ceil(sampling.num_samples / sampling.batch_size)
-    policy = TimingPolicy(**timing_spec.model_dump())
+    policy = TimingPolicy(**suite.timing.model_dump())
     timer = Timer(policy, synchronizer(device))
     memory = PeakMemory(device)
     memory.reset()
-    adapter, load_seconds = timer.time_call(lambda: cell.adapter.load(cell.weights, device))
+    adapter, load_seconds = timer.time_call(lambda: cell.open(device))
     who = f"model {cell.model.name!r} ({cell.model.adapter})"
     kept: list[object] = []
 
@@ -212,7 +214,7 @@ def _measure(
         inputs = kind.batch_inputs(index, sampling.batch_size)
         inputs = {name: value for name, value in inputs.items() if name in accepted}
         with torch.inference_mode():
-            return adapter.sample(sampling.batch_size, generator, **inputs, **cell.params)
+            return adapter.sample(sampling.batch_size, generator, **inputs, **cell.call_params)
 
     def keep(index: int, batch: object) -> None:
         if index < batches:
@@ -226,11 +228,17 @@ def _measure(
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=seed)
     speed = speed_measurements(timing, load_seconds, policy, spec)
     record.measurements.extend(speed)
-    record.measurements.extend(kind.speed_measurements(adapter, cell.params, timer, speed[0]))
+    record.measurements.extend(kind.speed_measurements(adapter, cell.call_params, timer, speed[0]))
     record.measurements.extend(
         Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
         for name, value in peaks.items()
     )
+    if efficiency.wanted(suite.roofline, device):
+        peak = efficiency.peak_of(device)
+        networks = adapter.networks()
+        record.measurements.extend(
+            efficiency.roofline_measurements(networks, lambda: call(0), timing, peak)
+        )
     return adapter, kind.collect(kept, sampling.num_samples)
 
 

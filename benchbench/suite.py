@@ -68,6 +68,16 @@ class ModelSpec(StrictModel):
         default_factory=dict, description="adapter parameters; a list value is a sweep"
     )
     sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
+    init: Literal["weights", "random"] = Field(
+        "weights",
+        description="random: build the architecture from `config` with seeded random weights "
+        "(speed and memory of full-size models without weights; no quality metrics)",
+    )
+    config: str | dict[str, Any] | None = Field(
+        None,
+        description="with init: random, a preset name (see benchbench.architectures) or the "
+        "architecture's config as a mapping",
+    )
 
 
 class Tolerance(StrictModel):
@@ -119,6 +129,11 @@ class Suite(StrictModel):
         None,
         description="conditional image suites: a prompt file (.txt or .jsonl, relative to the "
         "suite); sample i is asked for prompt i mod the number of prompts",
+    )
+    roofline: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="count the FLOPs and bytes of one sampling call per cell (untimed) and "
+        "report achieved FLOP/s against the device's peak; auto: on CUDA only",
     )
 
 
@@ -359,7 +374,11 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 f"adapter {model.adapter!r} makes {adapter.output}, but the reference dataset "
                 f"{dataset.name!r} holds {dataset.output}",
             )
-        if model.weights is None:
+        if model.init == "random":
+            problems.extend(_random_init_problems(model, adapter, suite, source, loc))
+        elif model.config is not None:
+            add((*loc, "config"), "config describes a random-weight model: set `init: random`")
+        elif model.weights is None:
             if adapter.requires_weights:
                 add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")
         else:
@@ -378,3 +397,34 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                     if problem not in problems:
                         problems.append(problem)
     return problems
+
+
+def _random_init_problems(
+    model: ModelSpec, adapter: Any, suite: Suite, source: YamlSource, loc: Loc
+) -> list[Problem]:
+    """What is wrong with an ``init: random`` model: weights given, no buildable config, or
+    quality metrics in its suite (scores of random weights would read as findings)."""
+    from benchbench.architectures import ConfigError, resolve_config
+
+    found: list[tuple[Loc, str]] = []
+    if model.weights is not None:
+        found.append(((*loc, "weights"), "init: random builds the weights; remove `weights`"))
+    if not adapter.can_build():
+        found.append(((*loc, "init"), f"adapter {model.adapter!r} cannot build random weights"))
+    elif model.config is None:
+        found.append(((*loc, "init"), "init: random needs `config` (a preset name or mapping)"))
+    else:
+        try:
+            resolve_config(model.config, model.adapter)
+        except ConfigError as exc:
+            found.append(((*loc, "config"), str(exc)))
+    if suite.metrics:
+        found.append(
+            (
+                ("metrics",),
+                f"{model.name!r} has random weights (init: random), so quality metrics would "
+                f"score noise; list no metrics in this suite (speed, memory and roofline are "
+                f"measured for every cell)",
+            )
+        )
+    return [Problem(source.path, source.line_of(where), where, message) for where, message in found]

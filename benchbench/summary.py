@@ -24,6 +24,7 @@ class Value:
     ci_high: float | None = None
     n: int | None = None
     warnings: tuple[str, ...] = ()
+    label: str | None = None  # a category beside the value (the roofline bound)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class CellSummary:
     error: str | None
     speed: dict[str, Value] = field(default_factory=dict)
     memory: dict[str, Value] = field(default_factory=dict)
+    roofline: dict[str, Value] = field(default_factory=dict)  # see benchbench.efficiency
     quality: dict[str, Value] = field(default_factory=dict)  # by label, e.g. "FD[digits-cnn]"
 
     @property
@@ -68,9 +70,11 @@ def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
             None if _missing(m.ci_high) else m.ci_high,
             None if _missing(m.n) else int(m.n),
             tuple(json.loads(m.warnings or "[]")),
+            None if m.kind == "quality" or m.label == m.metric else m.label,
         )
         row = rows[int(m.position)]
-        group = {"speed": row.speed, "memory": row.memory}.get(m.kind, row.quality)
+        groups = {"speed": row.speed, "memory": row.memory, "roofline": row.roofline}
+        group = groups.get(m.kind, row.quality)
         group[m.label if m.kind == "quality" else m.metric] = value
     return [rows[k] for k in sorted(rows)]
 

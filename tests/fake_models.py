@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from benchbench.adapters.base import Adapter
+
 
 def noise(
     n: int, generator: torch.Generator, brightness: float = 1.0, size: int = 16
@@ -64,3 +66,24 @@ def digits_of_class(n: int, generator: torch.Generator, labels=None) -> torch.Te
         pool = pool if pool is not None else torch.arange(len(images))
         out.append(images[pool[picks[i] % len(pool)]])
     return torch.stack(out).to(generator.device)
+
+
+class LinearImages(Adapter):
+    """One bias-free linear layer from a 16-d latent to a 3×4×4 image: its FLOPs per
+    sample have a closed form (2 · 16 · 48), for the roofline through a real cell."""
+
+    family = "test-linear"
+    requires_weights = False
+    z_dim, pixels = 16, 3 * 4 * 4
+
+    def __init__(self, device: torch.device):
+        super().__init__(device)
+        self.layer = torch.nn.Linear(self.z_dim, self.pixels, bias=False).to(device)
+
+    @classmethod
+    def load(cls, weights: Path | None, device: torch.device) -> LinearImages:
+        return cls(device)
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        z = torch.randn(n, self.z_dim, generator=generator, device=self.device)
+        return torch.sigmoid(self.layer(z)).view(n, 3, 4, 4)

@@ -11,6 +11,8 @@ ADAPTERS: Registry[type[Adapter]] = Registry(
 ADAPTERS.register("gan", "benchbench.adapters.gan:GANAdapter")
 ADAPTERS.register("vae", "benchbench.adapters.vae:VAEAdapter")
 ADAPTERS.register("diffusion", "benchbench.adapters.diffusion:DiffusionAdapter")
+ADAPTERS.register("text2image", "benchbench.adapters.text2image:Text2ImageAdapter")
+ADAPTERS.register("latent-decoder", "benchbench.adapters.latent_decoder:LatentDecoderAdapter")
 ADAPTERS.register("autoregressive", "benchbench.adapters.autoregressive:AutoregressiveAdapter")
 ADAPTERS.register("hf-causal-lm", "benchbench.adapters.text_hf:HFCausalLMAdapter")
 ADAPTERS.register("ngram-lm", "benchbench.adapters.text_ngram:NGramAdapter")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import torch
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from benchbench.hashing import sha256_tree
 
@@ -26,18 +27,49 @@ class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DType = Literal["auto", "float32", "float16", "bfloat16"]
+T = TypeVar("T")
+
+
+def torch_dtype(name: str, device: torch.device) -> torch.dtype:
+    """``auto`` is float16 on CUDA (what GPU benchmarks run) and float32 elsewhere."""
+    if name == "auto":
+        return torch.float16 if device.type == "cuda" else torch.float32
+    return getattr(torch, name)
+
+
+def dtype_field(default: DType = "float32") -> Any:
+    return Field(
+        default=default,
+        description="weights and activations (auto: float16 on CUDA, float32 elsewhere); "
+        "set when the model is loaded, so peak memory never holds a float32 copy",
+    )
+
+
+def seeded(build: Callable[[], T], seed: int = 0) -> T:
+    """``build()`` with the global RNGs at ``seed`` and restored afterwards: random
+    weights that are the same on every machine (built on the CPU), whatever the caller's
+    RNG state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
 class Adapter(ABC):
     """A loaded model that can ``sample``; subclasses exist per family.
 
     Subclasses set ``family`` and ``Params`` and implement ``load`` and ``sample``.
     ``weights`` is a resolved local path (file or directory), or ``None`` for models
-    that need none.
+    that need none. Params named in ``load_params`` (e.g. ``dtype``) are given to
+    ``load``/``build`` instead of ``sample``. Families that can time a full-size
+    architecture without weights implement ``build`` (``init: random`` in a suite).
     """
 
     family: ClassVar[str]
     output: ClassVar[str] = "image"
     Params: ClassVar[type[BaseModel]] = NoParams
     requires_weights: ClassVar[bool] = True
+    load_params: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, device: torch.device):
         self.device = device
@@ -47,9 +79,23 @@ class Adapter(ABC):
     def load(cls, weights: Path | None, device: torch.device) -> Adapter:
         """Read the model from ``weights`` and move it to ``device``, ready to sample."""
 
+    @classmethod
+    def build(cls, config: dict[str, Any], device: torch.device, **load_params: Any) -> Adapter:
+        """The architecture described by ``config`` with seeded random weights (see
+        ``benchbench.architectures``): speed and memory of full-size models, no download."""
+        raise NotImplementedError(f"the {cls.family} adapter cannot build random weights")
+
+    @classmethod
+    def can_build(cls) -> bool:
+        return cls.build.__func__ is not Adapter.build.__func__
+
     @abstractmethod
     def sample(self, n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
         """``n`` samples drawn with ``generator`` (on ``self.device``), in [0, 1], NCHW."""
+
+    def networks(self) -> list[torch.nn.Module]:
+        """The torch modules a sampling call runs (the roofline counts their work)."""
+        return [v for v in vars(self).values() if isinstance(v, torch.nn.Module)]
 
     def accepts(self, name: str) -> bool:
         """Whether ``sample`` takes the input ``name`` (e.g. ``labels``): a conditional
@@ -80,16 +126,30 @@ class LatentVariableModel(ABC):
 
 
 class CheckpointAdapter(Adapter):
-    """An adapter whose weights are one benchbench checkpoint (see ``benchbench.checkpoint``)."""
+    """An adapter whose weights are one benchbench checkpoint (see ``benchbench.checkpoint``);
+    ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights."""
 
-    def __init__(self, net: torch.nn.Module, device: torch.device):
+    def __init__(self, net: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
-        self.net = net.to(device).eval()
+        self.dtype = torch_dtype(dtype, device)
+        self.net = net.to(device, self.dtype).eval()
 
     @classmethod
-    def load(cls, weights: Path | None, device: torch.device) -> CheckpointAdapter:
+    def load(
+        cls, weights: Path | None, device: torch.device, dtype: str = "float32"
+    ) -> CheckpointAdapter:
         from benchbench.checkpoint import load_checkpoint
 
         if weights is None:
             raise ValueError(f"the {cls.family} adapter needs a weights file")
-        return cls(load_checkpoint(weights).build(), device)
+        return cls(load_checkpoint(weights).build(), device, dtype)
+
+    @classmethod
+    def build(
+        cls, config: dict[str, Any], device: torch.device, dtype: str = "float32"
+    ) -> CheckpointAdapter:
+        from benchbench.nets import NETS
+
+        arguments = dict(config)
+        net = NETS.get(arguments.pop("arch"))
+        return cls(seeded(lambda: net(**arguments)).eval(), device, dtype)

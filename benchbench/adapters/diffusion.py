@@ -17,12 +17,12 @@ shows that it cannot be steered.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import Adapter, NoParams
+from benchbench.adapters.base import Adapter, DType, NoParams, dtype_field, seeded, torch_dtype
 from benchbench.hashing import sha256_tree, stable_hash
 
 SCHEDULER_CONFIG = "scheduler_config.json"
@@ -42,6 +42,7 @@ class DiffusionParams(NoParams):
         description="classifier-free guidance scale for class-conditional UNets (1: plain "
         "conditional; ignored by unconditional ones)",
     )
+    dtype: DType = dtype_field()
 
 
 class DiffusionAdapter(Adapter):
@@ -49,15 +50,25 @@ class DiffusionAdapter(Adapter):
 
     family = "diffusion"
     Params = DiffusionParams
+    load_params = ("dtype",)
 
-    def __init__(self, unet: torch.nn.Module, scheduler_config: dict, device: torch.device):
+    def __init__(
+        self,
+        unet: torch.nn.Module,
+        scheduler_config: dict,
+        device: torch.device,
+        dtype: str = "float32",
+    ):
         super().__init__(device)
-        self.unet = unet.to(device).eval()
+        self.dtype = torch_dtype(dtype, device)
+        self.unet = unet.to(device, self.dtype).eval()
         self.scheduler_config = dict(scheduler_config)
         self._schedulers: dict[tuple[str, int], object] = {}
 
     @classmethod
-    def load(cls, weights: Path | None, device: torch.device) -> DiffusionAdapter:
+    def load(
+        cls, weights: Path | None, device: torch.device, dtype: str = "float32"
+    ) -> DiffusionAdapter:
         from diffusers import DDPMScheduler, UNet2DModel
 
         unet_dir, scheduler_dir = _diffusers_layout(weights)
@@ -67,7 +78,17 @@ class DiffusionAdapter(Adapter):
             scheduler_config = DDPMScheduler().config  # diffusers' defaults: 1000 linear steps
         else:
             scheduler_config = DDPMScheduler.from_pretrained(scheduler_dir).config
-        return cls(unet, scheduler_config, device)
+        return cls(unet, scheduler_config, device, dtype)
+
+    @classmethod
+    def build(
+        cls, config: dict[str, Any], device: torch.device, dtype: str = "float32"
+    ) -> DiffusionAdapter:
+        """``config``: a ``UNet2DModel`` config; the scheduler is diffusers' default DDPM."""
+        from diffusers import DDPMScheduler, UNet2DModel
+
+        unet = seeded(lambda: UNet2DModel(**config))
+        return cls(unet, DDPMScheduler().config, device, dtype)
 
     @classmethod
     def fingerprint(cls, weights: Path | None) -> str:
@@ -90,7 +111,8 @@ class DiffusionAdapter(Adapter):
         scheduler = self._scheduler(sampler, steps)
         config = self.unet.config
         shape = (n, config.in_channels, config.sample_size, config.sample_size)
-        x = torch.randn(shape, generator=generator, device=self.device) * scheduler.init_noise_sigma
+        x = torch.randn(shape, generator=generator, device=self.device, dtype=self.dtype)
+        x = x * scheduler.init_noise_sigma
         step_kwargs = {"eta": eta} if sampler == "ddim" else {}
         predict = self._noise_predictor(n, labels, guidance)
         for t in scheduler.timesteps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import CheckpointAdapter, NoParams
+from benchbench.adapters.base import CheckpointAdapter, DType, NoParams, dtype_field
 
 
 class GANParams(NoParams):
@@ -15,6 +15,7 @@ class GANParams(NoParams):
         description="truncation trick: latent entries with |z| above this are redrawn "
         "(trades diversity for fidelity); null draws from the full normal",
     )
+    dtype: DType = dtype_field()
 
 
 class GANAdapter(CheckpointAdapter):
@@ -22,6 +23,7 @@ class GANAdapter(CheckpointAdapter):
 
     family = "gan"
     Params = GANParams
+    load_params = ("dtype",)
 
     def sample(
         self, n: int, generator: torch.Generator, truncation: float | None = None
@@ -29,7 +31,7 @@ class GANAdapter(CheckpointAdapter):
         z = torch.randn(n, self.net.z_dim, generator=generator, device=self.device)
         if truncation is not None:
             z = truncated_normal_(z, truncation, generator)
-        return self.net(z).clamp(0.0, 1.0)
+        return self.net(z.to(self.dtype)).clamp(0.0, 1.0)
 
 
 def truncated_normal_(z: torch.Tensor, bound: float, generator: torch.Generator) -> torch.Tensor:

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from pydantic import Field
 
+from benchbench.adapters.base import DType, dtype_field, seeded, torch_dtype
 from benchbench.adapters.text_base import LogLikelihood, TextAdapter, TextBatch, TextParams
 
 
@@ -29,6 +30,7 @@ class HFTextParams(TextParams):
     num_beams: int = Field(
         default=1, ge=1, description="beam search width (with temperature > 0: beam sampling)"
     )
+    dtype: DType = dtype_field()
 
 
 class MissingModelError(FileNotFoundError):
@@ -54,10 +56,13 @@ class HFCausalLMAdapter(TextAdapter):
 
     family = "hf-causal-lm"
     Params = HFTextParams
+    load_params = ("dtype",)
 
-    def __init__(self, model: Any, tokenizer: Any, device: torch.device, name: str):
+    def __init__(
+        self, model: Any, tokenizer: Any, device: torch.device, name: str, dtype: str = "float32"
+    ):
         super().__init__(device)
-        self.model = model.to(device).eval()
+        self.model = model.to(device, torch_dtype(dtype, device)).eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"  # continuations start at the same position
         if self.tokenizer.pad_token_id is None:
@@ -68,13 +73,30 @@ class HFCausalLMAdapter(TextAdapter):
         )
 
     @classmethod
-    def load(cls, weights: Path | None, device: torch.device) -> HFCausalLMAdapter:
+    def load(
+        cls, weights: Path | None, device: torch.device, dtype: str = "float32"
+    ) -> HFCausalLMAdapter:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         path = check_model_dir(weights)
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        return cls(model, tokenizer, device, path.name)
+        return cls(model, tokenizer, device, path.name, dtype)
+
+    @classmethod
+    def build(
+        cls, config: dict[str, Any], device: torch.device, dtype: str = "float32"
+    ) -> HFCausalLMAdapter:
+        """``config``: a ``GPT2Config``; the tokenizer is byte-level (one token per UTF-8
+        byte, see ``benchbench.architectures``), so prompts are longer in tokens than
+        with GPT-2's BPE, while every generated token costs what it costs GPT-2."""
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        from benchbench.architectures import byte_tokenizer
+
+        model = seeded(lambda: GPT2LMHeadModel(GPT2Config(**config)))
+        tokenizer = byte_tokenizer(model.config.n_positions)
+        return cls(model, tokenizer, device, "random-gpt2", dtype)
 
     def generate(
         self,

@@ -1,7 +1,8 @@
 """The leaderboard's columns: which measurements a run has, and what each one means.
 
 Quality metrics are shown by label (``FD[digits-cnn]``), whatever a run has, with
-their direction from the store; speed, peak memory and cold start follow. Each
+their direction from the store; speed, the roofline (where counted), peak memory and
+cold start follow. Each
 column names the axis of the architecture debate it measures.
 """
 
@@ -37,13 +38,19 @@ AXES = {
 }
 THROUGHPUT = {"samples_per_s": "samples/s", "tokens_per_s": "tokens/s"}
 COLD_START = {"load_s": "load", "first_batch_s": "first batch"}
+# key → (title, unit, higher is better); roofline_bound shows its label ("compute", ...).
+ROOFLINE = {
+    "achieved_tflops": ("TFLOP/s", "", True),
+    "peak_flops_fraction": ("of peak FLOP/s", "fraction", True),
+    "roofline_bound": ("bound", "fraction", None),
+}
 PEAK = "peak"  # the key of the peak-memory column (the cell's preferred peak)
 
 
 @dataclass(frozen=True)
 class Column:
     key: str  # a summary key: quality label, speed metric, or PEAK
-    group: str  # "quality" | "speed" | "memory"
+    group: str  # "quality" | "speed" | "memory" | "roofline"
     title: str
     axis: str
     unit: str
@@ -96,6 +103,12 @@ def columns_for(cells: Iterable[Cell]) -> list[Column]:
         Column(key, "speed", title, "speed", "", True)
         for key, title in THROUGHPUT.items()
         if key in speed
+    ]
+    counted = {key for cell in cells for key in cell.summary.roofline}
+    columns += [
+        Column(key, "roofline", title, "efficiency", unit, better)
+        for key, (title, unit, better) in ROOFLINE.items()
+        if key in counted
     ]
     peaks = [cell.summary.peak_memory[0] for cell in cells if cell.summary.peak_memory]
     if peaks:

@@ -14,7 +14,7 @@ from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import overlap, usable
 from benchbench.summary import Value
 
-GROUPS = {"quality": "quality", "speed": "speed", "memory": "memory"}
+GROUPS = {"quality": "quality", "speed": "speed", "memory": "memory", "roofline": "roofline"}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ def quantity(value: float | None, unit: str) -> str:
             if abs(value) >= size:
                 return f"{value / size:,.{1 if value < 10 * size else 0}f} {name}"
         return f"{value:.0f} B"
+    if unit == "fraction":
+        return f"{number(100 * value)}%"
     if unit == "s":
         for name, size in (("s", 1.0), ("ms", 1e-3)):
             if abs(value) >= size:

@@ -119,10 +119,11 @@ def entry(column: Column, cell: Cell, value: Value | None, mark: Mark) -> Entry:
         lines.append(f"{detail.metric} signature {detail.signature_hash}:")
         lines.append(json.dumps(detail.signature, sort_keys=True))
     lines += [f"warning: {w}" for w in value.warnings]
+    text = fmt.quantity(value.value, column.unit)
     return Entry(
         value=value,
         mark=mark,
-        text=fmt.quantity(value.value, column.unit),
+        text=f"{value.label} ({text})" if value.label else text,
         interval=fmt.interval(value, column.unit),
         provenance="\n".join(lines),
         signature_hash=detail.signature_hash if detail else None,
