@@ -11,7 +11,7 @@
 # Environment: OUT (results folder), SUITES (default "gpu gpu-text"), BARE_ARGS (extra
 # arguments of gpu_vs_bare.py; SKIP_BARE=1 skips it), INSTALL=0 (use the current
 # environment as it is). A CPU rehearsal of the whole script, in seconds:
-#   INSTALL=0 SUITES="gpu-tiny gpu-text-tiny" BARE_ARGS=--tiny OUT=/tmp/gpu-rehearsal \
+#   INSTALL=0 SUITES="gpu-tiny gpu-text-tiny" BARE_ARGS=--tiny OUT=results/rehearsal \
 #     bash benchmarks/run_gpu.sh
 set -euo pipefail
 
@@ -20,7 +20,7 @@ SUITES="${SUITES:-gpu gpu-text}"
 mkdir -p "$OUT"
 
 if [[ "${INSTALL:-1}" == 1 ]]; then
-  SITE="${SITE:-/tmp/benchbench-site}"
+  SITE="${SITE:-$PWD/.whl/site}"  # inside the ignored .whl/
   if compgen -G ".whl/*.whl" > /dev/null; then
     python3 -m pip install -q --no-index --no-deps --target "$SITE" .whl/*.whl
   fi
