@@ -5,9 +5,10 @@ random weights), in one process: `bench` runs the suite into a temporary store, 
 bare loop — the same model, batch and inputs in plain torch, timed with CUDA events
 after a synchronize — makes the same number of calls (see benchmarks/timer_overhead.py,
 whose comparison this runs). Prints bench's and the bare loop's samples/s, their ratio
-(target >= 98%) and bench's timing CV (target < 2%); with --json, writes every figure.
+(target >= 98%) and bench's timing CV (target < 2%); with --json, writes every figure;
+with --db, keeps bench's runs in that store (for `bench report`).
 
-    python benchmarks/gpu_vs_bare.py [--rounds 1] [--json out.json]
+    python benchmarks/gpu_vs_bare.py [--rounds 1] [--json out.json] [--db bench.duckdb]
     python benchmarks/gpu_vs_bare.py --tiny    # toy presets: runs on a CPU in seconds
 """
 
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true", help="the toy-size twins of the suites")
     parser.add_argument("--rounds", type=int, default=1, help="rounds (alternating order)")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--db", type=Path, help="keep bench's runs in this store")
     parser.add_argument("suites", nargs="*", help=f"default: {' '.join(SUITES)}")
     args = parser.parse_args()
 
@@ -40,7 +42,7 @@ def main() -> None:
     for path in args.suites or (TINY if args.tiny else SUITES):
         loaded = load_suite(path)
         device = resolve_device(loaded.suite.device)
-        rows = compare(loaded, device, args.rounds)
+        rows = compare(loaded, device, args.rounds, args.db)
         title = f"suite {loaded.suite.name} on {device}, {args.rounds} round(s)"
         print_comparison(title, rows)
         results[loaded.suite.name] = {

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # One shot on a lent GPU machine, from the repository root (see DEVELOPERS.md, "On a lent
-# GPU machine"): install the carried wheels, run suites/gpu.yaml and suites/gpu-text.yaml,
-# then benchmarks/gpu_vs_bare.py, and write everything under $OUT (default results/gpu):
-#   env.txt            nvidia-smi, torch and CUDA versions
-#   bench.duckdb       the store: every cell, raw timing samples, memory, roofline
+# GPU machine"): install the carried wheels, run suites/gpu.yaml and suites/gpu-text.yaml
+# through benchmarks/gpu_vs_bare.py (bench and a bare CUDA loop, cell by cell, in one
+# process; bench's runs are kept), and write everything under $OUT (default results/gpu):
+#   env.txt                nvidia-smi, torch, CUDA, diffusers and transformers versions
+#   bench.duckdb           the store: every cell, raw timing samples, memory, roofline
 #   gpu.md, gpu-text.md    the Markdown leaderboards (`bench report --format markdown`)
-#   run-*.log          bench's tables as printed
-#   bare.json, bare.log    bench vs bare loop per cell (ratio, CV)
+#   site/                  the HTML leaderboard
+#   bare.json, bare.log    bench vs bare loop per cell (samples/s, ratio, CV)
 # Usage: bash benchmarks/run_gpu.sh
-# Environment: OUT (results folder), SUITES (default "gpu gpu-text"), BARE_ARGS (extra
-# arguments of gpu_vs_bare.py; SKIP_BARE=1 skips it), INSTALL=0 (use the current
-# environment as it is). A CPU rehearsal of the whole script, in seconds:
-#   INSTALL=0 SUITES="gpu-tiny gpu-text-tiny" BARE_ARGS=--tiny OUT=results/rehearsal \
-#     bash benchmarks/run_gpu.sh
+# Environment: OUT; SUITES (default "gpu gpu-text"); ROUNDS (default 1); SKIP_BARE=1 runs
+# the suites with `bench run` alone; INSTALL=0 uses the current environment as it is.
+# A CPU rehearsal of the whole script, in minutes, with the toy-size twins:
+#   INSTALL=0 SUITES="gpu-tiny gpu-text-tiny" OUT=results/rehearsal bash benchmarks/run_gpu.sh
 set -euo pipefail
 
 OUT="${OUT:-results/gpu}"
@@ -40,16 +40,20 @@ fi
 cat "$OUT/env.txt"
 
 DB="$OUT/bench.duckdb"
+paths=()
+for suite in $SUITES; do paths+=("suites/$suite.yaml"); done
+if [[ "${SKIP_BARE:-0}" == 1 ]]; then
+  for path in "${paths[@]}"; do
+    # A failed cell is stored with its error and shown in the report; carry on.
+    python3 -m benchbench run "$path" --db "$DB" || echo "bench run $path exited non-zero"
+  done
+else
+  python3 benchmarks/gpu_vs_bare.py --rounds "${ROUNDS:-1}" --db "$DB" --json "$OUT/bare.json" \
+    "${paths[@]}" 2>&1 | tee "$OUT/bare.log"
+fi
+
 for suite in $SUITES; do
-  # A failed cell is stored with its error and shown in the report; carry on.
-  python3 -m benchbench run "suites/$suite.yaml" --db "$DB" 2>&1 | tee "$OUT/run-$suite.log" \
-    || echo "bench run $suite exited non-zero; see $OUT/run-$suite.log"
   python3 -m benchbench report --db "$DB" --suite "$suite" --format markdown --out "$OUT/$suite.md"
 done
-
-if [[ "${SKIP_BARE:-0}" != 1 ]]; then
-  # shellcheck disable=SC2086  # BARE_ARGS is a list of arguments
-  python3 benchmarks/gpu_vs_bare.py ${BARE_ARGS:-} --json "$OUT/bare.json" 2>&1 \
-    | tee "$OUT/bare.log"
-fi
+python3 -m benchbench report --db "$DB" --out "$OUT/site"
 echo "results in $OUT"

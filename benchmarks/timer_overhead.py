@@ -88,7 +88,10 @@ class Comparison:
     calls: int
 
 
-def compare(loaded: LoadedSuite, device: torch.device, rounds: int) -> list[Comparison]:
+def compare(
+    loaded: LoadedSuite, device: torch.device, rounds: int, db: Path | None = None
+) -> list[Comparison]:
+    """Bench vs bare per cell; bench's runs go to ``db`` if given (else a temporary store)."""
     cells = plan_cells(loaded, device)
     kind = output_kind(loaded.suite, device, loaded.prompts())
     figures: dict[int, list[tuple[float, float, float]]] = {c.position: [] for c in cells}
@@ -107,7 +110,7 @@ def compare(loaded: LoadedSuite, device: torch.device, rounds: int) -> list[Comp
             bare: dict[int, float] = {}
             if round_index % 2 == 1:  # bare first on odd rounds
                 bare = bare_all()
-            harness = bench_round(loaded, Path(tmp) / f"round{round_index}.duckdb")
+            harness = bench_round(loaded, db or Path(tmp) / f"round{round_index}.duckdb")
             calls = calls or {position: n for position, (_, n, _) in harness.items()}
             if round_index % 2 == 0:
                 bare = bare_all()
