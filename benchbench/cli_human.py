@@ -186,7 +186,8 @@ def print_results(found) -> None:
         f"of {study.attention.min_pass_rate:.0%}"
     )
     checks = Table(title="raters who failed checks")
-    for column in ("rater", "worker", "tasks", "checks", "passed", "pass rate", "status"):
+    columns = ("rater", "worker", "tasks", "checks", "passed", "pass rate", "failed", "status")
+    for column in columns:
         checks.add_column(column)
     for r in flagged:
         checks.add_row(
@@ -196,6 +197,9 @@ def print_results(found) -> None:
             str(r.checks),
             str(r.passed),
             _num(r.pass_rate),
+            ", ".join(
+                f"{kind} ×{r.failed_kinds.count(kind)}" for kind in dict.fromkeys(r.failed_kinds)
+            ),
             "[red]excluded[/]" if r.excluded else "kept",
         )
     if flagged:

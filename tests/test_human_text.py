@@ -217,6 +217,8 @@ def test_text_studies_end_to_end(text_run: Path, tmp_path: Path):
 
         found = study_results(store, "text-ab")
         assert [r.excluded for r in found.raters] == [False] * RATERS
+        undecided = next(r for r in found.raters if r.external_id == "w0")
+        assert "planted" in undecided.failed_kinds and "repeat" not in undecided.failed_kinds
         assert [q.question for q in found.questions] == ["fluent", "coherent"]
         for q in found.questions:
             assert q.wins.sum() == RATERS * 8  # real tasks only, ties as two halves

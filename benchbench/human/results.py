@@ -34,6 +34,7 @@ class RaterCheck:
     checks: int
     passed: int
     excluded: bool
+    failed_kinds: tuple[str, ...] = ()  # the kind of each failed check: planted or repeat
 
     @property
     def pass_rate(self) -> float:
@@ -145,7 +146,7 @@ def _attention(
         (r.rater_id, r.task_id, r.question): r.choice if study.task == "ab" else r.rating
         for r in votes.itertuples()
     }
-    checks: dict[str, list[bool]] = {}
+    checks: dict[str, list[tuple[str, bool]]] = {}
     for r in votes.itertuples():
         if r.check_kind == PLANTED:
             passed = (
@@ -165,15 +166,16 @@ def _attention(
             )
         else:
             continue
-        checks.setdefault(r.rater_id, []).append(bool(passed))
+        checks.setdefault(r.rater_id, []).append((r.check_kind, bool(passed)))
     result = []
     for rater_id in sorted(set(votes["rater_id"]) | set(external)):
         mine = checks.get(rater_id, [])
         count = len(votes[(votes["rater_id"] == rater_id)].drop_duplicates("task_id"))
-        passed = sum(mine)
+        passed = sum(ok for _, ok in mine)
         excluded = bool(mine) and passed / len(mine) < settings.min_pass_rate
+        failed = tuple(sorted(kind for kind, ok in mine if not ok))
         result.append(
-            RaterCheck(rater_id, external.get(rater_id), count, len(mine), passed, excluded)
+            RaterCheck(rater_id, external.get(rater_id), count, len(mine), passed, excluded, failed)
         )
     return result
 
