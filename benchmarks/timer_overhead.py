@@ -132,12 +132,14 @@ def compare(
 
 
 def print_comparison(title: str, rows: list[Comparison]) -> None:
+    width = max(len(r.label) for r in rows)
     print(f"\n{title}")
-    print(
-        f"{'cell':<44} {'bench samples/s':>16} {'bare samples/s':>15} {'bench/bare':>11} {'CV':>6}"
-    )
+    headers = f"{'bench samples/s':>16} {'bare samples/s':>15} {'bench/bare':>11} {'CV':>6}"
+    print(f"{'cell':<{width}} {headers}")
     for r in rows:
-        print(f"{r.label:<44} {r.bench:>16,.2f} {r.bare:>15,.2f} {r.ratio:>10.1%} {r.cv:>6.1%}")
+        print(
+            f"{r.label:<{width}} {r.bench:>16,.2f} {r.bare:>15,.2f} {r.ratio:>10.1%} {r.cv:>6.1%}"
+        )
     overall = statistics.median(r.ratio for r in rows)
     print(f"median ratio over all cells: {overall:.1%} (target >= 98%)")
 
