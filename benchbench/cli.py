@@ -71,10 +71,25 @@ def run(
         bool, typer.Option("--fresh", help="Recompute every cell, even those already stored.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    executor: Annotated[
+        str, typer.Option(help="Where cells run: local (this process) or ray (a Ray cluster).")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="ray: 'auto' or HOST:PORT of a running cluster (default: start one)."),
+    ] = None,
+    max_parallel: Annotated[
+        int | None, typer.Option(help="ray: at most this many cells at once.")
+    ] = None,
+    max_retries: Annotated[
+        int | None, typer.Option(help="ray: reruns of a cell whose worker died (default 3).")
+    ] = None,
 ) -> None:
     """Run every model × parameter cell of SUITE: time sampling, measure peak memory,
     compute the quality metrics, and store it all. Cells already complete in the store
     are skipped, so an interrupted run resumes where it stopped."""
+    from benchbench.executors import make_executor
+    from benchbench.registry import RegistryError
     from benchbench.runner import run_suite
     from benchbench.store import Store, StoreError
     from benchbench.suite import SuiteError, load_suite
@@ -83,14 +98,21 @@ def run(
         loaded = load_suite(suite)
     except SuiteError as exc:
         raise fail(str(exc)) from None
+    given = {"address": address, "max_parallel": max_parallel, "max_retries": max_retries}
+    try:
+        runner = make_executor(executor, {k: v for k, v in given.items() if v is not None})
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
     try:
         store = Store(db)
     except StoreError as exc:
         raise fail(str(exc)) from None
     observer = ProgressObserver(quiet)
     try:
-        with store, observer:
-            result = run_suite(loaded, store, device=device, fresh=fresh, observer=observer)
+        with store, observer, runner:
+            result = run_suite(
+                loaded, store, device=device, fresh=fresh, observer=observer, executor=runner
+            )
             print_run_table(store, result.run_id, loaded.suite.name)
     except KeyboardInterrupt:
         err_console.print(
@@ -234,13 +256,14 @@ def _roofline_cells(row) -> list[str]:
 def list_plugins(
     kind: Annotated[
         str | None,
-        typer.Argument(help="adapters, metrics, extractors or datasets (default: all)."),
+        typer.Argument(help="adapters, metrics, extractors, datasets or executors (default: all)."),
     ] = None,
 ) -> None:
-    """List the registered adapters (with their parameters), metrics, feature extractors
-    and datasets, including those added by installed packages' entry points."""
+    """List the registered adapters (with their parameters), metrics, feature extractors,
+    datasets and executors, including those added by installed packages' entry points."""
     from benchbench.adapters import ADAPTERS
     from benchbench.data import DATASETS
+    from benchbench.executors import EXECUTORS
     from benchbench.metrics import METRICS
     from benchbench.metrics.image.features import EXTRACTORS
 
@@ -249,6 +272,7 @@ def list_plugins(
         "metrics": METRICS,
         "extractors": EXTRACTORS,
         "datasets": DATASETS,
+        "executors": EXECUTORS,
     }
     if kind is not None and kind not in registries:
         raise fail(f"unknown kind {kind!r}; choose one of {', '.join(registries)}")
@@ -276,6 +300,9 @@ def _describe(kind: str, obj) -> str:
         return f"v{obj.version}, {'higher' if obj.higher_is_better else 'lower'} is better"
     if kind == "extractors":
         return f"v{obj.version}, input {obj.input_size}px, {obj.channels} channel(s), {obj.resize}"
+    if kind == "executors":
+        options = ", ".join(f"{n} ({f.description})" for n, f in obj.Options.model_fields.items())
+        return f"options: {options or 'none'}"
     return f"splits: {', '.join(obj.splits)}"
 
 

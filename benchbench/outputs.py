@@ -30,6 +30,11 @@ class Evaluator(Protocol):
         fingerprint) lets work that depends on the model alone be reused across cells."""
         ...
 
+    def prepare(self) -> None:
+        """Compute now what every cell shares (reference features), so that copies sent to
+        other processes carry it instead of each computing it again."""
+        ...
+
 
 class OutputKind(Protocol):
     """The per-output half of the runner (see the module docstring)."""

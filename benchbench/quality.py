@@ -189,6 +189,14 @@ class QualityEvaluator:
             weights_dir=self.weights_dir,
         )
 
+    def prepare(self) -> None:
+        """Load the extractor and the reference features the metrics will ask for."""
+        needed = {name for cls in self.metric_classes for name in cls.inputs}
+        if "reference_features" in needed:
+            _ = self.reference_outputs
+        if needed:
+            _ = self.setup
+
     def evaluate(
         self, images: torch.Tensor, adapter: Any = None, model_key: str = ""
     ) -> list[MetricResult]:

@@ -7,12 +7,17 @@ count the work of one more call for the roofline (where the suite asks; untimed)
 then compute the quality metrics and write the cell in one transaction. A cell that
 raises is stored as failed with its error and the run goes on; Ctrl-C stops the run
 and leaves every completed cell in place, so the next run resumes.
+
+Where a cell is measured is the executor's business (``benchbench.executors``: this
+process, or a Ray cluster); this driver stays the single writer of the store, and
+records each cell with the environment of the machine that measured it.
 """
 
 from __future__ import annotations
 
 import math
 import traceback
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,12 +26,14 @@ import torch
 import benchbench
 from benchbench import efficiency, envinfo
 from benchbench.adapters.base import Adapter
+from benchbench.executors import EXECUTORS
+from benchbench.executors.base import CellJob, Executor
 from benchbench.hashing import stable_hash
 from benchbench.memory import PeakMemory
 from benchbench.metrics import MetricResult
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
 from benchbench.outputs import Evaluator, OutputKind, output_kind
-from benchbench.plan import CellPlan, plan_cells, resolve_device
+from benchbench.plan import CellPlan, plan_cells
 from benchbench.store import CellRecord, Measurement, Store, now
 from benchbench.suite import LoadedSuite
 from benchbench.timing import Timer, Timing, TimingPolicy, no_sync
@@ -102,11 +109,14 @@ def run_suite(
     device: str | None = None,
     fresh: bool = False,
     observer: RunObserver | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
-    """Run every cell of ``loaded`` not already complete in ``store`` (all of them if ``fresh``)."""
+    """Run every cell of ``loaded`` not already complete in ``store`` (all of them if ``fresh``)
+    on ``executor`` (this process by default)."""
     observer = observer or SilentObserver()
+    executor = executor or EXECUTORS.get("local")()
     suite = loaded.suite
-    torch_device = resolve_device(device or suite.device)
+    torch_device = executor.resolve_device(device or suite.device)
     cells = plan_cells(loaded, torch_device)
     env = envinfo.capture(torch_device)
     env_id = store.save_environment(env)
@@ -120,43 +130,38 @@ def run_suite(
     )
     observer.run_started(run_id, cells)
     kind = output_kind(suite, torch_device, loaded.prompts())
-    evaluator = kind.evaluator()
     executed = skipped = failed = 0
     status = "interrupted"
     try:
+        pending = []
         for cell in cells:
             existing = None if fresh else store.find_complete_cell(cell.key)
-            if existing is not None:
-                store.link_cell(run_id, existing, cell.position)
-                skipped += 1
-                observer.cell_skipped(cell)
+            if existing is None:
+                pending.append(cell)
                 continue
-            record = execute_cell(
-                cell, loaded, torch_device, evaluator, run_id, env_id, observer, kind
-            )
-            store.save_cell(record, cell.position)
-            executed += 1
-            failed += record.status == "failed"
-            observer.cell_finished(cell, record)
+            store.link_cell(run_id, existing, cell.position)
+            skipped += 1
+            observer.cell_skipped(cell)
+        job = CellJob(loaded, torch_device, run_id, kind, kind.evaluator(), env)
+        with closing(executor.execute(job, pending, observer)) as outcomes:
+            for outcome in outcomes:
+                outcome.record.env_id = store.save_environment(outcome.environment)
+                store.save_cell(outcome.record, outcome.cell.position)
+                executed += 1
+                failed += outcome.record.status == "failed"
+                observer.cell_finished(outcome.cell, outcome.record)
         status = "complete" if failed == 0 else "complete-with-failures"
     finally:
         store.finish_run(run_id, status)
     return RunResult(run_id, status, executed, skipped, failed)
 
 
-def execute_cell(
-    cell: CellPlan,
-    loaded: LoadedSuite,
-    device: torch.device,
-    evaluator: Evaluator,
-    run_id: str,
-    env_id: str,
-    observer: RunObserver,
-    kind: OutputKind | None = None,
+def new_record(
+    cell: CellPlan, loaded: LoadedSuite, device: torch.device, run_id: str, env_id: str
 ) -> CellRecord:
+    """A cell's record before anything is measured: what it is, where, and with which seed."""
     suite = loaded.suite
-    kind = kind or output_kind(suite, device, loaded.prompts())
-    record = CellRecord(
+    return CellRecord(
         cell_key=cell.key,
         run_id=run_id,
         suite_name=suite.name,
@@ -176,6 +181,31 @@ def execute_cell(
         started_at=now(),
         finished_at=now(),
     )
+
+
+def mark_failed(record: CellRecord, error: str) -> CellRecord:
+    """``record`` as a failed cell: its error kept, no measurements or samples."""
+    record.status = "failed"
+    record.error = error
+    record.measurements.clear()
+    record.artifacts.clear()
+    record.finished_at = now()
+    return record
+
+
+def execute_cell(
+    cell: CellPlan,
+    loaded: LoadedSuite,
+    device: torch.device,
+    evaluator: Evaluator,
+    run_id: str,
+    env_id: str,
+    observer: RunObserver,
+    kind: OutputKind | None = None,
+) -> CellRecord:
+    suite = loaded.suite
+    kind = kind or output_kind(suite, device, loaded.prompts())
+    record = new_record(cell, loaded, device, run_id, env_id)
     try:
         adapter, samples = _measure(cell, suite, device, record, observer, kind)
         observer.metrics_started(cell)
@@ -183,10 +213,8 @@ def execute_cell(
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(kind.artifacts(samples, suite.seed))
     except Exception as exc:  # a broken cell is recorded and the run goes on
-        record.status = "failed"
-        record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-        record.measurements.clear()
-        record.artifacts.clear()
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        return mark_failed(record, error)
     record.finished_at = now()
     return record
 

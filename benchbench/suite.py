@@ -58,6 +58,18 @@ class ReferenceSpec(StrictModel):
     split: str = Field("test", description="split used as the reference set")
 
 
+class Resources(StrictModel):
+    """What one cell of the model needs on a cluster node (the Ray executor asks for it)."""
+
+    num_cpus: float = Field(1, gt=0, description="CPU cores a cell may use")
+    num_gpus: float | None = Field(
+        None, ge=0, description="GPUs a cell needs; by default 1 when the device is CUDA, else 0"
+    )
+    memory: int | None = Field(
+        None, gt=0, description="bytes of RAM to reserve for a cell (none reserved by default)"
+    )
+
+
 class ModelSpec(StrictModel):
     name: str = Field(min_length=1, description="display name, unique within the suite")
     adapter: str = Field(description="family adapter name, or package.module:function")
@@ -77,6 +89,9 @@ class ModelSpec(StrictModel):
         None,
         description="with init: random, a preset name (see benchbench.architectures) or the "
         "architecture's config as a mapping",
+    )
+    resources: Resources = Field(
+        default_factory=Resources, description="per cell, for executors that schedule (ray)"
     )
 
 

@@ -93,6 +93,9 @@ class TextEvaluator:
         self.setup = MetricSetup(features={}, reference=reference, bootstrap=bootstrap)
         self.likelihoods: dict[Any, Any] = {}
 
+    def prepare(self) -> None:
+        """Nothing to compute ahead: the held-out text is loaded with the evaluator."""
+
     def evaluate(
         self, samples: TextSamples, adapter: Any = None, model_key: str = ""
     ) -> list[MetricResult]:

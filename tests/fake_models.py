@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -87,3 +88,17 @@ class LinearImages(Adapter):
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         z = torch.randn(n, self.z_dim, generator=generator, device=self.device)
         return torch.sigmoid(self.layer(z)).view(n, 3, 4, 4)
+
+
+def exits_once(n: int, generator: torch.Generator, marker: str = "") -> torch.Tensor:
+    """Kills its own process the first time (no ``marker`` file yet): a worker that dies
+    mid-cell. Only for executors that run cells in worker processes."""
+    if not Path(marker).exists():
+        Path(marker).touch()
+        os._exit(1)
+    return noise(n, generator)
+
+
+def always_exits(n: int, generator: torch.Generator) -> torch.Tensor:
+    """Kills its own process on every try: a cell no retry can save."""
+    os._exit(1)

@@ -39,6 +39,17 @@ def test_bad_suite_exits_2_with_file_and_line(write_suite, tmp_path):
     assert "suite.yaml:2: modles: unknown field 'modles'; did you mean 'models'?" in result.output
 
 
+def test_executor_and_its_options_are_checked(write_suite, tmp_path):
+    path, db = str(write_suite(noise_suite())), str(tmp_path / "b.duckdb")
+    typo = runner.invoke(app, ["run", path, "--db", db, "--executor", "rya"])
+    assert typo.exit_code == 2 and "unknown executor 'rya'. Did you mean 'ray'?" in typo.output
+    stray = runner.invoke(app, ["run", path, "--db", db, "--address", "auto"])
+    assert stray.exit_code == 2
+    assert "executor 'local': address: Extra inputs are not permitted" in stray.output
+    listed = runner.invoke(app, ["list", "executors"])
+    assert "max_parallel" in listed.output and "local" in listed.output
+
+
 def test_run_prints_a_table_then_skips_on_rerun(write_suite, tmp_path):
     path = write_suite(noise_suite())
     db = str(tmp_path / "b.duckdb")

@@ -77,6 +77,18 @@ def test_missing_field_points_at_parent(write_suite):
     assert "suite.yaml:7: sampling.batch_size: required field is missing" in problem
 
 
+def test_model_resources_are_validated_with_lines(write_suite):
+    ok = VALID + "    resources: {num_cpus: 2, num_gpus: 0.5, memory: 1000000000}\n"
+    resources = load_suite(write_suite(ok)).suite.models[0].resources
+    assert (resources.num_cpus, resources.num_gpus, resources.memory) == (2, 0.5, 10**9)
+    assert load_suite(write_suite(VALID)).suite.models[0].resources.num_cpus == 1  # default
+    bad = VALID + "    resources:\n      num_cpus: 0\n      num_gpu: 1\n"
+    first, second = problems_of(write_suite, bad)
+    assert "suite.yaml:16: models[0].resources.num_cpus: Input should be greater than 0" in first
+    assert "suite.yaml:17: models[0].resources.num_gpu: unknown field 'num_gpu'" in second
+    assert "did you mean 'num_gpus'?" in second
+
+
 def test_unknown_adapter_suggests_close_name(write_suite):
     text = VALID.replace("adapter: tests.fake_models:noise", "adapter: difusion\n    weights: x")
     problems = problems_of(write_suite, text)

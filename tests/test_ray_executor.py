@@ -1,0 +1,206 @@
+"""The Ray executor on a local cluster: same numbers as the local executor, every cell
+stored once by the driver, dead workers retried, failures recorded, Ctrl-C honoured.
+
+One Ray instance serves the whole module (starting one takes seconds on 2 cores).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchbench.baseline import read_baseline, snapshot_run
+from benchbench.executors import make_executor
+from benchbench.runner import SilentObserver, run_suite
+from benchbench.store import Store
+from benchbench.suite import load_suite
+from tests.conftest import REPO, noise_suite
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'benchbench[ray]')")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from ray.job_config import JobConfig
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        job_config=JobConfig(code_search_path=[str(REPO)]),  # workers import tests.fake_models
+    )
+    yield
+    ray.shutdown()
+
+
+def ray_executor(**options):
+    return make_executor("ray", options)
+
+
+def stored_cells(store: Store):
+    return store.query("SELECT * FROM cells ORDER BY model_name, suite_params")
+
+
+def quality(store: Store, run_id: str) -> dict[tuple, tuple]:
+    frame = store.query(
+        "SELECT c.model_name, c.suite_params, m.metric, m.value, m.ci_low, m.ci_high "
+        "FROM run_cells rc JOIN cells c USING (cell_id) JOIN measurements m USING (cell_id) "
+        "WHERE rc.run_id = ? AND m.kind = 'quality'",
+        [run_id],
+    )
+    return {
+        (r.model_name, r.suite_params, r.metric): (r.value, r.ci_low, r.ci_high)
+        for r in frame.itertuples()
+    }
+
+
+def test_metrics_equal_the_local_executor_and_each_cell_is_stored_once(
+    cluster, write_suite, tmp_path
+):
+    suite = noise_suite(
+        metrics=["fd", "kd"],
+        sampling={"num_samples": 64, "batch_size": 32},
+        models=[
+            {
+                "name": "noise",
+                "adapter": "tests.fake_models:noise",
+                "params": {"brightness": [0.5, 1]},
+            },
+            {"name": "oracle", "adapter": "tests.fake_models:real_digits"},
+        ],
+    )
+    loaded = load_suite(write_suite(suite))
+    with Store(tmp_path / "local.duckdb") as local, Store(tmp_path / "ray.duckdb") as remote:
+        expected = quality(local, run_suite(loaded, local).run_id)
+        result = run_suite(loaded, remote, executor=ray_executor())
+        assert (result.status, result.executed) == ("complete", 3)
+        assert quality(remote, result.run_id) == expected  # bit for bit, same seeds
+        assert len(expected) == 6
+        cells = stored_cells(remote)
+        assert len(cells) == 3 and cells["cell_key"].is_unique
+
+        # Each cell names the environment of the worker that ran it: a Ray task with
+        # num_cpus=1 runs torch on one thread, the driver on all of its cores.
+        for env_id in cells["env_id"]:
+            details = remote.query("SELECT details FROM environments WHERE env_id = ?", [env_id])
+            assert json.loads(details["details"][0])["torch_threads"] == 1
+
+        again = run_suite(loaded, remote, executor=ray_executor())
+        assert (again.executed, again.skipped) == (0, 3)
+        assert len(stored_cells(remote)) == 3
+
+
+def test_quick_suite_on_ray_matches_the_local_baseline(cluster, tmp_path):
+    """``baselines/quick.json`` is the local executor's run of quick.yaml (CI's gate reruns
+    it locally against that file); Ray, with two workers, must give the same numbers."""
+    from tests.test_report_quick import QUICK, missing_zoo_weights
+
+    if missing := missing_zoo_weights():
+        pytest.skip(f"zoo weights not trained yet: {', '.join(missing)}")
+    baseline = read_baseline(REPO / "baselines" / "quick.json")
+    with Store(tmp_path / "ray.duckdb") as store:
+        result = run_suite(load_suite(QUICK), store, executor=ray_executor(max_parallel=2))
+        assert (result.status, result.executed) == ("complete", 5)
+        assert len(stored_cells(store)) == 5
+        current = snapshot_run(store, result.run_id)
+    expected = {c.identity: c for c in baseline.cells}
+    for cell in current.cells:
+        for name, metric in expected[cell.identity].metrics.items():
+            if metric.kind == "quality":
+                assert cell.metrics[name].value == pytest.approx(metric.value, rel=1e-9)
+                assert cell.metrics[name].ci_low == pytest.approx(metric.ci_low, rel=1e-9)
+
+
+def test_a_worker_that_dies_is_retried_and_its_cell_stored_once(cluster, write_suite, tmp_path):
+    marker = tmp_path / "died-once"
+    suite = noise_suite(
+        models=[
+            {
+                "name": "dies",
+                "adapter": "tests.fake_models:exits_once",
+                "params": {"marker": str(marker)},
+            }
+        ]
+    )
+    with Store(tmp_path / "b.duckdb") as store:
+        result = run_suite(
+            load_suite(write_suite(suite)), store, executor=ray_executor(max_retries=1)
+        )
+        assert marker.exists()  # the first try did die
+        assert (result.status, result.executed, result.failed) == ("complete", 1, 0)
+        cells = stored_cells(store)
+        assert list(cells["status"]) == ["complete"]
+
+
+def test_cells_that_always_fail_are_stored_as_failed_and_the_rest_complete(
+    cluster, write_suite, tmp_path
+):
+    broken = tmp_path / "broken"
+    broken.touch()
+    suite = noise_suite(
+        models=[
+            {
+                "name": "a-raises",
+                "adapter": "tests.fake_models:fails_while",
+                "params": {"marker": str(broken)},
+            },
+            {"name": "b-dies", "adapter": "tests.fake_models:always_exits"},
+            {
+                "name": "c-fine",
+                "adapter": "tests.fake_models:noise",
+                "params": {"brightness": [0.5, 1]},
+            },
+        ]
+    )
+    with Store(tmp_path / "b.duckdb") as store:
+        result = run_suite(
+            load_suite(write_suite(suite)), store, executor=ray_executor(max_retries=1)
+        )
+        assert (result.status, result.executed, result.failed) == ("complete-with-failures", 4, 2)
+        cells = stored_cells(store)
+        assert list(cells["status"]) == ["failed", "failed", "complete", "complete"]
+        raised, died = cells["error"][0], cells["error"][1]
+        assert "simulated failure" in raised
+        assert "WorkerCrashedError (tried 2 times)" in died
+
+
+class InterruptAfterFirstCell(SilentObserver):
+    def cell_finished(self, cell, record) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_cancels_the_rest_and_keeps_what_is_stored(cluster, write_suite, tmp_path):
+    suite = noise_suite(
+        models=[
+            {
+                "name": "n",
+                "adapter": "tests.fake_models:noise",
+                "params": {"brightness": [0.1, 0.2, 0.3, 0.4]},
+            }
+        ]
+    )
+    with Store(tmp_path / "b.duckdb") as store:
+        with pytest.raises(KeyboardInterrupt):
+            run_suite(
+                load_suite(write_suite(suite)),
+                store,
+                observer=InterruptAfterFirstCell(),
+                executor=ray_executor(max_parallel=1),
+            )
+        assert len(stored_cells(store)) == 1
+        assert store.query("SELECT status FROM runs")["status"].tolist() == ["interrupted"]
+
+
+def test_bench_run_with_the_ray_executor(cluster, write_suite, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchbench.cli import app
+
+    path, db = str(write_suite(noise_suite())), str(tmp_path / "b.duckdb")
+    args = ["run", path, "--db", db, "-q", "--executor", "ray", "--max-parallel", "2"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "2 cells run, 0 skipped" in first.output and "brightness=0.5" in first.output
+    assert ray.is_initialized()  # the CLI used this process's Ray and left it running
