@@ -2,6 +2,8 @@
 
 A cell is identified across runs by its model name and the params the suite sets
 (not by its content key: a changed model must still be compared with its old self).
+Each cell keeps the device model it was measured on: on a cluster, cells of one run
+may run on different machines.
 Per metric a snapshot keeps the value, its CI and N, its signature, and for
 throughput the raw steady-state call durations, so the gate can test timings.
 """
@@ -59,6 +61,7 @@ class CellSnapshot:
     status: str
     error: str | None = None
     metrics: dict[str, MetricSnapshot] = field(default_factory=dict)
+    device_name: str | None = None  # where it was measured (cells of one run may differ)
 
     @property
     def identity(self) -> str:
@@ -140,6 +143,7 @@ def snapshot_run(store: Store, run_id: str) -> Snapshot:
                 status=cell.status,
                 error=_optional(cell.error),
                 metrics=metrics,
+                device_name=_optional(cell.device_name),
             )
         )
     env = {k: environment.get(k) for k in ENVIRONMENT_KEYS}

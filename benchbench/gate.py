@@ -7,7 +7,8 @@ confidence intervals (a one-sided z-test on the CI-derived standard errors);
 throughput with a one-sided Mann–Whitney U test on the raw call durations. With too
 few repeats for a test to reach alpha, the tolerance decides alone, and the note says
 so. Two numbers with different signatures were computed differently: that is an
-error, not a comparison. Timings and memory are compared only on the same device.
+error, not a comparison. Timings and memory are compared only between cells measured
+on the same device model (each cell's own: a cluster run may mix machines).
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ def gated_metrics(cell: CellSnapshot, spec: GateSpec) -> list[str]:
 
 
 def compare_runs(baseline: Snapshot, current: Snapshot, spec: GateSpec) -> GateResult:
-    same_device = baseline.device_name == current.device_name
     by_identity = {cell.identity: cell for cell in current.cells}
     comparisons: list[Comparison] = []
     for old in baseline.cells:
@@ -103,9 +103,7 @@ def compare_runs(baseline: Snapshot, current: Snapshot, spec: GateSpec) -> GateR
             comparisons.append(Comparison(new.label, "*", Status.FAILED, note=error))
             continue
         for metric in gated_metrics(old, spec):
-            comparisons.append(
-                compare_metric(old, new, metric, spec, same_device, baseline, current)
-            )
+            comparisons.append(compare_metric(old, new, metric, spec, baseline, current))
     comparisons.extend(
         Comparison(cell.label, "*", Status.NEW, note="not in the baseline")
         for cell in by_identity.values()
@@ -118,7 +116,6 @@ def compare_metric(
     new_cell: CellSnapshot,
     metric: str,
     spec: GateSpec,
-    same_device: bool,
     baseline: Snapshot,
     current: Snapshot,
 ) -> Comparison:
@@ -137,14 +134,16 @@ def compare_metric(
             note=f"signature differs ({old.signature_hash} vs {new.signature_hash}): "
             f"computed differently, not comparable",
         )
-    if old.kind in ("speed", "memory") and not same_device:
+    old_device = old_cell.device_name or baseline.device_name
+    new_device = new_cell.device_name or current.device_name
+    if old.kind in ("speed", "memory") and old_device != new_device:
         return Comparison(
             label,
             metric,
             Status.NOT_COMPARABLE,
             old.value,
             new.value,
-            note=f"baseline measured on {baseline.device_name}, this run on {current.device_name}",
+            note=f"baseline measured on {old_device}, this run on {new_device}",
         )
     tolerance = spec.tolerances.get(metric, DEFAULT_TOLERANCES[old.kind])
     higher_is_better = _higher_is_better(tolerance, old)

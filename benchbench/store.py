@@ -316,9 +316,11 @@ class Store:
         return row[0] if row else None
 
     def run_cells(self, run_id: str) -> pd.DataFrame:
-        """The cells of a run in suite order, with whether each was reused."""
+        """The cells of a run in suite order, with whether each was reused and the device
+        model it was measured on."""
         return self.query(
-            "SELECT rc.position, rc.reused, c.* FROM run_cells rc JOIN cells c USING (cell_id) "
+            "SELECT rc.position, rc.reused, c.*, e.device_name FROM run_cells rc "
+            "JOIN cells c USING (cell_id) LEFT JOIN environments e ON e.env_id = c.env_id "
             "WHERE rc.run_id = ? ORDER BY rc.position",
             [run_id],
         )

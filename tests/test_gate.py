@@ -130,18 +130,33 @@ def test_signature_mismatch_exits_2(baseline, tmp_path):
     assert "signature differs" in result.output
 
 
-def test_timing_on_another_device_is_not_comparable(baseline, tmp_path):
+def test_timing_is_compared_only_between_cells_on_the_same_device(baseline, tmp_path):
+    """Each cell's own device counts (a cluster run mixes machines): the oracle was measured
+    on a GPU in the baseline, the noise model on this machine."""
     path, baseline_path, _ = baseline
     snapshot = read_baseline(baseline_path)
-    moved = dataclasses.replace(
-        snapshot, environment={**snapshot.environment, "device_name": "NVIDIA H100 80GB HBM3"}
-    )
-    write_baseline(moved, baseline_path)
+    oracle, noise = snapshot.cells
+    assert oracle.device_name == snapshot.device_name  # recorded per cell
+    moved = dataclasses.replace(oracle, device_name="NVIDIA H100 80GB HBM3")
+    write_baseline(dataclasses.replace(snapshot, cells=[moved, noise]), baseline_path)
     result = gate(path, baseline_path, tmp_path / "pr.duckdb")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "| samples_per_s |" in line]
+    assert len(lines) == 2
+    assert "not comparable" in lines[0] and "H100" in lines[0]
+    assert "not comparable" not in lines[1] and lines[1].startswith("| noise")
+
+
+def test_a_baseline_without_cell_devices_falls_back_to_its_run_device(baseline, tmp_path):
+    path, baseline_path, _ = baseline
+    payload = json.loads(baseline_path.read_text())
+    payload["environment"]["device_name"] = "NVIDIA H100 80GB HBM3"
+    for cell in payload["cells"]:
+        del cell["device_name"]  # a baseline written before cells recorded their device
+    baseline_path.write_text(json.dumps(payload))
+    result = gate(path, baseline_path, tmp_path / "pr.duckdb")
+    lines = [line for line in result.output.splitlines() if "| samples_per_s |" in line]
     assert len(lines) == 2 and all("not comparable" in line for line in lines)
-    assert all("H100" in line for line in lines)
 
 
 def test_missing_baseline_and_wrong_suite_exit_2(write_suite, tmp_path, baseline):

@@ -149,6 +149,25 @@ def test_compare_two_runs(store_path):
     assert "latency_p90_s" in wider.output
 
 
+def test_compare_sets_speed_and_memory_apart_across_device_models(store_path):
+    from benchbench.report.compare import diff_runs
+    from benchbench.report.data import load_run
+    from benchbench.store import Store
+
+    with Store(store_path) as store:
+        runs = list(store.query("SELECT run_id FROM runs ORDER BY started_at")["run_id"])
+        a, b = (load_run(store, run_id, samples=False) for run_id in runs)
+    moved = b.cells[1]  # a reused cell: the same numbers in both runs
+    assert moved.device_name and moved.device_name == a.cells[1].device_name
+    moved.device_name = "NVIDIA H100 80GB HBM3"  # as if a cluster had run it on a GPU
+    found = [d for d in diff_runs(a, b) if d.cell == moved.label]
+    verdicts = {d.column.group: d.verdict for d in found}
+    assert verdicts["speed"] == verdicts["memory"]
+    assert verdicts["speed"].startswith("not comparable: measured on ")
+    assert verdicts["speed"].endswith(" and NVIDIA H100 80GB HBM3")
+    assert all(d.verdict == "same" for d in found if d.column.group == "quality")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,5 +1,6 @@
 """Two runs side by side: per cell × metric, both values, the change, and whether it
-is more than noise (disjoint intervals) — or not comparable (different signatures).
+is more than noise (disjoint intervals) — or not comparable (different signatures, or
+speed and memory measured on different device models).
 
 Cells are matched by model name and suite params, as the gate does, so a cell whose
 model changed is still compared with its old self.
@@ -23,7 +24,7 @@ class Difference:
     column: Column
     a: Value | None
     b: Value | None
-    comparable: bool  # equal signatures (or none recorded)
+    not_comparable: str | None  # why A and B cannot be compared; None when they can
 
     @property
     def delta(self) -> float | None:
@@ -49,8 +50,8 @@ class Difference:
             return "only in B"
         if self.b is None:
             return "only in A"
-        if not self.comparable:
-            return "not comparable: signatures differ"
+        if self.not_comparable:
+            return f"not comparable: {self.not_comparable}"
         if self.delta is None:
             return "–"
         if self.delta == 0:
@@ -85,7 +86,7 @@ def diff_runs(run_a: Run, run_b: Run, every_metric: bool = False) -> list[Differ
             value_a, value_b = _value(column, a), _value(column, b)
             if value_a is None and value_b is None:
                 continue
-            found.append(Difference(label, column, value_a, value_b, _comparable(column, a, b)))
+            found.append(Difference(label, column, value_a, value_b, _why_not(column, a, b)))
     return found
 
 
@@ -93,13 +94,15 @@ def _value(column: Column, cell: Cell | None) -> Value | None:
     return None if cell is None else column.value(cell)
 
 
-def _comparable(column: Column, a: Cell | None, b: Cell | None) -> bool:
+def _why_not(column: Column, a: Cell | None, b: Cell | None) -> str | None:
     if a is None or b is None:
-        return True
+        return None
+    if column.group in ("speed", "memory") and a.device_name != b.device_name:
+        return f"measured on {a.device_name} and {b.device_name}"
     da, db = column.detail(a), column.detail(b)
     if da is None or db is None or not (da.signature_hash and db.signature_hash):
-        return True
-    return da.signature_hash == db.signature_hash
+        return None
+    return None if da.signature_hash == db.signature_hash else "signatures differ"
 
 
 def _other_columns(cells: list[Cell], shown: set[str]) -> list[Column]:

@@ -56,6 +56,7 @@ class Cell:
     finished_at: datetime | None
     env_id: str
     device: str
+    device_name: str | None  # the device model (speed is comparable only on equal ones)
     seed: int
     num_samples: int
     adapter: str
@@ -125,6 +126,7 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
             finished_at=_utc(c.finished_at),
             env_id=c.env_id,
             device=c.device,
+            device_name=_optional(c.device_name),
             seed=int(c.seed),
             num_samples=int(c.num_samples),
             adapter=c.adapter,
