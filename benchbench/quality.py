@@ -29,7 +29,7 @@ from benchbench.metrics import (
 )
 from benchbench.metrics.image.features import EXTRACTORS, FeatureExtractor
 from benchbench.metrics.stats import BootstrapSpec
-from benchbench.prompts import Prompt
+from benchbench.prompts import Prompt, prompts_for
 from benchbench.suite import Suite
 
 
@@ -82,7 +82,7 @@ class EvaluationInputs:
         prompts = self.evaluator.prompts
         if prompts is None:
             raise MetricSetupError("this metric needs prompts: set `prompts:` in the suite")
-        return [prompts[i % len(prompts)] for i in range(len(self.images))]
+        return prompts_for(prompts, 0, len(self.images))
 
     def _model(self) -> Any:
         if self.adapter is None:

@@ -21,13 +21,13 @@ from tests.conftest import noise_suite
 CPU = torch.device("cpu")
 
 
-def tiny_unet(**extra):
+def tiny_unet(sample_size=8, **extra):
     from diffusers import UNet2DModel
 
     torch.manual_seed(0)
     return UNet2DModel(
         **extra,
-        sample_size=8,
+        sample_size=sample_size,
         in_channels=1,
         out_channels=1,
         block_out_channels=(8, 16),

@@ -111,6 +111,14 @@ class Adapter(ABC):
         return sha256_tree(weights)
 
 
+def class_labels(labels: torch.Tensor, n: int, classes: int, device: torch.device) -> torch.Tensor:
+    """``labels`` as ``n`` class indices on ``device``; anything else is a clear error."""
+    labels = torch.as_tensor(labels, device=device).long()
+    if labels.shape != (n,) or labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"labels must be {n} class indices in 0..{classes - 1}")
+    return labels
+
+
 class LatentVariableModel(ABC):
     """Capability: a model with an explicit latent space (VAE), for smoothness metrics."""
 

@@ -11,7 +11,15 @@ meaning "no condition") samples the ``labels`` it is given, with classifier-free
 guidance (Ho & Salimans 2022): noise = uncond + guidance · (cond − uncond), so guidance 0
 ignores the label, 1 is the plain conditional model, and larger values trade diversity
 for fidelity to the label. An unconditional UNet ignores labels — which is how a suite
-shows that it cannot be steered.
+shows that it cannot be steered, unless ``clip_guidance`` steers it towards each
+sample's prompt text with a contrastive image–text model (see ``guidance``).
+
+``threshold`` decides what happens to the clean-image estimate x̂_0 at each step.
+diffusers' schedulers clip it to [-1, 1] when their config says ``clip_sample``, but
+DDIM then still steps along the unclipped noise; at high guidance that noise points far
+outside the data and the samples wash out. ``clip`` re-derives the noise from the
+clipped x̂_0 (as GLIDE does; diffusers' ``use_clipped_model_output``), ``dynamic`` uses
+Imagen's dynamic thresholding (Saharia et al. 2022) with the same re-derivation.
 """
 
 from __future__ import annotations
@@ -22,10 +30,22 @@ from typing import Any, Literal
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import Adapter, DType, NoParams, dtype_field, seeded, torch_dtype
+from benchbench.adapters.base import (
+    Adapter,
+    DType,
+    NoParams,
+    class_labels,
+    dtype_field,
+    seeded,
+    torch_dtype,
+)
+from benchbench.adapters.guidance import NoisePredictor, TextImageNet, classifier_free, clip_guided
 from benchbench.hashing import sha256_tree, stable_hash
 
 SCHEDULER_CONFIG = "scheduler_config.json"
+# Dynamic thresholding clips x̂_0 to ±s, s = the 99.5th percentile of |x̂_0| (at least 1,
+# at most this), then divides by s.
+DYNAMIC_THRESHOLD_MAX = 4.0
 
 
 class DiffusionParams(NoParams):
@@ -43,6 +63,23 @@ class DiffusionParams(NoParams):
         "conditional; ignored by unconditional ones)",
     )
     dtype: DType = dtype_field()
+    threshold: Literal["scheduler", "clip", "dynamic"] = Field(
+        default="scheduler",
+        description="clean-image estimate per step: as the scheduler config says (DDIM "
+        "clips it but steps along the raw noise), clip to [-1, 1] and re-derive the noise, "
+        "or Imagen's dynamic thresholding (99.5th percentile, at most 4)",
+    )
+    clip_guidance: float = Field(
+        default=0.0,
+        ge=0,
+        description="CLIP guidance scale: steer each step towards the sample's prompt along "
+        "the gradient of clip_model's image-text cosine (0: off; needs prompts)",
+    )
+    clip_model: str = Field(
+        default="zoo:digits-clip",
+        description="contrastive model for clip_guidance: zoo:NAME or a benchbench "
+        "checkpoint with differentiable encode_images/encode_texts",
+    )
 
 
 class DiffusionAdapter(Adapter):
@@ -61,9 +98,10 @@ class DiffusionAdapter(Adapter):
     ):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        self.unet = unet.to(device, self.dtype).eval()
+        self.unet = unet.to(device, self.dtype).eval().requires_grad_(False)
         self.scheduler_config = dict(scheduler_config)
-        self._schedulers: dict[tuple[str, int], object] = {}
+        self._schedulers: dict[tuple[str, int, str], object] = {}
+        self._clip_nets: dict[str, TextImageNet] = {}
 
     @classmethod
     def load(
@@ -73,7 +111,9 @@ class DiffusionAdapter(Adapter):
 
         unet_dir, scheduler_dir = _diffusers_layout(weights)
         # low_cpu_mem_usage=False: the fast path needs `accelerate`; without it diffusers warns.
-        unet = UNet2DModel.from_pretrained(unet_dir, low_cpu_mem_usage=False)
+        # Outside inference mode: CLIP guidance differentiates through the UNet's weights.
+        with torch.inference_mode(False):
+            unet = UNet2DModel.from_pretrained(unet_dir, low_cpu_mem_usage=False)
         if scheduler_dir is None:
             scheduler_config = DDPMScheduler().config  # diffusers' defaults: 1000 linear steps
         else:
@@ -106,15 +146,28 @@ class DiffusionAdapter(Adapter):
         steps: int = 50,
         eta: float = 0.0,
         guidance: float = 1.0,
+        threshold: str = "scheduler",
+        clip_guidance: float = 0.0,
+        clip_model: str = "zoo:digits-clip",
         labels: torch.Tensor | None = None,
+        prompts: list[str] | None = None,
     ) -> torch.Tensor:
-        scheduler = self._scheduler(sampler, steps)
+        scheduler = self._scheduler(sampler, steps, threshold)
         config = self.unet.config
         shape = (n, config.in_channels, config.sample_size, config.sample_size)
         x = torch.randn(shape, generator=generator, device=self.device, dtype=self.dtype)
         x = x * scheduler.init_noise_sigma
-        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
+        step_kwargs = {}
+        if sampler == "ddim":
+            step_kwargs = {"eta": eta, "use_clipped_model_output": threshold != "scheduler"}
         predict = self._noise_predictor(n, labels, guidance)
+        if clip_guidance > 0:
+            if prompts is None or len(prompts) != n:
+                raise ValueError(
+                    f"clip_guidance needs one prompt per sample ({n}); set `prompts:` in the suite"
+                )
+            net = self._clip_net(clip_model)
+            predict = clip_guided(predict, net, prompts, scheduler.alphas_cumprod, clip_guidance)
         for t in scheduler.timesteps:
             x = scheduler.step(predict(x, t), t, x, generator=generator, **step_kwargs).prev_sample
         return (x / 2 + 0.5).clamp(0.0, 1.0)
@@ -125,32 +178,48 @@ class DiffusionAdapter(Adapter):
         classes = self.unet.config.get("num_class_embeds")
         return None if classes is None else classes - 1
 
-    def _noise_predictor(self, n: int, labels: torch.Tensor | None, guidance: float):
-        """``(x, t) -> noise``: plain, conditional, or guided (one batched pass for both)."""
+    def _noise_predictor(
+        self, n: int, labels: torch.Tensor | None, guidance: float
+    ) -> NoisePredictor:
+        """``(x, t) -> noise``: plain, or classifier-free guided towards ``labels`` (a
+        class-conditional UNet without labels predicts with the null class)."""
         null = self.null_class
-        if null is None or labels is None:
+        if null is None:
             return lambda x, t: self.unet(x, t).sample
-        labels = torch.as_tensor(labels, device=self.device).long()
-        if labels.shape != (n,) or labels.min() < 0 or labels.max() >= null:
-            raise ValueError(f"labels must be {n} class indices in 0..{null - 1}")
-        if guidance == 1.0:
-            return lambda x, t: self.unet(x, t, class_labels=labels).sample
-        both = torch.cat([labels, torch.full_like(labels, null)])
+        if labels is None:
+            return classifier_free(self.unet, torch.zeros(n, dtype=torch.long), null, 0.0)
+        labels = class_labels(labels, n, null, self.device)
+        return classifier_free(self.unet, labels, null, guidance)
 
-        def guided(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            cond, uncond = self.unet(torch.cat([x, x]), t, class_labels=both).sample.chunk(2)
-            return uncond + guidance * (cond - uncond)
+    def _clip_net(self, spec: str) -> TextImageNet:
+        """The contrastive model named ``spec``, loaded once, frozen."""
+        from benchbench.metrics.image.clip_score import CheckpointEncoder, load_encoder
 
-        return guided
+        if spec not in self._clip_nets:
+            with torch.inference_mode(False):  # weights made in inference mode cannot be used
+                encoder = load_encoder(spec, self.device)  # for gradients later
+            if not isinstance(encoder, CheckpointEncoder):
+                raise ValueError(
+                    f"clip_model {spec!r}: CLIP guidance differentiates through the image "
+                    "encoder, which needs a benchbench checkpoint (a transformers CLIP "
+                    "directory goes through a non-differentiable image processor)"
+                )
+            self._clip_nets[spec] = encoder.net.eval().requires_grad_(False)
+        return self._clip_nets[spec]
 
-    def _scheduler(self, sampler: str, steps: int):
-        """A scheduler with its timesteps set, built once per (sampler, steps)."""
+    def _scheduler(self, sampler: str, steps: int, threshold: str = "scheduler"):
+        """A scheduler with its timesteps set, built once per (sampler, steps, threshold)."""
         from diffusers import DDIMScheduler, DDPMScheduler
 
-        key = (sampler, steps)
+        key = (sampler, steps, threshold)
         if key not in self._schedulers:
             scheduler_class = DDIMScheduler if sampler == "ddim" else DDPMScheduler
-            scheduler = scheduler_class.from_config(self.scheduler_config)
+            overrides = {
+                "scheduler": {},
+                "clip": {"clip_sample": True, "clip_sample_range": 1.0, "thresholding": False},
+                "dynamic": {"thresholding": True, "sample_max_value": DYNAMIC_THRESHOLD_MAX},
+            }[threshold]
+            scheduler = scheduler_class.from_config({**self.scheduler_config, **overrides})
             scheduler.set_timesteps(steps, device=self.device)
             self._schedulers[key] = scheduler
         return self._schedulers[key]
