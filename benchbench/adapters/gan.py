@@ -1,11 +1,16 @@
-"""GAN family: a generator network mapping a Gaussian latent to an image in one pass."""
+"""GAN family: a generator network mapping a Gaussian latent to an image in one pass.
+
+A class-conditional generator (one with ``num_classes``, called as ``net(z, labels)``)
+draws the ``labels`` it is given, or uniformly drawn classes without them; an
+unconditional one ignores labels.
+"""
 
 from __future__ import annotations
 
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import CheckpointAdapter, DType, NoParams, dtype_field
+from benchbench.adapters.base import CheckpointAdapter, DType, NoParams, class_labels, dtype_field
 
 
 class GANParams(NoParams):
@@ -26,12 +31,22 @@ class GANAdapter(CheckpointAdapter):
     load_params = ("dtype",)
 
     def sample(
-        self, n: int, generator: torch.Generator, truncation: float | None = None
+        self,
+        n: int,
+        generator: torch.Generator,
+        truncation: float | None = None,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         z = torch.randn(n, self.net.z_dim, generator=generator, device=self.device)
         if truncation is not None:
             z = truncated_normal_(z, truncation, generator)
-        return self.net(z.to(self.dtype)).clamp(0.0, 1.0)
+        z = z.to(self.dtype)
+        classes = getattr(self.net, "num_classes", None)
+        if classes is None:
+            return self.net(z).clamp(0.0, 1.0)
+        if labels is None:
+            labels = torch.randint(classes, (n,), generator=generator, device=self.device)
+        return self.net(z, class_labels(labels, n, classes, self.device)).clamp(0.0, 1.0)
 
 
 def truncated_normal_(z: torch.Tensor, bound: float, generator: torch.Generator) -> torch.Tensor:

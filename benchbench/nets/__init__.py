@@ -13,6 +13,8 @@ NETS: Registry[type[nn.Module]] = Registry(
 NETS.register("dcgan-generator", "benchbench.nets.dcgan:Generator")
 NETS.register("dcgan-discriminator", "benchbench.nets.dcgan:Discriminator")
 NETS.register("dcgan64-generator", "benchbench.nets.dcgan64:Generator64")
+NETS.register("cgan-generator", "benchbench.nets.dcgan:ConditionalGenerator")
+NETS.register("cgan-discriminator", "benchbench.nets.dcgan:ProjectionDiscriminator")
 NETS.register("vae", "benchbench.nets.vae:VAE")
 NETS.register("gated-pixelcnn", "benchbench.nets.pixelcnn:GatedPixelCNN")
 NETS.register("digits-cnn", "benchbench.nets.classifier:DigitsCNN")

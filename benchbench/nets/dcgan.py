@@ -61,3 +61,31 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x * 2.0 - 1.0).squeeze(1)  # zero-centred input, as convolutions prefer
+
+
+class ConditionalGenerator(Generator):
+    """A class-conditional generator (Mirza & Osindero, 2014): the class, one-hot, is
+    concatenated to ``z``; ``forward(z, labels)``."""
+
+    def __init__(self, z_dim: int = 32, width: int = 64, num_classes: int = 10) -> None:
+        super().__init__(z_dim + num_classes, width)
+        self.z_dim = z_dim
+        self.num_classes = num_classes
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        one_hot = nn.functional.one_hot(labels, self.num_classes).to(z.dtype)
+        return super().forward(torch.cat([z, one_hot], dim=1))
+
+
+class ProjectionDiscriminator(Discriminator):
+    """A class-conditional discriminator with a projection head (Miyato & Koyama, 2018):
+    logit = ψ(h) + ⟨embed(y), h⟩ for features h, so it judges "real *and* this class"."""
+
+    def __init__(self, width: int = 64, num_classes: int = 10) -> None:
+        super().__init__(width)
+        self.embed = nn.Embedding(num_classes, width * 16)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        features = self.body[:-1](x * 2.0 - 1.0)
+        projection = (self.embed(labels) * features).sum(dim=1)
+        return self.body[-1](features).squeeze(1) + projection

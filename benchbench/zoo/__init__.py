@@ -42,6 +42,14 @@ ZOO: dict[str, ZooEntry] = {
             "DCGAN generator (EMA weights), z ~ N(0, I) of 32 dims → 16×16 digits.",
         ),
         ZooEntry(
+            "cgan-digits",
+            "gan",
+            "cgan-digits.pt",
+            "benchbench.zoo.recipes:train_cgan",
+            "dcgan-digits conditioned on the digit class (one-hot beside z; projection "
+            "discriminator in training).",
+        ),
+        ZooEntry(
             "vae-digits",
             "vae",
             "vae-digits.pt",

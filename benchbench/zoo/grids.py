@@ -22,7 +22,14 @@ Sampler = Callable[[int, torch.Generator], torch.Tensor]  # (n, generator) -> [n
 
 
 def _gan(module: nn.Module, device: str) -> Sampler:
-    return lambda n, g: module(torch.randn(n, module.z_dim, generator=g, device=device))
+    """A class-conditional generator draws the digits in order (sample i is digit i mod 10)."""
+    classes = getattr(module, "num_classes", None)
+
+    def sample(n: int, g: torch.Generator) -> torch.Tensor:
+        z = torch.randn(n, module.z_dim, generator=g, device=device)
+        return module(z) if classes is None else module(z, torch.arange(n, device=device) % classes)
+
+    return sample
 
 
 def _vae(module: nn.Module, device: str) -> Sampler:

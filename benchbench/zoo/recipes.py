@@ -27,7 +27,12 @@ from benchbench.checkpoint import save_checkpoint
 from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.hashing import sha256_tree
 from benchbench.nets.classifier import DigitsCNN
-from benchbench.nets.dcgan import Discriminator, Generator
+from benchbench.nets.dcgan import (
+    ConditionalGenerator,
+    Discriminator,
+    Generator,
+    ProjectionDiscriminator,
+)
 from benchbench.nets.digits_clip import DigitsCLIP
 from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.nets.vae import VAE
@@ -372,33 +377,56 @@ def train_dcgan(
     out_dir: Path, seed: int = 0, epochs: int = 150, device: str = "cpu"
 ) -> dict[str, Any]:
     """``dcgan-digits``: non-saturating GAN loss, Adam(2e-4, β1 = 0.5), EMA of the generator."""
-    name, batch_size = "dcgan-digits", 32  # small batches: more updates per epoch, same time
-    g_config, d_config = GENERATOR_CONFIG, DISCRIMINATOR_CONFIG
+    return _train_gan("dcgan-digits", out_dir, seed, epochs, device, conditional=False)
+
+
+def train_cgan(
+    out_dir: Path, seed: int = 0, epochs: int = 80, device: str = "cpu"
+) -> dict[str, Any]:
+    """``cgan-digits``: as ``dcgan-digits``, with the class given to the generator (one-hot
+    beside z) and to a projection discriminator; fakes are drawn for the real batch's classes."""
+    return _train_gan("cgan-digits", out_dir, seed, epochs, device, conditional=True)
+
+
+def _train_gan(
+    name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
+) -> dict[str, Any]:
+    batch_size = 32  # small batches: more updates per epoch, same time
+    classes = {"num_classes": 10} if conditional else {}
+    g_config, d_config = {**GENERATOR_CONFIG, **classes}, {**DISCRIMINATOR_CONFIG, **classes}
+    pair = (
+        (ConditionalGenerator, ProjectionDiscriminator)
+        if conditional
+        else (Generator, Discriminator)
+    )
+    g_class, d_class = pair
     order, noise = generators(seed, device)
-    gen = build(lambda: Generator(**g_config), seed, device).train()
-    disc = build(lambda: Discriminator(**d_config), seed + 1, device).train()
+    gen = build(lambda: g_class(**g_config), seed, device).train()
+    disc = build(lambda: d_class(**d_config), seed + 1, device).train()
     opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
     ema = EMA(gen, decay=0.999)
 
-    def step(x: torch.Tensor) -> dict[str, float]:
+    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
         x = x.to(device)
-        fake = gen(torch.randn(len(x), gen.z_dim, generator=noise, device=device))
-        real_logits, fake_logits = disc(x), disc(fake.detach())
+        condition = () if labels is None else (labels.to(device),)
+        fake = gen(torch.randn(len(x), gen.z_dim, generator=noise, device=device), *condition)
+        real_logits, fake_logits = disc(x, *condition), disc(fake.detach(), *condition)
         d_loss = F.binary_cross_entropy_with_logits(
             real_logits,
             torch.full_like(real_logits, 0.9),  # one-sided label smoothing
         ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
         descend(opt_d, d_loss)
-        gen_logits = disc(fake)
+        gen_logits = disc(fake, *condition)
         g_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
         descend(opt_g, g_loss)
         ema.update(gen)
         return {"generator": g_loss.item(), "discriminator": d_loss.item()}
 
+    images, labels = load_digits("train")
     fitted = fit(
         step,
-        (load_digits("train")[0],),
+        (images, labels) if conditional else (images,),
         epochs=epochs,
         batch_size=batch_size,
         generator=order,
@@ -408,7 +436,7 @@ def train_dcgan(
         out_dir,
         name,
         ema.module,
-        "dcgan-generator",
+        "cgan-generator" if conditional else "dcgan-generator",
         g_config,
         seed=seed,
         epochs=epochs,
