@@ -286,8 +286,12 @@ ENCODER_CONFIG: dict[str, Any] = {
     "type_vocab_size": 1,
 }
 ENCODER_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-MASK_RATE = 0.2
-ENCODER_LR = 1e-3
+MASK_RATE = 0.15
+ENCODER_LR = 2e-3
+# BERTScore's layer: the one that best told edited copies of train-split passages from
+# unrelated passages (paired z of the score difference over 64 pairs: 22.5 at layer 1,
+# 13.3 at layer 2). Zhang et al. chose their layers by agreement with human judgments.
+BERTSCORE_LAYER = 1
 BASELINE_PAIRS = 2000
 
 
@@ -354,7 +358,7 @@ def train_encoder(
     )
     target = weights_path(name, out_dir)
     save_pretrained(target, model.roberta, tokenizer)  # the encoder alone: what BERTScore loads
-    write_bertscore_baseline(target, ENCODER_CONFIG["num_hidden_layers"], seed)
+    write_bertscore_baseline(target, ENCODER_CONFIG["num_hidden_layers"], seed)  # every layer
     return write_card(
         out_dir,
         name,
@@ -369,7 +373,9 @@ def train_encoder(
             "transformers": transformers.__version__,
             "roberta_config": ENCODER_CONFIG,
             "objective": f"masked LM, {MASK_RATE:.0%} of tokens, all replaced by <mask>",
-            "bertscore_layer": ENCODER_CONFIG["num_hidden_layers"],
+            "optimizer": f"AdamW lr {ENCODER_LR} (weight decay 0.01), 30 warmup steps then "
+            f"cosine to 0, gradient norm clipped at {CLIP}",
+            "bertscore_layer": BERTSCORE_LAYER,
             "bertscore_baseline": f"{BASELINE_FILE}: mean P, R, F per layer over "
             f"{BASELINE_PAIRS} random pairs of different train-split passages",
         },
@@ -400,5 +406,6 @@ def write_bertscore_baseline(path: Path, layers: int, seed: int) -> None:
         use_fast_tokenizer=True,
     )
     means = torch.stack([s.double().mean(dim=1) for s in scores], dim=1)  # [layer, (P, R, F)]
-    rows = [f"{layer},{p!r},{r!r},{f!r}" for layer, (p, r, f) in enumerate(means.tolist())]
+    # 6 decimals: the file is part of the weights' hash, and float sums vary in the 10th
+    rows = [f"{layer},{p:.6f},{r:.6f},{f:.6f}" for layer, (p, r, f) in enumerate(means.tolist())]
     (path / BASELINE_FILE).write_text("\n".join(["LAYER,P,R,F", *rows]) + "\n")
