@@ -58,6 +58,22 @@ CREATE TABLE IF NOT EXISTS artifacts (
 """
 
 
+_CELLS_OF_RUNS = "SELECT DISTINCT cell_id FROM run_cells WHERE run_id IN ({runs})"
+EXPORT_TABLES = {
+    "runs": "SELECT * FROM runs WHERE run_id IN ({runs}) ORDER BY started_at, run_id",
+    "run_cells": "SELECT * FROM run_cells WHERE run_id IN ({runs}) ORDER BY run_id, position",
+    "environments": "SELECT * FROM environments WHERE env_id IN "
+    "(SELECT env_id FROM runs WHERE run_id IN ({runs}) UNION "
+    f"SELECT env_id FROM cells WHERE cell_id IN ({_CELLS_OF_RUNS})) ORDER BY env_id",
+    "cells": f"SELECT * FROM cells WHERE cell_id IN ({_CELLS_OF_RUNS}) "
+    "ORDER BY started_at, cell_id",
+    "measurements": "SELECT * FROM measurements WHERE cell_id IN "
+    f"({_CELLS_OF_RUNS}) ORDER BY cell_id, metric",
+    "timing_samples": "SELECT * FROM timing_samples WHERE cell_id IN "
+    f"({_CELLS_OF_RUNS}) ORDER BY cell_id, phase, idx",
+}
+
+
 class StoreError(RuntimeError):
     """The database cannot be used (wrong schema version, locked, ...)."""
 
@@ -341,6 +357,46 @@ class Store:
             "ORDER BY rc.position, t.idx",
             [run_id],
         )
+
+    def suite_names(self) -> list[str]:
+        frame = self.query("SELECT DISTINCT suite_name FROM runs ORDER BY suite_name")
+        return list(frame["suite_name"])
+
+    def suite_runs(self, suite_name: str) -> list[str]:
+        """Run ids of a suite, oldest first."""
+        frame = self.query(
+            "SELECT run_id FROM runs WHERE suite_name = ? ORDER BY started_at, run_id",
+            [suite_name],
+        )
+        return list(frame["run_id"])
+
+    def environments(self, env_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The captured environment of each id (ids not stored are left out)."""
+        if not env_ids:
+            return {}
+        marks = ", ".join("?" * len(env_ids))
+        frame = self.query(
+            f"SELECT env_id, details FROM environments WHERE env_id IN ({marks})", env_ids
+        )
+        return {row.env_id: json.loads(row.details) for row in frame.itertuples()}
+
+    def run_artifacts(self, run_id: str) -> pd.DataFrame:
+        """Every artifact of a run's cells (blobs included), by cell position and name."""
+        return self.query(
+            "SELECT rc.position, a.name, a.media_type, a.sha256, a.content, a.meta "
+            "FROM run_cells rc JOIN artifacts a USING (cell_id) WHERE rc.run_id = ? "
+            "ORDER BY rc.position, a.name",
+            [run_id],
+        )
+
+    def export_tables(self, run_ids: list[str]) -> dict[str, pd.DataFrame]:
+        """The rows behind ``run_ids`` — runs, their cells (reused ones too), environments,
+        measurements and raw timings — table by table; artifact blobs are left out."""
+        marks = ", ".join("?" * len(run_ids))
+        return {
+            name: self.query(sql.format(runs=marks), run_ids * sql.count("{runs}"))
+            for name, sql in EXPORT_TABLES.items()
+        }
 
     def run_measurements(self, run_id: str) -> pd.DataFrame:
         return self.query(

@@ -96,20 +96,6 @@ class Run:
     environments: dict[str, dict[str, Any]]  # the run's and those of reused cells
 
 
-def suite_names(store: Store) -> list[str]:
-    return list(
-        store.query("SELECT DISTINCT suite_name FROM runs ORDER BY suite_name")["suite_name"]
-    )
-
-
-def suite_runs(store: Store, suite: str) -> list[str]:
-    """Run ids of a suite, oldest first."""
-    frame = store.query(
-        "SELECT run_id FROM runs WHERE suite_name = ? ORDER BY started_at, run_id", [suite]
-    )
-    return list(frame["run_id"])
-
-
 def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
     """A run with its cells in suite order; ``samples=False`` skips the artifact blobs."""
     info = store.run(run_id)
@@ -152,18 +138,8 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
         env_id=info["env_id"],
         suite=json.loads(info["suite"]) if _optional(info["suite"]) else {},
         cells=cells,
-        environments=environments(store, env_ids),
+        environments=store.environments(env_ids),
     )
-
-
-def environments(store: Store, env_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not env_ids:
-        return {}
-    marks = ", ".join("?" * len(env_ids))
-    frame = store.query(
-        f"SELECT env_id, details FROM environments WHERE env_id IN ({marks})", env_ids
-    )
-    return {row.env_id: json.loads(row.details) for row in frame.itertuples()}
 
 
 def _details(store: Store, run_id: str) -> dict[int, dict[str, Detail]]:
@@ -202,12 +178,7 @@ def _add_human_scores(store: Store, cells: list[Cell]) -> None:
 
 
 def _samples(store: Store, run_id: str) -> dict[int, list[Sample]]:
-    frame = store.query(
-        "SELECT rc.position, a.name, a.media_type, a.sha256, a.content, a.meta "
-        "FROM run_cells rc JOIN artifacts a USING (cell_id) WHERE rc.run_id = ? "
-        "ORDER BY rc.position, a.name",
-        [run_id],
-    )
+    frame = store.run_artifacts(run_id)
     found: dict[int, list[Sample]] = {}
     for a in frame.itertuples():
         if not a.media_type.startswith(SHOWN_MEDIA):

@@ -17,8 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 import benchbench
 from benchbench.report import format as fmt
 from benchbench.report.assets import Assets
-from benchbench.report.data import load_run, suite_names, suite_runs
-from benchbench.report.export import read_tables, write_tables
+from benchbench.report.data import load_run
+from benchbench.report.export import write_tables
 from benchbench.report.leaderboard import Leaderboard, build_leaderboard
 from benchbench.report.page import suite_page
 from benchbench.store import Store
@@ -43,7 +43,7 @@ def select_runs(store: Store, suites: list[str] | None, run_id: str | None) -> l
         if store.run(run_id) is None:
             raise ReportError(f"no run {run_id!r} in {store.path}")
         return [run_id]
-    known = suite_names(store)
+    known = store.suite_names()
     if not known:
         raise ReportError(f"no runs in {store.path}; run a suite first (`bench run SUITE`)")
     missing = [name for name in suites or [] if name not in known]
@@ -70,7 +70,7 @@ def build_site(
         content = resources.files(__package__).joinpath("static", name).read_bytes()
         assets.write(f"assets/{name}", content)
     run_ids = list(dict.fromkeys(r.run_id for page in pages for r in page.history_runs))
-    tables = read_tables(store, run_ids)
+    tables = store.export_tables(run_ids)
     written = write_tables(tables, out / "assets" / "data")
     downloads = [
         Download(name, len(frame), [assets.keep(p) for p in written if p.stem == name])
@@ -88,7 +88,7 @@ def build_site(
 
 def history(store: Store, board: Leaderboard) -> list[Leaderboard]:
     """The suite's runs up to the shown one, oldest first, the shown one last."""
-    ids = suite_runs(store, board.run.suite_name)
+    ids = store.suite_runs(board.run.suite_name)
     earlier = ids[: ids.index(board.run.run_id)] if board.run.run_id in ids else []
     return [build_leaderboard(load_run(store, r, samples=False)) for r in earlier] + [board]
 
