@@ -26,6 +26,7 @@ from benchbench.metrics import (
     MetricResult,
     MetricSetup,
     MetricSetupError,
+    compute_all,
 )
 from benchbench.metrics.image.features import EXTRACTORS, FeatureExtractor
 from benchbench.metrics.stats import BootstrapSpec
@@ -206,10 +207,4 @@ class QualityEvaluator:
         if not self.metric_classes:
             return []
         inputs = EvaluationInputs(self, images, adapter)
-        shared: dict[Any, Any] = {}
-        results = []
-        for cls in self.metric_classes:
-            metric = cls.create(self.setup)
-            metric.observe(inputs)
-            results.append(metric.compute(shared))
-        return results
+        return compute_all(self.metric_classes, self.setup, inputs)

@@ -29,6 +29,7 @@ from benchbench.metrics import (
     MetricResult,
     MetricSetup,
     MetricSetupError,
+    compute_all,
 )
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
 from benchbench.metrics.text.perplexity import LIKELIHOODS
@@ -100,13 +101,7 @@ class TextEvaluator:
         self, samples: TextSamples, adapter: Any = None, model_key: str = ""
     ) -> list[MetricResult]:
         inputs = TextInputs(samples, self.heldout, adapter, model_key)
-        shared: dict[Any, Any] = {LIKELIHOODS: self.likelihoods}
-        results = []
-        for cls in self.metric_classes:
-            metric = cls.create(self.setup)
-            metric.observe(inputs)
-            results.append(metric.compute(shared))
-        return results
+        return compute_all(self.metric_classes, self.setup, inputs, {LIKELIHOODS: self.likelihoods})
 
 
 class TextOutput:

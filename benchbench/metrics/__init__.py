@@ -120,6 +120,22 @@ class Metric(ABC):
         (precision, recall, density and coverage share one set of k-NN distances)."""
 
 
+def compute_all(
+    classes: list[type[Metric]],
+    setup: MetricSetup,
+    inputs: MetricInputs,
+    shared: dict[Any, Any] | None = None,
+) -> list[MetricResult]:
+    """One fresh metric per class, fed ``inputs``; ``shared`` lets them reuse costly work."""
+    shared = {} if shared is None else shared
+    results = []
+    for cls in classes:
+        metric = cls.create(setup)
+        metric.observe(inputs)
+        results.append(metric.compute(shared))
+    return results
+
+
 METRICS: Registry[type[Metric]] = Registry(
     "metric", base=Metric, entry_point_group="benchbench.metrics"
 )
