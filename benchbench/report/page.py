@@ -102,6 +102,7 @@ def suite_page(history: list[Leaderboard], assets: Assets) -> SuitePage:
 SWEEPS = {
     "steps": ("sampling steps", True, "the number of sampling steps (network passes per sample)"),
     "guidance": ("guidance scale", False, "the classifier-free guidance scale (controllability)"),
+    "clip_guidance": ("CLIP guidance scale", False, "the CLIP guidance scale (steering)"),
     "temperature": ("temperature", False, "the sampling temperature"),
 }
 
