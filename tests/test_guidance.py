@@ -142,7 +142,6 @@ def test_clip_guidance_in_the_adapter(tmp_path):
         draw(clip_guidance=1.0, clip_model=str(path))
 
 
-@pytest.mark.slow
 def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     """The unconditional zoo DDPM, same seed, with and without CLIP guidance: the CLIP score
     (by the digits-CLIP it was steered with: optimistic) and the conditional accuracy (by
@@ -180,3 +179,14 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     (clip_plain, accuracy_plain), (clip_guided_, accuracy_guided) = scores(0.0), scores(30.0)
     assert clip_guided_.ci_low > clip_plain.ci_high
     assert accuracy_guided.ci_low > accuracy_plain.ci_high
+
+
+def test_shipped_text2image_suite_validates():
+    """Every model's weights ship and every swept parameter is declared (10 cells)."""
+    from benchbench.plan import plan_cells
+    from benchbench.suite import load_suite
+    from tests.conftest import REPO
+
+    cells = plan_cells(load_suite(REPO / "suites/text2image.yaml"), torch.device("cpu"))
+    assert len(cells) == 10
+    assert {c.model.name for c in cells} == {"cddpm", "cddpm-raw", "ddpm", "cgan", "dcgan"}
