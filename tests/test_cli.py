@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -48,6 +50,14 @@ def test_executor_and_its_options_are_checked(write_suite, tmp_path):
     assert "executor 'local': address: Extra inputs are not permitted" in stray.output
     listed = runner.invoke(app, ["list", "executors"])
     assert "max_parallel" in listed.output and "local" in listed.output
+
+
+def test_ray_executor_without_ray_says_how_to_install(write_suite, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails, as if not installed
+    path, db = str(write_suite(noise_suite())), str(tmp_path / "b.duckdb")
+    result = runner.invoke(app, ["run", path, "--db", db, "--executor", "ray"])
+    assert result.exit_code == 2
+    assert "the ray executor needs Ray: pip install 'benchbench[ray]'" in result.output
 
 
 def test_run_prints_a_table_then_skips_on_rerun(write_suite, tmp_path):

@@ -27,6 +27,7 @@ def cluster():
     from ray.job_config import JobConfig
 
     ray.init(
+        address="local",  # a new cluster, whatever an earlier `ray start` left behind
         num_cpus=2,
         include_dashboard=False,
         job_config=JobConfig(code_search_path=[str(REPO)]),  # workers import tests.fake_models

@@ -54,7 +54,7 @@ class RayExecutor(Executor):
         self._connected = False
 
     def connect(self) -> Any:
-        """Ray, attached to ``address`` or to a local cluster this executor starts (a Ray
+        """Ray, attached to ``address`` or to a new local cluster this executor starts (a Ray
         already initialised in this process is used as it is)."""
         ray = _ray()
         if not ray.is_initialized():
@@ -63,7 +63,8 @@ class RayExecutor(Executor):
             # Workers import ``module:function`` adapters from the directory the run started
             # in, as the driver does (see ``cli.main``).
             ray.init(
-                address=self.options.address,
+                # "local" starts a new cluster even where an earlier one left its address behind
+                address=self.options.address or "local",
                 include_dashboard=False,
                 job_config=JobConfig(code_search_path=[os.getcwd()]),
             )
