@@ -98,7 +98,9 @@ class DiffusionAdapter(Adapter):
     ):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        self.unet = unet.to(device, self.dtype).eval().requires_grad_(False)
+        if unet.dtype != self.dtype:  # diffusers warns on every dtype cast, even a no-op one
+            unet = unet.to(dtype=self.dtype)
+        self.unet = unet.to(device).eval().requires_grad_(False)
         self.scheduler_config = dict(scheduler_config)
         self._schedulers: dict[tuple[str, int, str], object] = {}
         self._clip_nets: dict[str, TextImageNet] = {}

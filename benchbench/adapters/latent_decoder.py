@@ -41,7 +41,9 @@ class LatentDecoderAdapter(Adapter):
     def __init__(self, vae: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        self.vae = vae.to(device, self.dtype).eval()
+        if vae.dtype != self.dtype:  # diffusers warns on every dtype cast, even a no-op one
+            vae = vae.to(dtype=self.dtype)
+        self.vae = vae.to(device).eval()
 
     @classmethod
     def load(cls, weights: Path | None, device: torch.device, dtype: str = "float32") -> Adapter:
