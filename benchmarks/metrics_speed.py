@@ -5,7 +5,8 @@ reference-feature cache's speed-up on a second run.
     python benchmarks/metrics_speed.py [--n 10000] [--dim 2048]
 
 Features are float32, as extractors produce them; each library promotes them as it
-does in its own pipeline (benchbench: float64 everywhere; torch-fidelity: float64 for
+does in its own pipeline (benchbench: float64 everywhere, plus a KID row with float32
+matrix products and float64 kernels and sums; torch-fidelity: float64 for
 FID statistics, float32 for KID and precision/recall; torchmetrics: float64 FID sums,
 float32 KID). Numbers are wall seconds of one call.
 """
@@ -95,6 +96,10 @@ def kid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
 
     return [
         ("benchbench", lambda: kernel_inception_distance(a, b, 100, 1000, seed=0)[0]),
+        (
+            "benchbench float32 Gram",
+            lambda: kernel_inception_distance(a, b, 100, 1000, seed=0, gram_dtype=np.float32)[0],
+        ),
         ("torch-fidelity", fidelity),
         ("torchmetrics", metrics),
     ]

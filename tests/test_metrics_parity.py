@@ -140,3 +140,13 @@ def test_cmmd_equals_its_definition_by_brute_force():
 
     expected = 1000 * (k(ua, ua).mean() + k(ub, ub).mean() - 2 * k(ua, ub).mean())
     assert cmmd(a, b) == pytest.approx(expected, rel=1e-9)
+
+
+def test_kid_with_a_float32_gram_stays_within_1e_5_of_float64():
+    """The opt-in fast path (float32 matrix products, float64 kernels and sums) against
+    float64 throughout, on float32 features as extractors produce them."""
+    a, b = (x.astype(np.float32) for x in sets(d=512))
+    exact = kernel_inception_distance(a, b, subsets=20, subset_size=200, seed=3)
+    fast = kernel_inception_distance(a, b, 20, 200, seed=3, gram_dtype=np.float32)
+    assert fast[0] == pytest.approx(exact[0], rel=1e-5)
+    assert fast[1] == pytest.approx(exact[1], rel=1e-5)

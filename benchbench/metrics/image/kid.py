@@ -47,12 +47,16 @@ def kernel_inception_distance(
     subsets: int = DEFAULT_SUBSETS,
     subset_size: int = DEFAULT_SUBSET_SIZE,
     seed: int = 0,
+    gram_dtype: type = np.float64,
 ) -> tuple[float, float]:
-    """KID mean and std over subsets (float64), for two [N, D] feature arrays."""
-    a = np.asarray(features_a, np.float64)
-    b = np.asarray(features_b, np.float64)
+    """KID mean and std over subsets, for two [N, D] feature arrays. The matrix products
+    are nearly all the cost; ``gram_dtype=np.float32`` runs them at float32 speed (as
+    torch-fidelity does) and keeps the kernels and sums in float64 — within 1e-5 of the
+    float64 value (tested), where float64 throughout matches the references to 1e-6."""
+    a = np.asarray(features_a, gram_dtype)
+    b = np.asarray(features_b, gram_dtype)
     values = [
-        kernel_distance(a[ia], b[ib])
+        kernel_distance(a[ia], b[ib], gram_dtype)
         for ia, ib in subset_indices(len(a), len(b), subsets, subset_size, seed)
     ]
     return float(np.mean(values)), float(np.std(values))
