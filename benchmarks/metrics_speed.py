@@ -110,6 +110,7 @@ def prdc_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], obje
     from torch_fidelity.metric_prc import calculate_precision_recall_full
 
     from benchbench.metrics import METRICS
+    from benchbench.metrics.image import precision_recall
 
     def ours():  # the four metrics as the evaluator runs them: one shared k-NN geometry
         shared: dict = {}
@@ -128,8 +129,13 @@ def prdc_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], obje
     def package():
         return [round(float(v), 4) for v in compute_prdc(a, b, 5).values()]
 
+    def ours_precision_recall(dtype):
+        return [round(v, 4) for v in precision_recall(a, b, 3, gram_dtype=dtype)]
+
     return [
         ("benchbench P+R+D+C", ours),
+        ("benchbench P+R", lambda: ours_precision_recall(np.float64)),
+        ("benchbench P+R float32 products", lambda: ours_precision_recall(np.float32)),
         ("torch-fidelity P+R", fidelity),
         ("torchmetrics", None),
         ("prdc package P+R+D+C (k=5)", package),

@@ -150,3 +150,13 @@ def test_kid_with_a_float32_gram_stays_within_1e_5_of_float64():
     fast = kernel_inception_distance(a, b, 20, 200, seed=3, gram_dtype=np.float32)
     assert fast[0] == pytest.approx(exact[0], rel=1e-5)
     assert fast[1] == pytest.approx(exact[1], rel=1e-5)
+
+
+def test_knn_metrics_with_float32_products_equal_float64():
+    """Ball membership is a comparison of distances: float32 products (the opt-in fast
+    path) must not flip any of them on float32 features without near ties."""
+    real, fake = (x.astype(np.float32) for x in sets(d=512))
+    for metric, k in ((precision_recall, 3), (density_coverage, 5)):
+        exact = metric(real, fake, k)
+        fast = metric(real, fake, k, gram_dtype=np.float32)
+        assert fast == exact and 0 < min(exact)  # neither value degenerate

@@ -30,13 +30,19 @@ from benchbench.metrics.image.base import FeatureMetric
 _NEIGHBOURS = 64
 
 
-def pairwise_distances(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+def pairwise_distances(
+    a: np.ndarray, b: np.ndarray | None = None, gram_dtype: type = np.float64
+) -> np.ndarray:
     """Euclidean distances ``[len(a), len(b)]`` in float64 (by |a|² + |b|² - 2ab); without
     ``b``, within ``a``, where ``a @ a.T`` on one array takes NumPy's symmetric (syrk)
-    product, half the work of a general one."""
-    a = np.asarray(a, np.float64)
-    b = a if b is None else np.asarray(b, np.float64)
-    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    product, half the work of a general one. ``gram_dtype`` float32 runs the product at
+    float32 speed (as torch-fidelity does); norms and distances stay float64."""
+    a = np.asarray(a, gram_dtype)
+    b = a if b is None else np.asarray(b, gram_dtype)
+    products = (a @ b.T).astype(np.float64, copy=False)
+    a_norms = np.einsum("ij,ij->i", a, a, dtype=np.float64)
+    b_norms = a_norms if b is a else np.einsum("ij,ij->i", b, b, dtype=np.float64)
+    squared = a_norms[:, None] + b_norms[None, :] - 2.0 * products
     return np.sqrt(np.clip(squared, 0.0, None, out=squared), out=squared)
 
 
@@ -49,8 +55,8 @@ class Neighbours:
     distance: np.ndarray  # [n, L]
 
     @classmethod
-    def of(cls, features: np.ndarray, keep: int) -> Neighbours:
-        distances = pairwise_distances(features)
+    def of(cls, features: np.ndarray, keep: int, gram_dtype: type = np.float64) -> Neighbours:
+        distances = pairwise_distances(features, gram_dtype=gram_dtype)
         np.fill_diagonal(distances, 0.0)
         keep = min(keep, len(features))
         index = np.argpartition(distances, keep - 1, axis=1)[:, :keep]
@@ -85,11 +91,11 @@ class KNNGeometry:
     fake: Neighbours
 
     @classmethod
-    def of(cls, real: np.ndarray, fake: np.ndarray) -> KNNGeometry:
+    def of(cls, real: np.ndarray, fake: np.ndarray, gram_dtype: type = np.float64) -> KNNGeometry:
         return cls(
-            pairwise_distances(real, fake),
-            Neighbours.of(real, _NEIGHBOURS),
-            Neighbours.of(fake, _NEIGHBOURS),
+            pairwise_distances(real, fake, gram_dtype),
+            Neighbours.of(real, _NEIGHBOURS, gram_dtype),
+            Neighbours.of(fake, _NEIGHBOURS, gram_dtype),
         )
 
     def view(self, real_mask: np.ndarray, fake_mask: np.ndarray) -> np.ndarray:
@@ -120,16 +126,20 @@ def _all(n: int) -> np.ndarray:
     return np.ones(n, dtype=bool)
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[float, float]:
+def precision_recall(
+    real: np.ndarray, fake: np.ndarray, k: int = 3, gram_dtype: type = np.float64
+) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019) of ``fake`` against ``real``."""
-    g = KNNGeometry.of(real, fake)
+    g = KNNGeometry.of(real, fake, gram_dtype)
     everything = _all(len(real)), _all(len(fake))
     return _precision(g, k, *everything), _recall(g, k, *everything)
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
+def density_coverage(
+    real: np.ndarray, fake: np.ndarray, k: int = 5, gram_dtype: type = np.float64
+) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) of ``fake`` against ``real``."""
-    g = KNNGeometry.of(real, fake)
+    g = KNNGeometry.of(real, fake, gram_dtype)
     everything = _all(len(real)), _all(len(fake))
     return _density(g, k, *everything), _coverage(g, k, *everything)
 
