@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchbench.human.server import create_app, make_server, stop
+from benchbench.human.server import create_app, make_server, stop_running
 
 
 @contextmanager
@@ -19,6 +19,6 @@ def serving(db: Path, name: str) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        stop(server)
+        stop_running(server)
         thread.join(timeout=10)
         assert not thread.is_alive()

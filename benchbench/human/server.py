@@ -295,5 +295,16 @@ def stop(server: Any) -> None:
     connections would otherwise keep it looping). Closing first would pull the rug from
     under a thread still writing its response."""
     server.task_dispatcher.shutdown()
+    _close(server)
+
+
+def stop_running(server: Any) -> None:
+    """``stop`` for a server whose ``run`` loop is live in another thread: the loop closes
+    the sockets itself between two polls, never while its select() is watching them."""
+    server.task_dispatcher.shutdown()
+    server.trigger.pull_trigger(lambda: _close(server))
+
+
+def _close(server: Any) -> None:
     server.close()
     close_all(server._map)
