@@ -108,3 +108,34 @@ def test_kid_metric_matches_the_function_and_reports_the_subset_std():
     assert result.label == "KID" and result.signature["subset_size"] == 150
     assert result.ci_low < result.value < result.ci_high
     assert "subsets of 150" in result.warnings[0]
+
+
+def test_kid_scores_all_replicates_in_one_pass_with_the_bootstrap_s_own_weights():
+    """KID scores the replicates in one pass over its subsets (its kernels are too large to
+    keep); the interval must equal the generic one — each replicate scored on its own,
+    with weights drawn by ``bootstrap_interval`` — written out here with kernel_distance's
+    pieces."""
+    from benchbench.metrics.image.kd import polynomial_kernel, weighted_mmd2
+    from benchbench.metrics.image.kid import subset_indices
+    from benchbench.metrics.stats import bootstrap_interval
+
+    real, fake = draw(np.random.default_rng(5), n=120)
+    spec = BootstrapSpec(25, seed=7)
+    metric = KernelInceptionDistance(
+        features=INCEPTION, reference="r", bootstrap=spec, subsets=6, seed=1
+    )
+    result = run(metric, real, fake)
+    a, b = (x.astype(np.float32).astype(np.float64) for x in (real, fake))  # as stored
+    kernels = [
+        (ia, ib, polynomial_kernel(a[ia], a[ia]), polynomial_kernel(b[ib], b[ib]),
+         polynomial_kernel(a[ia], b[ib]))
+        for ia, ib in subset_indices(len(a), len(b), 6, 120, 1)
+    ]  # fmt: skip
+
+    def score(wr: np.ndarray, wf: np.ndarray) -> float:
+        return float(np.mean([weighted_mmd2(*k, wr[ia], wf[ib]) for ia, ib, *k in kernels]))
+
+    value = score(np.ones(len(a)), np.ones(len(b)))
+    low, high = bootstrap_interval(score, value, (len(a), len(b)), spec)
+    assert result.value == pytest.approx(value, rel=1e-9)
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-9)

@@ -78,6 +78,25 @@ def bootstrap_interval(
     """
     rng = np.random.default_rng(spec.seed)
     replicates = np.array([score(*(draw(rng, n) for n in sizes)) for _ in range(spec.resamples)])
+    return recentred_interval(replicates, estimate, spec)
+
+
+def replicate_weights(
+    sizes: Sequence[int], spec: BootstrapSpec, draw: WeightDraw = multiplicities
+) -> list[np.ndarray]:
+    """Every replicate's weights at once, one ``[resamples, n]`` array per sample set, drawn
+    exactly as ``bootstrap_interval`` draws them — for a metric that scores all replicates
+    in one pass over its data (KID, whose kernels are too large to keep)."""
+    rng = np.random.default_rng(spec.seed)
+    rows = [[draw(rng, n) for n in sizes] for _ in range(spec.resamples)]
+    return [np.stack([row[i] for row in rows]) for i in range(len(sizes))]
+
+
+def recentred_interval(
+    replicates: np.ndarray, estimate: float, spec: BootstrapSpec
+) -> tuple[float, float]:
+    """The replicates' percentile spread around their median, re-centred on ``estimate``
+    (see ``bootstrap_interval``)."""
     low, centre, high = np.percentile(replicates, [spec.tails()[0], 50.0, spec.tails()[1]])
     return float(estimate - (centre - low)), float(estimate + (high - centre))
 

@@ -110,6 +110,17 @@ class FeatureMetric(Metric):
     def score(self, prepared: Any, real_weights: np.ndarray, fake_weights: np.ndarray) -> float:
         """The metric with each sample counted ``weight`` times."""
 
+    def estimate(
+        self, prepared: Any, n_real: int, n_fake: int
+    ) -> tuple[float, float | None, float | None]:
+        """Value and interval: ``score`` unweighted, then once per resample."""
+        return estimate_with_interval(
+            lambda wr, wf: self.score(prepared, wr, wf),
+            (n_real, n_fake),
+            self.bootstrap,
+            RESAMPLING[self.resampling],
+        )
+
     def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
         if not self._real or not self._fake:
             raise RuntimeError(f"{self.name}: compute() needs both real and generated features")
@@ -120,12 +131,7 @@ class FeatureMetric(Metric):
                 f"{self.name}: feature sizes differ ({real.shape[1]} vs {fake.shape[1]})"
             )
         prepared = self._prepare_shared(real, fake, shared)
-        value, ci_low, ci_high = estimate_with_interval(
-            lambda wr, wf: self.score(prepared, wr, wf),
-            (len(real), len(fake)),
-            self.bootstrap,
-            RESAMPLING[self.resampling],
-        )
+        value, ci_low, ci_high = self.estimate(prepared, len(real), len(fake))
         return MetricResult(
             metric=self.name,
             label=metric_label(self.label_prefix, self.literature_name, self.features["name"]),

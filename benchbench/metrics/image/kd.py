@@ -32,16 +32,26 @@ def polynomial_kernel(x: np.ndarray, y: np.ndarray, coef: float = 1.0) -> np.nda
     return cube
 
 
-def _within_mean(kernel: np.ndarray, weights: np.ndarray) -> float:
-    pair_weight = weights.sum() ** 2 - weights @ weights
-    return float((weights @ kernel @ weights - weights @ (np.diag(kernel) * weights)) / pair_weight)
+def _within_means(kernel: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row of ``weights`` [R, n]: the weighted mean of the kernel over pairs i != j."""
+    pair_weight = weights.sum(1) ** 2 - (weights * weights).sum(1)
+    quadratic = np.einsum("rn,rn->r", weights @ kernel, weights)
+    return (quadratic - (weights * weights) @ np.diag(kernel)) / pair_weight
+
+
+def weighted_mmd2_many(
+    k_xx: np.ndarray, k_yy: np.ndarray, k_xy: np.ndarray, w_x: np.ndarray, w_y: np.ndarray
+) -> np.ndarray:
+    """``weighted_mmd2`` for every row of ``w_x`` [R, n_x] and ``w_y`` [R, n_y] at once:
+    matrix products instead of R matrix-vector products."""
+    between = np.einsum("rn,rn->r", w_x @ k_xy, w_y) / (w_x.sum(1) * w_y.sum(1))
+    return _within_means(k_xx, w_x) + _within_means(k_yy, w_y) - 2.0 * between
 
 
 def weighted_mmd2(
     k_xx: np.ndarray, k_yy: np.ndarray, k_xy: np.ndarray, w_x: np.ndarray, w_y: np.ndarray
 ) -> float:
-    between = float(w_x @ k_xy @ w_y / (w_x.sum() * w_y.sum()))
-    return _within_mean(k_xx, w_x) + _within_mean(k_yy, w_y) - 2.0 * between
+    return float(weighted_mmd2_many(k_xx, k_yy, k_xy, w_x[None], w_y[None])[0])
 
 
 def kernel_distance(

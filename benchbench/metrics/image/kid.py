@@ -17,7 +17,8 @@ import numpy as np
 
 from benchbench.metrics import MetricSetup
 from benchbench.metrics.image.base import FeatureMetric
-from benchbench.metrics.image.kd import kernel_distance, polynomial_kernel, weighted_mmd2
+from benchbench.metrics.image.kd import kernel_distance, polynomial_kernel, weighted_mmd2_many
+from benchbench.metrics.stats import multiplicities, recentred_interval, replicate_weights
 
 DEFAULT_SUBSETS = 100
 DEFAULT_SUBSET_SIZE = 1000
@@ -62,22 +63,26 @@ def kernel_inception_distance(
     return float(np.mean(values)), float(np.std(values))
 
 
-@dataclass(frozen=True)
+@dataclass
 class KernelSubsets:
-    """Per subset: the rows drawn from each set and the three kernel matrices."""
+    """The two feature sets and the rows each subset draws from them. The kernels are not
+    kept: 100 subsets of 1,000 need 2.4 GB of them, so each is computed when scored."""
 
-    n_real: int
-    n_fake: int
-    subsets: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    real: np.ndarray
+    fake: np.ndarray
+    subsets: list[tuple[np.ndarray, np.ndarray]]
+    subset_std: float | None = None  # set by ``estimate``: papers print it after ±
 
-
-def _subset_kernels(
-    real: np.ndarray, fake: np.ndarray, ir: np.ndarray, jf: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """The subset's rows and kernels. Each subset is gathered once, so ``x @ x.T`` sees one
-    array and NumPy takes the symmetric (syrk) product: half the work of two copies."""
-    r, f = real[ir], fake[jf]
-    return ir, jf, polynomial_kernel(r, r), polynomial_kernel(f, f), polynomial_kernel(r, f)
+    def subset_values(self, real_weights: np.ndarray, fake_weights: np.ndarray) -> np.ndarray:
+        """``[subsets, R]``: each subset's MMD² under every row of the weights ([R, n])."""
+        values = []
+        for ir, jf in self.subsets:
+            # each subset is gathered once, so ``r @ r.T`` sees one array and NumPy takes
+            # the symmetric (syrk) product: half the work of two copies
+            r, f = self.real[ir], self.fake[jf]
+            kernels = polynomial_kernel(r, r), polynomial_kernel(f, f), polynomial_kernel(r, f)
+            values.append(weighted_mmd2_many(*kernels, real_weights[:, ir], fake_weights[:, jf]))
+        return np.array(values)
 
 
 class KernelInceptionDistance(FeatureMetric):
@@ -129,24 +134,27 @@ class KernelInceptionDistance(FeatureMetric):
     def prepare(self, real: np.ndarray, fake: np.ndarray) -> Any:
         self.subset_size = min(DEFAULT_SUBSET_SIZE, len(real), len(fake))
         chosen = subset_indices(len(real), len(fake), self.subsets, self.subset_size, self.seed)
-        return KernelSubsets(
-            len(real), len(fake), [_subset_kernels(real, fake, ir, jf) for ir, jf in chosen]
-        )
+        return KernelSubsets(real, fake, chosen)
 
-    @staticmethod
-    def subset_values(
-        prepared: KernelSubsets, real_weights: np.ndarray, fake_weights: np.ndarray
-    ) -> np.ndarray:
-        return np.array(
-            [
-                weighted_mmd2(k_rr, k_ff, k_rf, real_weights[ir], fake_weights[jf])
-                for ir, jf, k_rr, k_ff, k_rf in prepared.subsets
-            ]
-        )
+    def estimate(
+        self, prepared: KernelSubsets, n_real: int, n_fake: int
+    ) -> tuple[float, float | None, float | None]:
+        """The unweighted value and every bootstrap replicate in one pass over the subsets
+        (each replicate re-weights every subset); the same weights, hence the same interval,
+        as scoring the replicates one by one."""
+        weights = [np.ones((1, n_real)), np.ones((1, n_fake))]
+        if self.bootstrap is not None:
+            drawn = replicate_weights((n_real, n_fake), self.bootstrap, multiplicities)
+            weights = [np.vstack([w, d]) for w, d in zip(weights, drawn, strict=True)]
+        per_subset = prepared.subset_values(*weights)
+        prepared.subset_std = float(np.std(per_subset[:, 0]))
+        value, *replicates = per_subset.mean(axis=0)
+        if self.bootstrap is None:
+            return float(value), None, None
+        return float(value), *recentred_interval(np.array(replicates), value, self.bootstrap)
 
     def score(self, prepared: Any, real_weights: np.ndarray, fake_weights: np.ndarray) -> float:
-        return float(self.subset_values(prepared, real_weights, fake_weights).mean())
+        return float(prepared.subset_values(real_weights[None], fake_weights[None]).mean())
 
     def details(self, prepared: Any) -> dict[str, float]:
-        ones = np.ones(prepared.n_real), np.ones(prepared.n_fake)
-        return {"std": float(np.std(self.subset_values(prepared, *ones)))}
+        return {"std": prepared.subset_std}
