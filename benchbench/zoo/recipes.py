@@ -291,6 +291,16 @@ def write_checkpoint_and_card(
     )
 
 
+def replace_folder(target: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a model folder beside ``target``, then put it in ``target``'s place whole,
+    so no stale file of an earlier save survives (``save_pretrained`` only adds files)."""
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
 def generators(seed: int, device: str) -> tuple[torch.Generator, torch.Generator]:
     """A CPU generator for batch order and one on ``device`` for noise, both from ``seed``."""
     return torch.Generator().manual_seed(seed), torch.Generator(device).manual_seed(seed + 1)
@@ -583,13 +593,12 @@ def _train_diffusion(
         generator=order,
         optimizers=[opt],
     )
-    target = weights_path(name, out_dir)
-    tmp = target.with_name(target.name + ".tmp")  # replace the folder whole: no stale files
-    shutil.rmtree(tmp, ignore_errors=True)
-    ema.module.save_pretrained(tmp / "unet")
-    scheduler.save_pretrained(tmp / "scheduler")
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+
+    def save(folder: Path) -> None:
+        ema.module.save_pretrained(folder / "unet")
+        scheduler.save_pretrained(folder / "scheduler")
+
+    replace_folder(weights_path(name, out_dir), save)
     conditioning = {"null_class": NULL_CLASS, "condition_dropout": CONDITION_DROPOUT}
     return write_card(
         out_dir,

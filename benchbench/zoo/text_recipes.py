@@ -9,7 +9,6 @@ same machine and torch version gives the same weights.
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from benchbench.zoo.recipes import (
     count_params,
     descend,
     fit,
+    replace_folder,
     write_card,
     write_checkpoint_and_card,
 )
@@ -116,12 +116,12 @@ def fit_with_dropout(step: Any, windows: torch.Tensor, seed: int, **options: Any
 
 def save_pretrained(target: Path, model: Any, tokenizer: Any) -> None:
     """``save_pretrained`` of a model and its tokenizer into ``target``, replaced whole."""
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.eval().save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+
+    def save(folder: Path) -> None:
+        model.eval().save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+
+    replace_folder(target, save)
 
 
 def train_gpt(
