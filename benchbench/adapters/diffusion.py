@@ -189,7 +189,9 @@ class DiffusionAdapter(Adapter):
         if null is None:
             return lambda x, t: self.unet(x, t).sample
         if labels is None:
-            return classifier_free(self.unet, torch.zeros(n, dtype=torch.long), null, 0.0)
+            return classifier_free(
+                self.unet, torch.zeros(n, dtype=torch.long, device=self.device), null, 0.0
+            )
         labels = class_labels(labels, n, null, self.device)
         return classifier_free(self.unet, labels, null, guidance)
 

@@ -23,9 +23,9 @@ from benchbench.hashing import sha256_file, stable_hash
 SampleFn = Callable[..., torch.Tensor]
 
 
-# Keyword arguments a run supplies rather than a suite's params: ``labels``, the classes
-# a conditional suite asks each sample for.
-INPUTS = ("labels",)
+# Keyword arguments a run supplies rather than a suite's params (``ImageOutput.batch_inputs``):
+# the classes and the prompt texts a conditional suite asks each sample for.
+INPUTS = ("labels", "prompts")
 
 
 class CallableAdapter(Adapter):
