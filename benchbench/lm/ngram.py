@@ -162,8 +162,11 @@ class KneserNeyLM:
 
     def context(self, ids: Sequence[int]) -> tuple[int, ...]:
         """The last ``order - 1`` ids, padded on the left with ``<s>``."""
-        padded = [1] * (self.order - 1) + list(ids)
-        return tuple(padded[len(padded) - (self.order - 1) :]) if self.order > 1 else ()
+        h = self.order - 1
+        if h == 0:
+            return ()
+        tail = list(ids[-h:])  # only the tail: a context is built per token of long texts
+        return tuple([1] * (h - len(tail)) + tail)
 
     def prob(self, word: int, context: tuple[int, ...]) -> float:
         """P(word | context) by the interpolated recursion (context: ``order - 1`` ids)."""
@@ -195,8 +198,9 @@ class KneserNeyLM:
         """Natural-log probability of each word given all words before it (unseen words:
         ``<unk>`` times their spelling)."""
         ids = self.encode(tokens)
+        h = self.order - 1
         return [
-            math.log(self.prob(w, self.context(ids[:i])))
+            math.log(self.prob(w, self.context(ids[max(0, i - h) : i])))
             + (self.spelling.log_prob(token) if w == 0 else 0.0)
             for i, (w, token) in enumerate(zip(ids, tokens, strict=True))
         ]
