@@ -20,16 +20,6 @@ from benchbench.roofline import DevicePeak, count_work, device_peak, roofline
 from benchbench.store import Measurement
 from benchbench.timing import Timing
 
-# Every figure ``roofline_measurements`` can store.
-ROOFLINE_METRICS = (
-    "flops_per_sample",
-    "bytes_per_sample",
-    "achieved_tflops",
-    "peak_flops_fraction",
-    "peak_bandwidth_fraction",
-    "roofline_bound",
-)
-
 
 def wanted(setting: str, device: torch.device | str) -> bool:
     """The suite's ``roofline``: ``auto`` counts on CUDA only (the CPU has no known peak,

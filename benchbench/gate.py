@@ -20,6 +20,7 @@ from math import comb, sqrt
 from scipy import stats
 
 from benchbench.baseline import CellSnapshot, MetricSnapshot, Snapshot
+from benchbench.store import DEVICE_BOUND_KINDS
 from benchbench.suite import DEFAULT_TOLERANCES, GateSpec, Tolerance
 
 # Gated without being named in the suite: quality metrics, throughput, and GPU memory.
@@ -136,7 +137,7 @@ def compare_metric(
         )
     old_device = old_cell.device_name or baseline.device_name
     new_device = new_cell.device_name or current.device_name
-    if old.kind in ("speed", "memory") and old_device != new_device:
+    if old.kind in DEVICE_BOUND_KINDS and old_device != new_device:
         return Comparison(
             label,
             metric,

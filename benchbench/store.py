@@ -82,11 +82,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Measurement kinds that depend on the machine: comparable only on the same device model.
+DEVICE_BOUND_KINDS = ("speed", "memory", "roofline")
+
+
 @dataclass
 class Measurement:
     metric: str
     value: float
-    kind: str  # "quality" | "speed" | "memory"
+    kind: str  # "quality" | "speed" | "memory" | "roofline"
     unit: str = ""
     higher_is_better: bool | None = None
     label: str | None = None

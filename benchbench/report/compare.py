@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from benchbench.report.columns import AXES, Column, columns_for
 from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import overlap, usable
+from benchbench.store import DEVICE_BOUND_KINDS
 from benchbench.summary import Value
 
 GROUPS = {"quality": "quality", "speed": "speed", "memory": "memory", "roofline": "roofline"}
@@ -97,7 +98,7 @@ def _value(column: Column, cell: Cell | None) -> Value | None:
 def _why_not(column: Column, a: Cell | None, b: Cell | None) -> str | None:
     if a is None or b is None:
         return None
-    if column.group in ("speed", "memory") and a.device_name != b.device_name:
+    if column.group in DEVICE_BOUND_KINDS and a.device_name != b.device_name:
         return f"measured on {a.device_name} and {b.device_name}"
     da, db = column.detail(a), column.detail(b)
     if da is None or db is None or not (da.signature_hash and db.signature_hash):
