@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from scipy.stats import t as student_t
 
-from benchbench.metrics.stats import BootstrapSpec
+from benchbench.metrics.stats import BootstrapSpec, replicate_weights
 
 PRIOR_SD = 4.0
 Level = Literal["nominal", "ordinal", "interval"]
@@ -66,11 +66,6 @@ def win_matrix(wins: np.ndarray) -> np.ndarray:
         return np.where(games > 0, wins / games, np.nan)
 
 
-def rater_weights(rng: np.random.Generator, raters: int, resamples: int) -> np.ndarray:
-    """[resamples, raters] multiplicities: each replicate draws raters with replacement."""
-    return rng.multinomial(raters, np.full(raters, 1.0 / raters), size=resamples).astype(np.float64)
-
-
 def cluster_interval(
     estimate: np.ndarray, replicates: np.ndarray, clusters: int, spec: BootstrapSpec
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,8 +89,7 @@ def bt_with_intervals(
     theta = bradley_terry(per_rater_wins.sum(0))
     if spec.resamples == 0 or len(per_rater_wins) < 2:
         return theta, np.full_like(theta, np.nan), np.full_like(theta, np.nan)
-    rng = np.random.default_rng(spec.seed)
-    weights = rater_weights(rng, len(per_rater_wins), spec.resamples)
+    weights = replicate_weights([len(per_rater_wins)], spec)[0]  # raters drawn with replacement
     replicates = bradley_terry(np.einsum("br,rij->bij", weights, per_rater_wins))
     return theta, *cluster_interval(theta, replicates, len(per_rater_wins), spec)
 
@@ -109,8 +103,7 @@ def mos_with_intervals(
         mos = per_rater_sums.sum(0) / per_rater_counts.sum(0)
         if spec.resamples == 0 or len(per_rater_sums) < 2:
             return mos, np.full_like(mos, np.nan), np.full_like(mos, np.nan)
-        rng = np.random.default_rng(spec.seed)
-        weights = rater_weights(rng, len(per_rater_sums), spec.resamples)
+        weights = replicate_weights([len(per_rater_sums)], spec)[0]
         replicates = (weights @ per_rater_sums) / (weights @ per_rater_counts)
     return mos, *cluster_interval(mos, replicates, len(per_rater_sums), spec)
 

@@ -18,7 +18,7 @@ tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,19 +76,26 @@ def bootstrap_interval(
     only at equal N — the signature records N). ``draw`` gives one replicate's weights
     (``multiplicities`` for the bootstrap, ``half_sample`` for k-NN metrics).
     """
-    rng = np.random.default_rng(spec.seed)
-    replicates = np.array([score(*(draw(rng, n) for n in sizes)) for _ in range(spec.resamples)])
+    replicates = np.array([score(*weights) for weights in _replicates(sizes, spec, draw)])
     return recentred_interval(replicates, estimate, spec)
+
+
+def _replicates(
+    sizes: Sequence[int], spec: BootstrapSpec, draw: WeightDraw
+) -> Iterator[list[np.ndarray]]:
+    """Each replicate's weights, one array per sample set, from ``spec.seed``."""
+    rng = np.random.default_rng(spec.seed)
+    for _ in range(spec.resamples):
+        yield [draw(rng, n) for n in sizes]
 
 
 def replicate_weights(
     sizes: Sequence[int], spec: BootstrapSpec, draw: WeightDraw = multiplicities
 ) -> list[np.ndarray]:
     """Every replicate's weights at once, one ``[resamples, n]`` array per sample set, drawn
-    exactly as ``bootstrap_interval`` draws them — for a metric that scores all replicates
-    in one pass over its data (KID, whose kernels are too large to keep)."""
-    rng = np.random.default_rng(spec.seed)
-    rows = [[draw(rng, n) for n in sizes] for _ in range(spec.resamples)]
+    as ``bootstrap_interval`` draws them — for a metric that scores all replicates in one
+    pass over its data (KID, whose kernels are too large to keep; rater bootstraps)."""
+    rows = list(_replicates(sizes, spec, draw))
     return [np.stack([row[i] for row in rows]) for i in range(len(sizes))]
 
 
