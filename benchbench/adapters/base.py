@@ -38,6 +38,14 @@ def torch_dtype(name: str, device: torch.device) -> torch.dtype:
     return getattr(torch, name)
 
 
+def diffusers_to(module: Any, device: torch.device, dtype: torch.dtype) -> Any:
+    """A diffusers model or pipeline on ``device`` in ``dtype``, cast only when the dtype
+    changes: diffusers warns on every dtype cast, even a no-op one."""
+    if module.dtype != dtype:
+        module = module.to(dtype=dtype)
+    return module.to(device)
+
+
 def dtype_field(default: DType = "float32") -> Any:
     return Field(
         default=default,

@@ -35,6 +35,7 @@ from benchbench.adapters.base import (
     DType,
     NoParams,
     class_labels,
+    diffusers_to,
     dtype_field,
     seeded,
     torch_dtype,
@@ -98,9 +99,7 @@ class DiffusionAdapter(Adapter):
     ):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        if unet.dtype != self.dtype:  # diffusers warns on every dtype cast, even a no-op one
-            unet = unet.to(dtype=self.dtype)
-        self.unet = unet.to(device).eval().requires_grad_(False)
+        self.unet = diffusers_to(unet, device, self.dtype).eval().requires_grad_(False)
         self.scheduler_config = dict(scheduler_config)
         self._schedulers: dict[tuple[str, int, str], object] = {}
         self._clip_nets: dict[str, TextImageNet] = {}

@@ -18,7 +18,15 @@ from typing import Any
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import Adapter, DType, NoParams, dtype_field, seeded, torch_dtype
+from benchbench.adapters.base import (
+    Adapter,
+    DType,
+    NoParams,
+    diffusers_to,
+    dtype_field,
+    seeded,
+    torch_dtype,
+)
 
 
 class LatentDecoderParams(NoParams):
@@ -41,9 +49,7 @@ class LatentDecoderAdapter(Adapter):
     def __init__(self, vae: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        if vae.dtype != self.dtype:  # diffusers warns on every dtype cast, even a no-op one
-            vae = vae.to(dtype=self.dtype)
-        self.vae = vae.to(device).eval()
+        self.vae = diffusers_to(vae, device, self.dtype).eval()
 
     @classmethod
     def load(cls, weights: Path | None, device: torch.device, dtype: str = "float32") -> Adapter:

@@ -23,7 +23,15 @@ from typing import Any
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import Adapter, DType, NoParams, dtype_field, seeded, torch_dtype
+from benchbench.adapters.base import (
+    Adapter,
+    DType,
+    NoParams,
+    diffusers_to,
+    dtype_field,
+    seeded,
+    torch_dtype,
+)
 
 
 class Text2ImageParams(NoParams):
@@ -74,7 +82,7 @@ class Text2ImageAdapter(Adapter):
 
     def __init__(self, pipeline: Any, device: torch.device, dtype: str = "auto"):
         super().__init__(device)
-        self.pipeline = pipeline.to(device, torch_dtype(dtype, device))
+        self.pipeline = diffusers_to(pipeline, device, torch_dtype(dtype, device))
         self.pipeline.set_progress_bar_config(disable=True)
 
     @classmethod
