@@ -148,7 +148,7 @@ class CheckpointAdapter(Adapter):
     def __init__(self, net: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
-        self.net = net.to(device, self.dtype).eval()
+        self.net = net.to(device, self.dtype).eval().requires_grad_(False)  # sampling only
 
     @classmethod
     def load(
