@@ -9,6 +9,7 @@ replicate costly, so at most ``MAX_RESAMPLES`` run, and the signature says how m
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,18 @@ from benchbench.metrics.text.encoders import TextEncoder, find_encoder
 MAX_RESAMPLES = 20
 
 
-def embed(encoder: TextEncoder, texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """Mean-pooled last-layer features, float64 ``[N, D]``."""
+@functools.cache
+def _load(model_type: str) -> tuple[Any, Any]:
+    """Tokenizer and model, read from disk once: ``compute`` embeds two sets with them."""
     from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(encoder.model_type, local_files_only=True)
-    model = AutoModel.from_pretrained(encoder.model_type, local_files_only=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(model_type, local_files_only=True)
+    return tokenizer, AutoModel.from_pretrained(model_type, local_files_only=True).eval()
+
+
+def embed(encoder: TextEncoder, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """Mean-pooled last-layer features, float64 ``[N, D]``."""
+    tokenizer, model = _load(encoder.model_type)
     rows = []
     for start in range(0, len(texts), batch_size):
         batch = tokenizer(
