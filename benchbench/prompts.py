@@ -94,8 +94,3 @@ def prompts_for(prompts: list[Prompt], start: int, count: int) -> list[Prompt]:
     """The prompts of samples ``start .. start+count-1`` when samples cycle through them
     (sample i follows prompt i mod len(prompts)), so every batch is reproducible."""
     return [prompts[(start + i) % len(prompts)] for i in range(count)]
-
-
-def labels_for(prompts: list[Prompt], start: int, count: int) -> list[int]:
-    """Classes of samples ``start .. start+count-1`` (see ``prompts_for``)."""
-    return [p.label for p in prompts_for(prompts, start, count)]  # type: ignore[misc]

@@ -201,10 +201,9 @@ def execute_cell(
     run_id: str,
     env_id: str,
     observer: RunObserver,
-    kind: OutputKind | None = None,
+    kind: OutputKind,
 ) -> CellRecord:
     suite = loaded.suite
-    kind = kind or output_kind(suite, device, loaded.prompts())
     record = new_record(cell, loaded, device, run_id, env_id)
     try:
         adapter, samples = _measure(cell, suite, device, record, observer, kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.prompts import PromptFileError, digit_label, labels_for, load_prompts
+from benchbench.prompts import PromptFileError, digit_label, load_prompts, prompts_for
 
 
 @pytest.mark.parametrize(
@@ -87,5 +87,5 @@ def test_samples_cycle_through_the_prompts(tmp_path):
     path = tmp_path / "p.txt"
     path.write_text("one\ntwo\nthree\n")
     prompts = load_prompts(path)
-    assert labels_for(prompts, 0, 4) == [1, 2, 3, 1]
-    assert labels_for(prompts, 4, 3) == [2, 3, 1]
+    assert [p.label for p in prompts_for(prompts, 0, 4)] == [1, 2, 3, 1]
+    assert [p.label for p in prompts_for(prompts, 4, 3)] == [2, 3, 1]
