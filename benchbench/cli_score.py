@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from benchbench.metrics import MetricResult
 
 score_app = typer.Typer(
     help="Score samples without a suite: images, text, a language model's perplexity.",
@@ -97,14 +101,31 @@ def score_images(
         ValueError,
     ) as exc:
         raise _fail(str(exc)) from None
+    print_results(
+        results,
+        as_json,
+        confidence,
+        "details",
+        lambda r: " ".join(f"{k}={v:.4g}" for k, v in r.details.items()),
+    )
+
+
+def print_results(
+    results: list[MetricResult],
+    as_json: bool,
+    confidence: float,
+    last_title: str,
+    last: Callable[[MetricResult], str],
+) -> None:
+    """One JSON object (metric -> value, interval, N, ...), or a table whose last column
+    is ``last`` of each result, then each result's warnings."""
     if as_json:
         print(json.dumps({r.metric: _as_dict(r) for r in results}, indent=2))
         return
-    table = Table("metric", "value", "95% CI" if confidence == 0.95 else "CI", "N", "details")
+    table = Table("metric", "value", "95% CI" if confidence == 0.95 else "CI", "N", last_title)
     for r in results:
         interval = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
-        details = " ".join(f"{k}={v:.4g}" for k, v in r.details.items())
-        table.add_row(escape(r.label), f"{r.value:.4g}", interval, str(r.n), details)
+        table.add_row(escape(r.label), f"{r.value:.4g}", interval, str(r.n), escape(last(r)))
     console.print(table)
     for r in results:
         for warning in r.warnings:

@@ -8,15 +8,15 @@ model's context). Both print the same JSON shape as ``bench score images``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from benchbench.cli_score import _as_dict, _fail, console, err_console
+from benchbench.cli_score import _fail, print_results
+
+if TYPE_CHECKING:
+    from benchbench.metrics import MetricResult
 
 TEXT_METRICS = "bleu,chrf,ter,rouge1,rouge2,rouge-l,rouge-lsum,rouge-s,rouge-s4,distinct-2"
 PERPLEXITY_METRICS = ("perplexity", "perplexity-word", "bits-per-byte")
@@ -38,21 +38,15 @@ def read_lines(path: Path, what: str, skip_empty: bool = False) -> list[str]:
     return lines
 
 
-def print_results(results, as_json: bool, confidence: float) -> None:
-    if as_json:
-        print(json.dumps({r.metric: _as_dict(r) for r in results}, indent=2))
-        return
-    table = Table("metric", "value", "95% CI" if confidence == 0.95 else "CI", "N", "signature")
-    for r in results:
-        interval = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
-        library = r.signature.get("sacrebleu") or r.signature.get("tokenizer") or ""
-        table.add_row(escape(r.label), f"{r.value:.4g}", interval, str(r.n), escape(library))
-    console.print(table)
-    for r in results:
-        for warning in r.warnings:
-            err_console.print(
-                f"[yellow]warning[/] {escape(r.label)}: {escape(warning)}", highlight=False
-            )
+def print_text_results(results: list[MetricResult], as_json: bool, confidence: float) -> None:
+    """``print_results`` with the library's own signature (sacrebleu's, the tokenizer)."""
+    print_results(
+        results,
+        as_json,
+        confidence,
+        "signature",
+        lambda r: r.signature.get("sacrebleu") or r.signature.get("tokenizer") or "",
+    )
 
 
 Resamples = Annotated[int, typer.Option(help="Bootstrap resamples over segments (0: no CI).")]
@@ -98,7 +92,7 @@ def score_text(
         results = evaluator.evaluate(TextSamples(hyps, [], refs, []))
     except (MetricSetupError, RegistryError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    print_results(results, as_json, confidence)
+    print_text_results(results, as_json, confidence)
 
 
 def load_language_model(spec: str, adapter_name: str | None):
@@ -166,7 +160,7 @@ def score_perplexity(
         ValueError,
     ) as exc:
         raise _fail(str(exc)) from None
-    print_results(results, as_json, confidence)
+    print_text_results(results, as_json, confidence)
 
 
 def register(score_app: typer.Typer) -> None:
