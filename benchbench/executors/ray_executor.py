@@ -13,6 +13,7 @@ Closing the executor's iterator (Ctrl-C in the driver) cancels the tasks in flig
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -146,11 +147,18 @@ def prepare_job(job: CellJob) -> CellJob:
     return job
 
 
+@functools.cache
+def _worker_environment(device: str) -> dict[str, Any]:
+    """This worker process's environment, captured once: Ray reuses workers across cells,
+    and a capture runs git, reads package metadata and queries the GPU."""
+    return envinfo.capture(torch.device(device))
+
+
 def measure_cell(job: CellJob, cell: CellPlan) -> CellOutcome:
     """One cell on a worker, measured as locally, with this worker's environment."""
     from benchbench.runner import SilentObserver, execute_cell, mark_failed, new_record
 
-    environment = envinfo.capture(job.device)
+    environment = _worker_environment(str(job.device))
     env_id = environment["env_id"]
     try:
         resolve_device(str(job.device))
