@@ -192,7 +192,7 @@ def create_app(db: Path, study_name: str) -> Flask:
             study=study,
             task_id=shown["task_id"],
             csrf=session["csrf"],
-            sides=[_view(items, item) for item in sides],
+            sides=[_view(items, item, record.sample_kind) for item in sides],
             prompt=items.prompt(shown["item_a"]),  # A/B pairs share their prompt
             number=done + 1,
             total=total,
@@ -249,10 +249,11 @@ def _sides(item_a: str, item_b: str | None, swapped: bool) -> list[str]:
     return [item_b, item_a] if swapped else [item_a, item_b]
 
 
-def _view(items: Items, item_id: str) -> dict[str, str]:
-    sample = items.sample(item_id)
-    if isinstance(sample, str):
-        return {"text": sample}
+def _view(items: Items, item_id: str, kind: str) -> dict[str, str]:
+    """A text item's text, or the URL of an image item (its PNG is drawn only when the
+    browser asks for it, not for every task page)."""
+    if kind == "text":
+        return {"text": items.sample(item_id)}
     return {"src": url_for("item", item_id=item_id)}
 
 
