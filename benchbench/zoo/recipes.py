@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchbench.adapters.base import seeded
 from benchbench.checkpoint import save_checkpoint
 from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.hashing import sha256_tree
@@ -104,10 +105,7 @@ SCHEDULER_CONFIG: dict[str, Any] = {
 
 def build(factory: Callable[[], M], seed: int, device: str) -> M:
     """Construct a module with weights drawn from ``seed``, leaving the global RNG as it was."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        module = factory()
-    return module.to(device)
+    return seeded(factory, seed).to(device)
 
 
 class EMA:
