@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from benchbench.data import prose
 from benchbench.metrics.text.encoders import BASELINE_FILE
+from benchbench.metrics.text.perplexity import SegmentLikelihoods
 from benchbench.zoo import weights_path
 from benchbench.zoo.recipes import (
     Fitted,
@@ -65,13 +66,7 @@ def heldout_figures(adapter: Any) -> dict[str, float]:
         ("heldout", prose.split_paragraphs("heldout")),
         ("shuffled_heldout", prose.shuffled_words(prose.split_paragraphs("heldout"))),
     ):
-        logprob = tokens = words = nbytes = 0.0
-        for paragraph in paragraphs:
-            result = adapter.log_likelihood(paragraph)
-            logprob += result.logprob
-            tokens += result.tokens
-            words += len(paragraph.split())
-            nbytes += len(paragraph.encode())
+        logprob, tokens, words, nbytes = SegmentLikelihoods(adapter, paragraphs, None).stats.sum(0)
         figures |= {
             f"{prefix}_perplexity_per_token": math.exp(-logprob / tokens),
             f"{prefix}_perplexity_per_word": math.exp(-logprob / words),
