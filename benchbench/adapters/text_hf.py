@@ -65,6 +65,7 @@ class HFCausalLMAdapter(TextAdapter):
         self.model = model.to(device, torch_dtype(dtype, device)).eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"  # continuations start at the same position
+        self.tokenizer.truncation_side = "left"  # a long prompt keeps its end
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer_name = f"{name}-tokenizer-{len(tokenizer)}"
@@ -113,7 +114,6 @@ class HFCausalLMAdapter(TextAdapter):
             raise ValueError(
                 f"max_new_tokens={max_new_tokens} leaves no room in a {self.window}-token window"
             )
-        self.tokenizer.truncation_side = "left"
         batch = self.tokenizer(
             prompts, return_tensors="pt", padding=True, truncation=True, max_length=room
         ).to(self.device)
