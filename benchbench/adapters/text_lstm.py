@@ -26,7 +26,7 @@ class LSTMAdapter(TextAdapter):
 
     def __init__(self, net: torch.nn.Module, device: torch.device):
         super().__init__(device)
-        self.net = net.to(device).eval()
+        self.net = net.to(device).eval().requires_grad_(False)  # sampling and scoring only
 
     @classmethod
     def load(cls, weights: Path | None, device: torch.device) -> LSTMAdapter:
