@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from benchbench.baseline import read_baseline, snapshot_run
+from benchbench.baseline import snapshot_run
 from benchbench.executors import make_executor
 from benchbench.runner import SilentObserver, run_suite
 from benchbench.store import Store
@@ -94,9 +94,11 @@ def test_metrics_equal_the_local_executor_and_each_cell_is_stored_once(
 
 
 def test_quick_suite_on_ray_matches_the_local_executor(cluster, tmp_path):
-    """``baselines/quick.json`` is the local executor's run of quick.yaml (CI's gate reruns it
-    locally against that file); Ray, with two workers, must give the same numbers. On
-    another device model than the baseline's, the local run is redone here instead."""
+    """Ray, with two workers, gives the local executor's numbers for quick.yaml. Both runs
+    happen here, on this machine and these packages: the committed baseline can come from
+    another CPU or another numpy, whose float32 kernels differ in the seventh digit (seen:
+    FD 55.6168369 here against 55.6168313 in baselines/quick.json), which the gate's
+    tolerance absorbs but a 1e-9 comparison must not be asked to."""
     from tests.test_report_quick import QUICK, missing_zoo_weights
 
     if missing := missing_zoo_weights():
@@ -107,10 +109,8 @@ def test_quick_suite_on_ray_matches_the_local_executor(cluster, tmp_path):
         assert (result.status, result.executed) == ("complete", 5)
         assert len(stored_cells(store)) == 5
         current = snapshot_run(store, result.run_id)
-    expected = read_baseline(REPO / "baselines" / "quick.json")
-    if expected.device_name != current.device_name:
-        with Store(tmp_path / "local.duckdb") as store:
-            expected = snapshot_run(store, run_suite(loaded, store).run_id)
+    with Store(tmp_path / "local.duckdb") as store:
+        expected = snapshot_run(store, run_suite(loaded, store).run_id)
     by_identity = {c.identity: c for c in expected.cells}
     for cell in current.cells:
         for name, metric in by_identity[cell.identity].metrics.items():
