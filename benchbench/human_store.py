@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from benchbench.store import Store, now
+from benchbench.store import Store, now, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS human_studies (
@@ -101,8 +101,7 @@ class HumanStore:
         """Write a study with its items (id, cell, index, planted) and tasks (id, check,
         item a, item b, repeat of) in one transaction."""
         con = self.con
-        con.begin()
-        try:
+        with transaction(con):
             con.execute(
                 "INSERT INTO human_studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -125,10 +124,6 @@ class HumanStore:
                 "INSERT INTO human_tasks VALUES (?, ?, ?, ?, ?, ?)",
                 [[record.study, *task] for task in tasks],
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
 
     def study(self, name: str) -> StudyRecord | None:
         row = self.con.execute(
@@ -178,8 +173,7 @@ class HumanStore:
         """Register a rater and their tasks (task id, sides swapped) in one transaction;
         False if the rater was already there (nothing changes)."""
         con = self.con
-        con.begin()
-        try:
+        with transaction(con):
             inserted = con.execute(
                 "INSERT INTO human_raters VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
                 "RETURNING rater_id",
@@ -193,10 +187,6 @@ class HumanStore:
                         for position, (task_id, swapped) in enumerate(assignment)
                     ],
                 )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         return bool(inserted)
 
     def external_ids(self, study: str) -> dict[str, str | None]:
@@ -284,15 +274,13 @@ class HumanStore:
         ("conflict"): the first vote counts. Time on task is measured from ``served_at``
         when the server showed the task, else taken from ``seconds`` (imported votes)."""
         con = self.con
-        con.begin()
-        try:
+        with transaction(con):
             stored = con.execute(
                 "SELECT question, choice, rating FROM human_votes "
                 "WHERE study = ? AND rater_id = ? AND task_id = ? ORDER BY question",
                 [study, rater_id, task_id],
             ).fetchall()
-            if stored:
-                con.rollback()
+            if stored:  # the transaction wrote nothing: its commit changes nothing
                 given = sorted((a.question, a.choice, a.rating) for a in answers)
                 return "duplicate" if given == [tuple(r) for r in stored] else "conflict"
             if served_at is not None:
@@ -316,10 +304,6 @@ class HumanStore:
                     for a in answers
                 ],
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
         return "recorded"
 
     def votes(self, study: str) -> pd.DataFrame:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +82,25 @@ class StoreError(RuntimeError):
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed if it succeeds, rolled back if not.
+
+    When a write fails DuckDB may have ended the transaction already (a failed commit
+    does) or be unable to roll back (a full disk): the rollback's own error would then
+    hide the one that says what went wrong, so the block's error is the one raised."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException as error:
+        try:
+            con.rollback()
+        except duckdb.Error as failed:
+            error.add_note(f"(the rollback failed too: {failed})")
+        raise
 
 
 # Measurement kinds that depend on the machine: comparable only on the same device model.
@@ -226,8 +247,7 @@ class Store:
     def save_cell(self, cell: CellRecord, position: int) -> None:
         """Write the cell, its measurements, timings and artifacts, and link it to its run."""
         con = self.con
-        con.begin()
-        try:
+        with transaction(con):
             con.execute(
                 f"INSERT INTO cells VALUES ({', '.join(['?'] * 20)})",
                 [
@@ -294,10 +314,6 @@ class Store:
                     ],
                 )
             self._link(cell.run_id, cell.cell_id, position, reused=False)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
 
     def link_cell(self, run_id: str, cell_id: str, position: int) -> None:
         """Count an earlier run's complete cell as part of ``run_id`` (a skipped cell)."""
