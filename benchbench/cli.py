@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +22,7 @@ from rich.table import Table
 
 from benchbench.cli_human import human_app
 from benchbench.cli_score import score_app, weights_app
-from benchbench.store import DEFAULT_DB
+from benchbench.store import DEFAULT_DB, Store, StoreError
 
 app = typer.Typer(
     help="benchbench: benchmark generative models — speed, memory and quality, stored in DuckDB.",
@@ -58,6 +60,18 @@ DbOption = Annotated[Path, typer.Option("--db", help="DuckDB file holding all re
 def fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+@contextmanager
+def opened_store(db: Path, *, read_only: bool = False, create: bool = True) -> Iterator[Store]:
+    """The store for one command (``Store``'s arguments). A store that cannot be opened or
+    read — missing for a reader, locked, corrupt, not a store, a failed write — ends the
+    command with an ``error:`` line naming the file (exit 2), never a traceback."""
+    try:
+        with Store(db, read_only=read_only, create=create) as store:
+            yield store
+    except StoreError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -384,9 +398,8 @@ def baseline_accept(
 ) -> None:
     """Write a stored run's values, CIs, N, signatures and environment as the baseline."""
     from benchbench.baseline import BaselineError, snapshot_run, write_baseline
-    from benchbench.store import Store
 
-    with Store(db) as store:
+    with opened_store(db, read_only=True) as store:
         run_id = run_id or store.latest_run_id(suite)
         if run_id is None:
             raise fail(f"no runs{f' of suite {suite!r}' if suite else ''} in {db}")
@@ -423,7 +436,6 @@ def gate(
     from benchbench.gate_output import junit_xml
     from benchbench.gate_output import markdown as render_markdown
     from benchbench.runner import run_suite
-    from benchbench.store import Store
     from benchbench.suite import SuiteError, load_suite
 
     try:
@@ -435,7 +447,7 @@ def gate(
         raise fail(
             f"{baseline} is a baseline of suite {accepted.suite!r}, not {loaded.suite.name!r}"
         )
-    with Store(db) as store:
+    with opened_store(db, read_only=run_id is not None) as store:
         if run_id is None:
             with ProgressObserver(quiet) as observer:
                 run_id = run_suite(loaded, store, device=device, observer=observer).run_id

@@ -6,8 +6,10 @@ Kept apart from ``cli.py``, which adds the sub-app with ``app.add_typer``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from benchbench.store import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from benchbench.store import Store
 
 human_app = typer.Typer(
     help="Human evaluation: blinded A/B and rating studies on stored samples.",
@@ -34,31 +39,29 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def open_study(db: Path, study: str):
-    """The store and the study's name: a YAML path creates the study (or checks that
-    the stored one is unchanged); a bare name must already be stored."""
+@contextmanager
+def opened_study(db: Path, study: str, *, read_only: bool) -> Iterator[tuple[Store, str]]:
+    """The store (which must exist) and the study's name, for one command. A YAML path
+    creates the study (or checks that the stored one is unchanged), so it opens the store
+    for writing; a bare name must already be stored, and a reader (``read_only``) then
+    opens the store read-only. A store that cannot be used ends the command (exit 2)."""
+    from benchbench.cli import opened_store
     from benchbench.human.design import create_study
     from benchbench.human.study import StudyError, load_study
     from benchbench.human_store import HumanStore
-    from benchbench.store import Store, StoreError
 
-    if not db.exists():
-        raise fail(f"no results store at {db}; run a suite first (bench run SUITE --db {db})")
-    try:
-        store = Store(db)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
     path = Path(study)
-    if path.suffix in (".yaml", ".yml"):
-        try:
-            return store, create_study(load_study(path), store).study
-        except StudyError as exc:
-            store.close()
-            raise fail(str(exc)) from None
-    if HumanStore(store).study(study) is None:
-        store.close()
-        raise fail(f"no study {study!r} in {db}; create it with --study path/to/study.yaml")
-    return store, study
+    creates = path.suffix in (".yaml", ".yml")
+    with opened_store(db, read_only=read_only and not creates, create=False) as store:
+        name = study
+        if creates:
+            try:
+                name = create_study(load_study(path), store).study
+            except StudyError as exc:
+                raise fail(str(exc)) from None
+        elif HumanStore(store).study(name) is None:
+            raise fail(f"no study {name!r} in {db}; create it with --study path/to/study.yaml")
+        yield store, name
 
 
 @human_app.command()
@@ -67,10 +70,9 @@ def create(
     db: Db = DEFAULT_DB,
 ) -> None:
     """Store a study (its tasks and join token) without serving it."""
-    store, name = open_study(db, str(study))
-    with store:
-        from benchbench.human_store import HumanStore
+    from benchbench.human_store import HumanStore
 
+    with opened_study(db, str(study), read_only=False) as (store, name):
         record = HumanStore(store).study(name)
         console.print(f"study [bold]{escape(name)}[/] on run {record.run_id}")
         console.print(f"join path: /join/{record.token}")
@@ -91,11 +93,15 @@ def serve(
     The store is opened per request, so other bench commands can use it meanwhile."""
     from benchbench.human.server import create_app, is_loopback, make_server, stop
     from benchbench.human_store import HumanStore
+    from benchbench.store import StoreError
 
-    store, name = open_study(db, study)
-    with store:
+    with opened_study(db, study, read_only=True) as (store, name):
         record = HumanStore(store).study(name)
-    server = make_server(create_app(db, name), host, port, threads)
+    try:
+        flask_app = create_app(db, name)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    server = make_server(flask_app, host, port, threads)
     if not is_loopback(host):
         err_console.print(
             f"[yellow]warning:[/] listening on {escape(host)}: anyone who can reach it "
@@ -122,8 +128,7 @@ def export(
     """Write the study's tasks as CSV (images under items/) for a crowd platform."""
     from benchbench.human.interchange import export_tasks
 
-    store, name = open_study(db, study)
-    with store:
+    with opened_study(db, study, read_only=True) as (store, name):
         path = export_tasks(store, name, out)
     console.print(f"tasks → {path}")
 
@@ -141,8 +146,7 @@ def import_(
 
     if not votes.is_file():
         raise fail(f"no votes file {votes}")
-    store, name = open_study(db, study)
-    with store:
+    with opened_study(db, study, read_only=False) as (store, name):
         try:
             summary = import_votes(store, name, votes)
         except InterchangeError as exc:
@@ -163,8 +167,7 @@ def results(study: StudyOption, db: Db = DEFAULT_DB) -> None:
     correlation of each automatic metric with the human ranking."""
     from benchbench.human.results import study_results
 
-    store, name = open_study(db, study)
-    with store:
+    with opened_study(db, study, read_only=True) as (store, name):
         found = study_results(store, name)
     print_results(found)
 

@@ -61,8 +61,7 @@ def report(
     from benchbench.report.markdown import render_markdown
     from benchbench.report.site import ReportError, build_site, load_boards
 
-    store = _open(db)
-    with store:
+    with _opened(db) as store:
         try:
             if output_format is Format.markdown:
                 text = render_markdown(load_boards(store, suite, run_id))
@@ -94,7 +93,7 @@ def compare(
     from benchbench.report.compare import diff_runs
     from benchbench.report.data import load_run
 
-    with _open(db) as store:
+    with _opened(db) as store:
         missing = [r for r in (run_a, run_b) if store.run(r) is None]
         if missing:
             raise _fail(f"no run {missing[0]!r} in {db}")
@@ -138,15 +137,11 @@ def _style(verdict: str) -> str:
     return next((s for key, s in VERDICT_STYLES.items() if verdict.startswith(key)), "dim")
 
 
-def _open(db: Path):
-    from benchbench.store import Store, StoreError
+def _opened(db: Path):
+    """The store, read-only: reports and comparisons write nothing to it."""
+    from benchbench.cli import opened_store
 
-    if not db.is_file():
-        raise _fail(f"no results store at {db}; run a suite first (`bench run SUITE --db {db}`)")
-    try:
-        return Store(db)
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    return opened_store(db, read_only=True)
 
 
 def _fail(message: str) -> typer.Exit:

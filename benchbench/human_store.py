@@ -6,7 +6,8 @@ studies existed opens unchanged. Everything a rater sends reaches SQL only as a 
 parameter. A vote is written in one transaction, and the primary key (study, rater,
 task, question) makes a second vote on the same task impossible. A ``HumanStore`` uses
 its store's one connection, which is not thread-safe: callers on several threads (the
-web server) serialise their calls.
+web server) serialise their calls. On a read-only store nothing is created: a store
+without the human tables simply holds no study.
 """
 
 from __future__ import annotations
@@ -68,13 +69,19 @@ class StudyRecord:
     secret: str
 
 
-def studies_judging(store: Store, cell_ids: list[str]) -> list[str]:
-    """The studies with items from any of ``cell_ids``; none when the store has no human
-    tables (unlike ``HumanStore``, this never creates them: the report only reads)."""
+def has_human_tables(store: Store) -> bool:
+    """Whether the store holds the human tables (a store written before human studies, and
+    never opened for writing since, does not)."""
     tables = store.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'human_items'"
     ).fetchone()
-    if tables[0] == 0 or not cell_ids:
+    return tables[0] > 0
+
+
+def studies_judging(store: Store, cell_ids: list[str]) -> list[str]:
+    """The studies with items from any of ``cell_ids``; none when the store has no human
+    tables (unlike ``HumanStore``, this never creates them: the report only reads)."""
+    if not cell_ids or not has_human_tables(store):
         return []
     marks = ", ".join("?" * len(cell_ids))
     rows = store.con.execute(
@@ -88,7 +95,9 @@ class HumanStore:
     def __init__(self, store: Store):
         self.store = store
         self.con = store.con
-        self.con.execute(SCHEMA)
+        if not store.read_only:
+            self.con.execute(SCHEMA)
+        self.has_tables = has_human_tables(store)
 
     # -- studies, items, tasks --------------------------------------------------------------
 
@@ -126,6 +135,8 @@ class HumanStore:
             )
 
     def study(self, name: str) -> StudyRecord | None:
+        if not self.has_tables:
+            return None
         row = self.con.execute(
             "SELECT study, run_id, task, sample_kind, spec, spec_hash, token, secret "
             "FROM human_studies WHERE study = ?",

@@ -6,17 +6,26 @@ metric versions, ...). A run is one invocation of a suite and lists the cells it
 made of in ``run_cells``; a cell computed by an earlier run is linked, not
 recomputed, so re-running a suite adds no duplicate results. Each cell is written
 in one transaction: a crash leaves no half cell.
+
+Opening is where a file is judged: a folder, a missing file (for a reader), a file that
+is not DuckDB's, a DuckDB file that is not a store, a store of another schema version,
+a locked, truncated or corrupt file — each is a ``StoreError`` naming the file and saying
+plainly what is wrong. Readers open read-only and write nothing. No connection may fetch
+or load a DuckDB extension from the network: what the store needs (JSON, ICU, Parquet)
+is built into the duckdb wheel.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import duckdb
@@ -26,6 +35,9 @@ from benchbench.hashing import stable_hash
 
 SCHEMA_VERSION = "1"
 DEFAULT_DB = Path("results/bench.duckdb")
+# Every connection's settings: never download or load an extension on a query's behalf.
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -77,11 +89,21 @@ EXPORT_TABLES = {
 
 
 class StoreError(RuntimeError):
-    """The database cannot be used (wrong schema version, locked, ...)."""
+    """The database cannot be used (missing, not a store, wrong schema version, locked,
+    corrupt, a failed write); the message names the file."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the file's lock: the store may be free again soon."""
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def connect(path: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with benchbench's settings (no extension downloads)."""
+    return duckdb.connect(path, read_only=read_only, config=dict(DUCKDB_CONFIG))
 
 
 @contextmanager
@@ -101,6 +123,44 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         except duckdb.Error as failed:
             error.add_note(f"(the rollback failed too: {failed})")
         raise
+
+
+def store_error(path: Path, exc: duckdb.Error) -> StoreError:
+    """DuckDB's error as a StoreError that names the file and says plainly what is wrong."""
+    message = str(exc)
+    detail = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    if "Conflicting lock" in message:
+        holder = re.search(r"PID (\d+)", message)
+        by = f" (PID {holder[1]})" if holder else ""
+        return StoreBusy(
+            f"{path} is in use by another process{by}; wait for it to finish or use another --db"
+        )
+    if re.search(r"Could not read enough bytes|checksum|corrupt", message, re.IGNORECASE):
+        return StoreError(f"{path} is truncated or corrupt ({detail})")
+    return StoreError(f"{path}: {detail}")
+
+
+def check_store_file(path: Path, must_exist: bool) -> None:
+    """Refuse, before DuckDB opens it, a path that cannot hold a store: a folder, a
+    missing file where one must exist (nothing is created), an empty file or a file
+    that is not a DuckDB database (text, SQLite, an image ...)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a results store file")
+    if not path.exists():
+        if must_exist:
+            raise StoreError(
+                f"no results store at {path}; run a suite first (bench run SUITE --db {path})"
+            )
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if not head:
+        raise StoreError(f"{path} is an empty file, not a DuckDB database")
+    if head[8:12] != DUCKDB_MAGIC:
+        raise StoreError(f"{path} is not a DuckDB database file")
 
 
 # Measurement kinds that depend on the machine: comparable only on the same device model.
@@ -169,14 +229,44 @@ class CellRecord:
 
 
 class Store:
-    def __init__(self, path: str | Path = DEFAULT_DB):
+    """The results store in one DuckDB file; used as a context manager, a DuckDB error
+    raised inside the ``with`` block leaves it as a ``StoreError`` naming the file."""
+
+    def __init__(
+        self, path: str | Path = DEFAULT_DB, *, read_only: bool = False, create: bool = True
+    ):
+        """Open the store at ``path``. ``read_only`` opens it for reading only: nothing is
+        written, the file must exist and be a store. A writable open makes a new store
+        where the file is missing (unless ``create`` is false)."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        check_store_file(self.path, must_exist=read_only or not create)
         try:
-            self.con = duckdb.connect(str(self.path))
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = self._connect()
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from exc
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
-        self._init_schema()
+            raise store_error(self.path, exc) from exc
+        try:
+            self._prepare()
+        except BaseException as exc:
+            self.con.close()
+            if isinstance(exc, duckdb.Error):
+                raise store_error(self.path, exc) from exc
+            raise
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """The connection. A reader in a process that has the file open for writing already
+        shares that database (DuckDB refuses a second, read-only one in the same process);
+        it still writes nothing: only a writable Store's opening writes."""
+        try:
+            return connect(str(self.path), read_only=self.read_only)
+        except duckdb.ConnectionException as exc:
+            if self.read_only and "different configuration" in str(exc):
+                return connect(str(self.path))
+            raise
 
     def close(self) -> None:
         self.con.close()
@@ -184,19 +274,50 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
+        if isinstance(error, duckdb.Error):
+            raise store_error(self.path, error) from error
 
-    def _init_schema(self) -> None:
-        self.con.execute(SCHEMA)
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        elif row[0] != SCHEMA_VERSION:
+    def _prepare(self) -> None:
+        """Check the schema version (creating the tables in a new writable store)."""
+        version = self._schema_version()
+        if version is None:
+            if self.read_only or self._has_tables():
+                raise StoreError(
+                    f"{self.path} is a DuckDB file but not a benchbench store "
+                    "(it has no benchbench schema version); use another --db file"
+                )
+            with transaction(self.con):
+                self.con.execute(SCHEMA)
+                self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        elif version != SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} has store schema version {row[0]}; this benchbench writes "
+                f"{self.path} has store schema version {version}; this benchbench writes "
                 f"version {SCHEMA_VERSION}. Use another --db file."
             )
+        elif not self.read_only:
+            self.con.execute(SCHEMA)  # tables added since the store was made
+
+    def _schema_version(self) -> str | None:
+        """The stored schema version; None where no benchbench ``meta`` table holds one."""
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except (duckdb.CatalogException, duckdb.BinderException):
+            return None
+        return None if row is None else str(row[0])
+
+    def _has_tables(self) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = current_database()"
+        ).fetchone()
+        return row[0] > 0
 
     # -- writes ---------------------------------------------------------------------------
 

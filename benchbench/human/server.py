@@ -35,7 +35,7 @@ from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
 from benchbench.human.study import Study
 from benchbench.human_store import TIE, Answer, HumanStore
-from benchbench.store import Store, StoreError, now
+from benchbench.store import Store, StoreBusy, StoreError, now
 
 MAX_BODY = 8 * 1024  # a vote is a few short form fields
 BUSY_SECONDS = 10.0  # how long a request waits for another process to release the store
@@ -80,12 +80,13 @@ class Items:
 
 
 def open_store(db: Path, wait: float = BUSY_SECONDS) -> Store:
-    """The store, waiting while another process holds DuckDB's lock on the file."""
+    """The store, waiting while another process holds DuckDB's lock on the file (any other
+    reason it cannot be opened is final)."""
     deadline = time.monotonic() + wait
     while True:
         try:
             return Store(db)
-        except StoreError:
+        except StoreBusy:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
+
+from benchbench.store import connect
 
 FORMATS = ("csv", "parquet")
 
@@ -20,7 +21,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     """Each table as ``<name>.csv`` and ``<name>.parquet`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    with duckdb.connect() as con:
+    with connect() as con:
         for name, frame in tables.items():
             relation = con.from_df(frame)
             for suffix in FORMATS:
