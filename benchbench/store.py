@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pandas as pd
@@ -232,12 +232,17 @@ class Store:
     """The results store in one DuckDB file; used as a context manager, a DuckDB error
     raised inside the ``with`` block leaves it as a ``StoreError`` naming the file."""
 
+    # Runs this process has started and not finished. Another Store on the same file in
+    # this process shares its DuckDB database (no lock keeps it out): they are not stale.
+    _live_runs: ClassVar[set[str]] = set()
+
     def __init__(
         self, path: str | Path = DEFAULT_DB, *, read_only: bool = False, create: bool = True
     ):
         """Open the store at ``path``. ``read_only`` opens it for reading only: nothing is
         written, the file must exist and be a store. A writable open makes a new store
-        where the file is missing (unless ``create`` is false)."""
+        where the file is missing (unless ``create`` is false) and marks the runs that a
+        dead process left ``running`` as ``abandoned``."""
         self.path = Path(path)
         self.read_only = read_only
         check_store_file(self.path, must_exist=read_only or not create)
@@ -285,7 +290,8 @@ class Store:
             raise store_error(self.path, error) from error
 
     def _prepare(self) -> None:
-        """Check the schema version (creating the tables in a new writable store)."""
+        """Check the schema version (creating the tables in a new writable store) and,
+        when writable, mark stale runs."""
         version = self._schema_version()
         if version is None:
             if self.read_only or self._has_tables():
@@ -303,6 +309,8 @@ class Store:
             )
         elif not self.read_only:
             self.con.execute(SCHEMA)  # tables added since the store was made
+        if not self.read_only:
+            self._abandon_stale_runs()
 
     def _schema_version(self) -> str | None:
         """The stored schema version; None where no benchbench ``meta`` table holds one."""
@@ -318,6 +326,17 @@ class Store:
             "WHERE table_catalog = current_database()"
         ).fetchone()
         return row[0] > 0
+
+    def _abandon_stale_runs(self) -> None:
+        """Mark ``abandoned`` the runs left ``running`` by a process that ended without
+        finishing them (killed, crashed, powered off); when it ended is unknown, so
+        ``finished_at`` stays empty. A writable open holds DuckDB's lock on the file, so
+        no other process is running a run on it: only this process's own are live."""
+        self.con.execute(
+            "UPDATE runs SET status = 'abandoned' WHERE status = 'running' "
+            "AND NOT list_contains(?::VARCHAR[], run_id)",
+            [sorted(self._live_runs)],
+        )
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -358,9 +377,11 @@ class Store:
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running')",
             [run_id, suite_name, suite_hash, suite_path, json.dumps(suite), env_id, version, now()],
         )
+        self._live_runs.add(run_id)
         return run_id
 
     def finish_run(self, run_id: str, status: str) -> None:
+        self._live_runs.discard(run_id)
         self.con.execute(
             "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, now(), run_id]
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -102,3 +103,12 @@ def exits_once(n: int, generator: torch.Generator, marker: str = "") -> torch.Te
 def always_exits(n: int, generator: torch.Generator) -> torch.Tensor:
     """Kills its own process on every try: a cell no retry can save."""
     os._exit(1)
+
+
+def hangs_while(n: int, generator: torch.Generator, marker: str = "") -> torch.Tensor:
+    """While the file ``marker`` exists: writes ``marker``.sampling and sleeps (a cell
+    still sampling when its process is killed); afterwards, noise."""
+    if marker and Path(marker).exists():
+        Path(f"{marker}.sampling").touch()
+        time.sleep(600)
+    return noise(n, generator)

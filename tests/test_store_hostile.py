@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,6 +209,59 @@ def test_a_run_that_cannot_write_says_why_and_the_next_run_completes(write_suite
         runs = store.query("SELECT status FROM runs ORDER BY started_at")
         assert list(runs["status"]) == ["interrupted", "complete"]
         assert list(store.query("SELECT status FROM cells")["status"]) == ["complete"]
+
+
+@pytest.mark.slow
+def test_a_killed_run_is_marked_abandoned_and_the_next_run_resumes(write_suite, tmp_path):
+    marker = tmp_path / "hang"
+    marker.touch()
+    models = [
+        {"name": "first", "adapter": "tests.fake_models:noise"},
+        {
+            "name": "hangs",
+            "adapter": "tests.fake_models:hangs_while",
+            "params": {"marker": [str(marker)]},
+        },
+    ]
+    suite = write_suite(noise_suite(models=models))
+    db = tmp_path / "bench.duckdb"
+    command = [sys.executable, "-m", "benchbench", "run", str(suite), "--db", str(db), "-q"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while not Path(f"{marker}.sampling").exists():
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "the run never reached its second cell"
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    marker.unlink()  # the model is fixed
+
+    resumed = runner.invoke(app, ["run", str(suite), "--db", str(db), "-q"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "1 cells run, 1 skipped" in resumed.output
+    with Store(db, read_only=True) as store:
+        runs = store.query("SELECT status, finished_at FROM runs ORDER BY started_at")
+        assert list(runs["status"]) == ["abandoned", "complete"]
+        assert runs["finished_at"].isna().tolist() == [True, False]  # when it died is unknown
+        cells = store.query("SELECT model_name, status FROM cells ORDER BY model_name")
+        assert cells.values.tolist() == [["first", "complete"], ["hangs", "complete"]]
+
+
+def test_only_runs_of_a_dead_process_are_abandoned(tmp_path):
+    db = tmp_path / "bench.duckdb"
+    with Store(db) as store:
+        live = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+        with Store(db) as again:  # same process, same file: shares the database
+            assert again.run(live)["status"] == "running"
+        store.finish_run(live, "complete")
+        dead = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+        Store._live_runs.discard(dead)  # as if its process had been killed
+    with Store(db, read_only=True) as reader:  # a reader writes nothing, not even this
+        assert reader.run(dead)["status"] == "running"
+    with Store(db) as store:
+        assert (store.run(live)["status"], store.run(dead)["status"]) == ("complete", "abandoned")
 
 
 def test_a_locked_store_is_a_clear_error_for_every_command(stored, tmp_path):
