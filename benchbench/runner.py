@@ -5,8 +5,8 @@ sampling with the Timer — the steady-state batches that are timed are the very
 batches whose samples are scored, so quality and speed describe the same samples —
 count the work of one more call for the roofline (where the suite asks; untimed),
 then compute the quality metrics and write the cell in one transaction. A cell that
-raises is stored as failed with its error and the run goes on; Ctrl-C stops the run
-and leaves every completed cell in place, so the next run resumes.
+raises (or calls ``sys.exit``) is stored as failed with its error and the run goes on;
+Ctrl-C stops the run and leaves every completed cell in place, so the next run resumes.
 
 Where a cell is measured is the executor's business (``benchbench.executors``: this
 process, or a Ray cluster); this driver stays the single writer of the store, and
@@ -127,6 +127,7 @@ def run_suite(
         suite.model_dump(mode="json"),
         env_id,
         benchbench.__version__,
+        planned_cells=len(cells),
     )
     observer.run_started(run_id, cells)
     kind = output_kind(suite, torch_device, loaded.prompts())
@@ -193,6 +194,14 @@ def mark_failed(record: CellRecord, error: str) -> CellRecord:
     return record
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line naming what stopped a cell; a model's ``sys.exit`` is said in those words,
+    since "SystemExit: 0" reads like success."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the model called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def execute_cell(
     cell: CellPlan,
     loaded: LoadedSuite,
@@ -211,8 +220,10 @@ def execute_cell(
         results = evaluator.evaluate(samples, adapter=adapter, model_key=cell.fingerprint)
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(kind.artifacts(samples, suite.seed))
-    except Exception as exc:  # a broken cell is recorded and the run goes on
-        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+    except KeyboardInterrupt:
+        raise  # Ctrl-C stops the run; the cells completed so far stay stored
+    except BaseException as exc:  # a broken cell — even one calling sys.exit() — is recorded
+        error = f"{describe_error(exc)}\n{traceback.format_exc(limit=8)}"
         return mark_failed(record, error)
     record.finished_at = now()
     return record

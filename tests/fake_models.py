@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +32,19 @@ def fails_while(n: int, generator: torch.Generator, marker: str = "") -> torch.T
 def interrupts(n: int, generator: torch.Generator) -> torch.Tensor:
     """Behaves like a user pressing Ctrl-C in the middle of sampling."""
     raise KeyboardInterrupt
+
+
+def calls_sys_exit(n: int, generator: torch.Generator, code: int = 0) -> torch.Tensor:
+    """Ends the process "successfully" in the middle of sampling, as a careless script does."""
+    sys.exit(code)
+
+
+class Escape(BaseException):
+    """Not an ``Exception``: slips past ``except Exception``."""
+
+
+def raises_base_exception(n: int, generator: torch.Generator) -> torch.Tensor:
+    raise Escape("a BaseException that is not an Exception")
 
 
 def wrong_range(n: int, generator: torch.Generator) -> torch.Tensor:

@@ -210,3 +210,22 @@ def test_bench_run_with_the_ray_executor(cluster, write_suite, tmp_path):
     assert first.exit_code == 0, first.output
     assert "2 cells run, 0 skipped" in first.output and "brightness=0.5" in first.output
     assert ray.is_initialized()  # the CLI used this process's Ray and left it running
+
+
+def test_a_model_that_calls_sys_exit_is_a_failed_cell_not_a_dead_worker(
+    cluster, write_suite, tmp_path
+):
+    suite = noise_suite(
+        models=[
+            {"name": "fine", "adapter": "tests.fake_models:noise"},
+            {"name": "quits", "adapter": "tests.fake_models:calls_sys_exit"},
+        ]
+    )
+    with Store(tmp_path / "b.duckdb") as store:
+        result = run_suite(
+            load_suite(write_suite(suite)), store, executor=ray_executor(max_retries=1)
+        )
+        assert (result.status, result.executed, result.failed) == ("complete-with-failures", 2, 1)
+        cells = stored_cells(store)
+        assert list(cells["status"]) == ["complete", "failed"]
+        assert cells["error"][1].startswith("SystemExit: the model called sys.exit(0)")
