@@ -1,25 +1,18 @@
 """The leaderboard as Markdown, short enough for a pull-request comment.
 
-User text (model names, params) is escaped twice over: HTML entities, because
-GitHub renders inline HTML, and backslashes for the Markdown that tables break on.
+User text (model names, params) goes through ``markdown_escape.escape``, shared with
+the gate's Markdown.
 """
 
 from __future__ import annotations
 
-import re
-
+from benchbench.markdown_escape import escape
 from benchbench.report import format as fmt
 from benchbench.report.leaderboard import Entry, Leaderboard
 from benchbench.report.ranking import Mark
 
 MAX_WARNINGS = 5
 SYMBOLS = {Mark.BEST: " ★", Mark.TIED: " ≈", Mark.NONE: ""}
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def escape(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def render_markdown(boards: list[Leaderboard]) -> str:
