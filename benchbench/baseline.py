@@ -6,6 +6,10 @@ Each cell keeps the device model it was measured on: on a cluster, cells of one 
 may run on different machines.
 Per metric a snapshot keeps the value, its CI and N, its signature, and for
 throughput the raw steady-state call durations, so the gate can test timings.
+A snapshot of a run that did not complete every planned cell says why in ``partial``.
+
+A baseline file comes from outside (a pull request may edit it): it is validated where
+it is read, strictly (a string is not a number), and every error names the file.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from benchbench.hashing import canonical_json
 from benchbench.store import Store, now
@@ -33,13 +39,18 @@ ENVIRONMENT_KEYS = (
 )
 
 
+# Run statuses of a run that went through every planned cell (see ``runner.run_suite``).
+FINISHED_RUN_STATUSES = ("complete", "complete-with-failures")
+MAX_ERRORS_SHOWN = 5
+
+
 class BaselineError(ValueError):
     """A baseline file that is missing or unreadable."""
 
 
 @dataclass(frozen=True)
 class MetricSnapshot:
-    value: float
+    value: float | None  # None: missing (a hand-edited file); the gate fails it
     kind: str
     unit: str
     higher_is_better: bool | None
@@ -79,6 +90,7 @@ class Snapshot:
     run_id: str
     environment: dict[str, Any]
     cells: list[CellSnapshot]
+    partial: str | None = None  # why the run is not complete (None: every planned cell is)
 
     @property
     def device_name(self) -> str | None:
@@ -90,20 +102,49 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, text: str, where: str) -> Snapshot:
+        """The snapshot in ``text``, checked field by field; errors name ``where``."""
         try:
             payload = json.loads(text)
-            if payload.get("format") != FORMAT:
-                raise BaselineError(f"{where} is not a {FORMAT} file")
-            cells = [
-                CellSnapshot(
-                    **{k: v for k, v in cell.items() if k != "metrics"},
-                    metrics={m: MetricSnapshot(**v) for m, v in cell["metrics"].items()},
-                )
-                for cell in payload["cells"]
-            ]
-            return cls(payload["suite"], payload["run_id"], payload["environment"], cells)
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise BaselineError(f"{where} is not a readable baseline: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise BaselineError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise BaselineError(f"{where}: not a baseline: JSON nested too deeply") from None
+        if not isinstance(payload, dict):
+            raise BaselineError(
+                f"{where} is not a {FORMAT} file: it holds a JSON {_json_type(payload)}, "
+                f"not an object"
+            )
+        if payload.get("format") != FORMAT:
+            raise BaselineError(
+                f"{where} is not a {FORMAT} file (its format is {payload.get('format')!r})"
+            )
+        try:
+            return _SNAPSHOT.validate_json(text, strict=True)
+        except ValidationError as exc:
+            raise BaselineError(f"{where} is not a readable baseline: {_problems(exc)}") from None
+
+
+_SNAPSHOT = TypeAdapter(Snapshot)
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return names.get(type(value), "null")
+
+
+def _problems(exc: ValidationError) -> str:
+    """Each wrong field as ``path: message``, e.g. ``cells[0].metrics.fd.value: ...``."""
+    problems = [
+        f"{_field_path(e['loc']) or 'top level'}: {e['msg']}"
+        + ("" if e["type"] == "missing" else f" (found {e['input']!r:.40})")
+        for e in exc.errors(include_url=False)
+    ]
+    more = len(problems) - MAX_ERRORS_SHOWN
+    return "; ".join(problems[:MAX_ERRORS_SHOWN]) + (f"; and {more} more" if more > 0 else "")
+
+
+def _field_path(loc: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
 def snapshot_run(store: Store, run_id: str) -> Snapshot:
@@ -147,7 +188,24 @@ def snapshot_run(store: Store, run_id: str) -> Snapshot:
             )
         )
     env = {k: environment.get(k) for k in ENVIRONMENT_KEYS}
-    return Snapshot(run["suite_name"], run_id, env, cells)
+    return Snapshot(run["suite_name"], run_id, env, cells, partial=_incomplete(run, cells))
+
+
+def _incomplete(run: dict[str, Any], cells: list[CellSnapshot]) -> str | None:
+    """Why ``run`` is not a complete result, or None when every planned cell is complete.
+
+    A run that stopped early (Ctrl-C, a crash, a killed process) keeps the status it had
+    then, and stores fewer cells than it planned; a failed cell has no values to compare."""
+    problems = []
+    if run["status"] not in FINISHED_RUN_STATUSES:
+        problems.append(f"run {run['status']}")
+    planned = _optional(run.get("planned_cells"))
+    if planned is not None and len(cells) < planned:
+        problems.append(f"{len(cells)} of {int(planned)} planned cells stored")
+    failed = sum(cell.status != "complete" for cell in cells)
+    if failed:
+        problems.append(f"{failed} of {len(cells)} cells failed")
+    return ", ".join(problems) or None
 
 
 def _optional(value: Any) -> Any:
@@ -171,8 +229,19 @@ def write_baseline(snapshot: Snapshot, path: Path) -> Path:
 
 
 def read_baseline(path: Path) -> Snapshot:
+    if path.is_dir():
+        raise BaselineError(f"baseline {path} is a directory, not a baseline file")
     if not path.is_file():
         raise BaselineError(
             f"baseline {path} not found; create it with `bench baseline accept --out {path}`"
         )
-    return Snapshot.from_json(path.read_text(), str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # an editor's BOM is no error
+    except UnicodeDecodeError as exc:
+        raise BaselineError(
+            f"{path} is not a baseline: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+            f"at offset {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    return Snapshot.from_json(text, str(path))

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,11 @@ from rich.table import Table
 from benchbench.cli_human import human_app
 from benchbench.cli_score import score_app, weights_app
 from benchbench.store import DEFAULT_DB, Store, StoreError
+
+if TYPE_CHECKING:
+    from benchbench.baseline import Snapshot
+    from benchbench.gate import GateResult, Status
+    from benchbench.suite import LoadedSuite
 
 app = typer.Typer(
     help="benchbench: benchmark generative models — speed, memory and quality, stored in DuckDB.",
@@ -158,6 +163,7 @@ class ProgressObserver:
         )
         self.cells_task = None
         self.batch_task = None
+        self.run_id: str | None = None  # once the run has started (a stopped gate still needs it)
 
     def __enter__(self) -> ProgressObserver:
         self.progress.start()
@@ -167,6 +173,7 @@ class ProgressObserver:
         self.progress.stop()
 
     def run_started(self, run_id, cells) -> None:
+        self.run_id = run_id
         self.cells_task = self.progress.add_task(f"run {run_id}", total=len(cells))
 
     def cell_skipped(self, cell) -> None:
@@ -395,8 +402,17 @@ def baseline_accept(
         Path | None, typer.Option(help="Baseline file (default: baselines/<suite>.json).")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Accept a run that did not complete every planned cell; the file says it is "
+            "partial, and the gate fails on the cells it lacks.",
+        ),
+    ] = False,
 ) -> None:
-    """Write a stored run's values, CIs, N, signatures and environment as the baseline."""
+    """Write a stored run's values, CIs, N, signatures and environment as the baseline.
+    Only a run that completed every planned cell is accepted, unless --allow-partial."""
     from benchbench.baseline import BaselineError, snapshot_run, write_baseline
 
     with opened_store(db, read_only=True) as store:
@@ -407,8 +423,19 @@ def baseline_accept(
             snapshot = snapshot_run(store, run_id)
         except BaselineError as exc:
             raise fail(str(exc)) from None
+    if snapshot.partial and not allow_partial:
+        raise fail(
+            f"run {run_id} is partial ({snapshot.partial}): only a run that completed every "
+            f"planned cell becomes a baseline. Run the suite again to complete it (bench run "
+            f"resumes, and its new run is then the latest), or pass --allow-partial"
+        )
     path = write_baseline(snapshot, out or Path("baselines") / f"{snapshot.suite}.json")
     console.print(f"baseline for suite {snapshot.suite!r} from run {run_id} → {path}")
+    if snapshot.partial:
+        console.print(
+            f"[yellow]warning[/]: partial baseline ({escape(snapshot.partial)}): "
+            "the gate fails on the cells it lacks"
+        )
 
 
 @app.command()
@@ -429,40 +456,93 @@ def gate(
     """Run SUITE (or take a stored run) and compare every cell × metric with the baseline.
 
     Exit 0: no regression. Exit 1: a metric regressed beyond its tolerance (and
-    significantly, where the data allows a test), or a cell failed or is missing.
-    Exit 2: bad input — suite, missing baseline, or numbers whose signatures differ."""
-    from benchbench.baseline import BaselineError, read_baseline, snapshot_run
-    from benchbench.gate import compare_runs
-    from benchbench.gate_output import junit_xml
-    from benchbench.gate_output import markdown as render_markdown
-    from benchbench.runner import run_suite
-    from benchbench.suite import SuiteError, load_suite
+    significantly, where the data allows a test); a cell or metric failed, or is missing
+    on either side; a value is not finite; or the run did not complete every planned cell.
+    Exit 2: bad input — suite, baseline, device, or numbers whose signatures differ.
+    Exit 130: interrupted. The Markdown and JUnit files are written in every case."""
+    from benchbench.gate_output import write_reports
 
+    result, stop = _gate(suite, baseline, run_id, db, device, quiet)
+    if stop is not None:
+        status, reason = _stop_reason(stop)
+        result = result.stopped(status, reason)
     try:
-        loaded = load_suite(suite)
-        accepted = read_baseline(baseline)
-    except (SuiteError, BaselineError) as exc:
-        raise fail(str(exc)) from None
-    if accepted.suite != loaded.suite.name:
-        raise fail(
-            f"{baseline} is a baseline of suite {accepted.suite!r}, not {loaded.suite.name!r}"
-        )
-    with opened_store(db, read_only=run_id is not None) as store:
-        if run_id is None:
-            with ProgressObserver(quiet) as observer:
-                run_id = run_suite(loaded, store, device=device, observer=observer).run_id
-        try:
-            current = snapshot_run(store, run_id)
-        except BaselineError as exc:
-            raise fail(str(exc)) from None
-    result = compare_runs(accepted, current, loaded.suite.gate)
-    table = render_markdown(result)
-    print(table)
-    if markdown is not None:
-        markdown.write_text(table)
-    if junit is not None:
-        junit.write_bytes(junit_xml(result))
+        print(write_reports(result, markdown, junit))
+    except OSError as exc:
+        raise fail(f"cannot write the gate's report: {exc}") from None
+    if isinstance(stop, KeyboardInterrupt):
+        err_console.print("[yellow]interrupted[/]: completed cells are stored; the gate failed.")
+        raise typer.Exit(130)
+    if stop is not None:
+        raise fail(reason, result.exit_code)
     raise typer.Exit(result.exit_code)
+
+
+def _gate(
+    suite_path: Path,
+    baseline_path: Path,
+    run_id: str | None,
+    db: Path,
+    device: str | None,
+    quiet: bool,
+) -> tuple[GateResult, BaseException | None]:
+    """The gate's result, and what stopped it (None when nothing did): whatever could be
+    compared before it stopped is compared."""
+    from benchbench.baseline import BaselineError, read_baseline
+    from benchbench.gate import GateResult, compare_runs
+    from benchbench.suite import load_suite
+
+    accepted = current = None
+    try:
+        loaded = load_suite(suite_path)
+        accepted = read_baseline(baseline_path)
+        if accepted.suite != loaded.suite.name:
+            raise BaselineError(
+                f"{baseline_path} is a baseline of suite {accepted.suite!r}, "
+                f"not {loaded.suite.name!r}"
+            )
+        current, stop = _gate_run(loaded, run_id, db, device, quiet)
+    except BaseException as exc:  # even a model's sys.exit(): the reports say what happened
+        stop = exc
+    if accepted is None or current is None:
+        return GateResult(accepted.suite if accepted else str(suite_path), [], accepted), stop
+    return compare_runs(accepted, current, loaded.suite.gate), stop
+
+
+def _gate_run(
+    loaded: LoadedSuite, run_id: str | None, db: Path, device: str | None, quiet: bool
+) -> tuple[Snapshot, BaseException | None]:
+    """The stored run ``run_id``, or SUITE run now, as a snapshot, and what stopped that run
+    midway (None when nothing did): a stopped run is gated on the cells it stored."""
+    from benchbench.baseline import snapshot_run
+    from benchbench.runner import run_suite
+
+    stop = None
+    with Store(db, read_only=run_id is not None) as store:
+        if run_id is None:
+            observer = ProgressObserver(quiet)
+            try:
+                with observer:
+                    run_id = run_suite(loaded, store, device=device, observer=observer).run_id
+            except BaseException as exc:
+                if observer.run_id is None:  # it never started: nothing to gate
+                    raise
+                stop, run_id = exc, observer.run_id
+        return snapshot_run(store, run_id), stop
+
+
+def _stop_reason(exc: BaseException) -> tuple[Status, str]:
+    """The status and note of the row that says why the gate stopped."""
+    from benchbench.baseline import BaselineError
+    from benchbench.gate import Status
+    from benchbench.runner import describe_error
+    from benchbench.suite import SuiteError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return Status.FAILED, "interrupted (Ctrl-C) before every cell was run"
+    if isinstance(exc, SuiteError | BaselineError | RuntimeError):  # bad input; no device
+        return Status.ERROR, str(exc)
+    return Status.FAILED, f"the gate stopped: {describe_error(exc)}"
 
 
 from benchbench.cli_report import register as register_report  # noqa: E402 (needs `app`)

@@ -9,13 +9,18 @@ few repeats for a test to reach alpha, the tolerance decides alone, and the note
 so. Two numbers with different signatures were computed differently: that is an
 error, not a comparison. Timings and memory are compared only between cells measured
 on the same device model (each cell's own: a cluster run may mix machines).
+
+The gate never passes what it could not check: a cell or metric missing from either
+side, a failed cell on either side, a value, CI bound or timing sample that is missing
+or not finite, and a run that did not complete every planned cell are failures, each
+with its reason; none of them is read as a direction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from math import comb, sqrt
+from math import comb, isfinite, sqrt
 
 from scipy import stats
 
@@ -34,13 +39,15 @@ class Status(StrEnum):
     REGRESSED = "regressed"
     IMPROVED = "improved"
     NOT_COMPARABLE = "not comparable"
-    NEW = "new"
+    NO_BASELINE = "no baseline"
     MISSING = "missing"
     FAILED = "failed"
     ERROR = "error"
 
 
-FAILING = {Status.REGRESSED, Status.MISSING, Status.FAILED}
+FAILING = {Status.REGRESSED, Status.MISSING, Status.FAILED, Status.NO_BASELINE}
+RUN_ROW = "(this run)"  # the cell column of a row about the whole run
+ACCEPT_HINT = "accept a baseline that has it (bench baseline accept) to gate it"
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,15 @@ class Comparison:
 
 @dataclass(frozen=True)
 class GateResult:
+    suite: str
     comparisons: list[Comparison]
-    baseline: Snapshot
-    current: Snapshot
+    baseline: Snapshot | None = None  # None: the gate stopped before reading it
+    current: Snapshot | None = None  # None: no run to gate (it never started)
+
+    def stopped(self, status: Status, reason: str) -> GateResult:
+        """This result with a first row saying why the gate or its run stopped."""
+        row = Comparison(RUN_ROW, "*", status, note=reason)
+        return replace(self, comparisons=[row, *self.comparisons])
 
     @property
     def exit_code(self) -> int:
@@ -92,24 +105,44 @@ def gated_metrics(cell: CellSnapshot, spec: GateSpec) -> list[str]:
 def compare_runs(baseline: Snapshot, current: Snapshot, spec: GateSpec) -> GateResult:
     by_identity = {cell.identity: cell for cell in current.cells}
     comparisons: list[Comparison] = []
+    if current.partial:
+        note = f"this run is partial ({current.partial}): the gate needs every planned cell"
+        comparisons.append(Comparison(RUN_ROW, "*", Status.FAILED, note=note))
     for old in baseline.cells:
-        new = by_identity.pop(old.identity, None)
-        if new is None:
-            comparisons.append(
-                Comparison(old.label, "*", Status.MISSING, note="cell not in this run")
-            )
-            continue
-        if new.status != "complete":
-            error = (new.error or "").splitlines()[0] if new.error else new.status
-            comparisons.append(Comparison(new.label, "*", Status.FAILED, note=error))
-            continue
-        for metric in gated_metrics(old, spec):
-            comparisons.append(compare_metric(old, new, metric, spec, baseline, current))
+        comparisons += compare_cell(
+            old, by_identity.pop(old.identity, None), spec, baseline, current
+        )
+    unmatched = f"not in the baseline: {ACCEPT_HINT}"
+    if baseline.partial:
+        unmatched = f"not in the baseline, which is partial ({baseline.partial}): {ACCEPT_HINT}"
     comparisons.extend(
-        Comparison(cell.label, "*", Status.NEW, note="not in the baseline")
+        Comparison(cell.label, "*", Status.NO_BASELINE, note=unmatched)
         for cell in by_identity.values()
     )
-    return GateResult(comparisons, baseline, current)
+    return GateResult(current.suite, comparisons, baseline, current)
+
+
+def compare_cell(
+    old: CellSnapshot,
+    new: CellSnapshot | None,
+    spec: GateSpec,
+    baseline: Snapshot,
+    current: Snapshot,
+) -> list[Comparison]:
+    """Every gated metric of one cell, or one row saying why the cell cannot be compared."""
+    if new is None:
+        return [Comparison(old.label, "*", Status.MISSING, note="cell not in this run")]
+    if new.status != "complete":
+        return [Comparison(new.label, "*", Status.FAILED, note=_first_line(new))]
+    if old.status != "complete":
+        note = f"no baseline values: the baseline's cell {old.status}: {_first_line(old)}"
+        return [Comparison(old.label, "*", Status.FAILED, note=note)]
+    metrics = sorted({*gated_metrics(old, spec), *gated_metrics(new, spec)})
+    return [compare_metric(old, new, metric, spec, baseline, current) for metric in metrics]
+
+
+def _first_line(cell: CellSnapshot) -> str:
+    return cell.error.splitlines()[0] if cell.error else cell.status
 
 
 def compare_metric(
@@ -121,8 +154,22 @@ def compare_metric(
     current: Snapshot,
 ) -> Comparison:
     label = old_cell.label
-    old = old_cell.metrics[metric]
+    old = old_cell.metrics.get(metric)
     new = new_cell.metrics.get(metric)
+    old_device = old_cell.device_name or baseline.device_name
+    new_device = new_cell.device_name or current.device_name
+    if (old or new).kind in DEVICE_BOUND_KINDS and old_device != new_device:
+        return Comparison(
+            label,
+            metric,
+            Status.NOT_COMPARABLE,
+            old.value if old else None,
+            new.value if new else None,
+            note=f"baseline measured on {old_device}, this run on {new_device}",
+        )
+    if old is None:
+        note = f"metric not in the baseline: {ACCEPT_HINT}"
+        return Comparison(label, metric, Status.NO_BASELINE, current=new.value, note=note)
     if new is None:
         return Comparison(label, metric, Status.MISSING, old.value, note="metric not in this run")
     if old.signature_hash and new.signature_hash and old.signature_hash != new.signature_hash:
@@ -135,17 +182,9 @@ def compare_metric(
             note=f"signature differs ({old.signature_hash} vs {new.signature_hash}): "
             f"computed differently, not comparable",
         )
-    old_device = old_cell.device_name or baseline.device_name
-    new_device = new_cell.device_name or current.device_name
-    if old.kind in DEVICE_BOUND_KINDS and old_device != new_device:
-        return Comparison(
-            label,
-            metric,
-            Status.NOT_COMPARABLE,
-            old.value,
-            new.value,
-            note=f"baseline measured on {old_device}, this run on {new_device}",
-        )
+    unusable = _unusable("baseline", old) or _unusable("this run's", new)
+    if unusable:
+        return Comparison(label, metric, Status.FAILED, old.value, new.value, note=unusable)
     tolerance = spec.tolerances.get(metric, DEFAULT_TOLERANCES[old.kind])
     higher_is_better = _higher_is_better(tolerance, old)
     sign = -1.0 if higher_is_better else 1.0
@@ -159,6 +198,22 @@ def compare_metric(
         return Comparison(label, metric, Status.PASS, old.value, new.value, bound, p_value, note)
     status = Status.REGRESSED if worsening > 0 else Status.IMPROVED
     return Comparison(label, metric, status, old.value, new.value, bound, p_value, note)
+
+
+def _unusable(side: str, metric: MetricSnapshot) -> str | None:
+    """Why ``metric`` cannot be compared (a missing or non-finite number), or None."""
+    if metric.value is None:
+        return f"{side} value is missing"
+    if not isfinite(metric.value):
+        return f"{side} value is {metric.value}: not a finite number"
+    if any(b is not None and not isfinite(b) for b in (metric.ci_low, metric.ci_high)):
+        return f"{side} CI [{metric.ci_low}, {metric.ci_high}] is not finite"
+    if metric.ci_level is not None and not 0 < metric.ci_level < 1:
+        return f"{side} CI level {metric.ci_level} is not between 0 and 1"
+    bad = [s for s in metric.samples or () if not isfinite(s) or s < 0]
+    if bad:
+        return f"{side} timing samples include {bad[0]}: not a finite duration"
+    return None
 
 
 def _higher_is_better(tolerance: Tolerance, metric: MetricSnapshot) -> bool:

@@ -62,7 +62,10 @@ def resolve_device(spec: str) -> torch.device:
     """``auto`` is CUDA when available, else the CPU; an unavailable device is an error."""
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(spec)
+    try:
+        device = torch.device(spec)
+    except RuntimeError as exc:  # torch's message does not say which option was wrong
+        raise RuntimeError(f"device {spec!r} is not a device: {exc}") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(f"device {spec!r} requested but CUDA is not available on this machine")
     if device.type == "mps" and not torch.backends.mps.is_available():

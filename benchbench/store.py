@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, suite_name VARCHAR, suite_hash VARCHAR, suite_path VARCHAR,
     suite JSON, env_id VARCHAR, benchbench_version VARCHAR, started_at TIMESTAMPTZ,
     finished_at TIMESTAMPTZ, status VARCHAR);
+-- How many cells the run planned: fewer in run_cells means it stopped early. Added after
+-- the first stores were written, which gain the column (empty for their runs) on open.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS planned_cells INTEGER;
 CREATE TABLE IF NOT EXISTS cells (
     cell_id VARCHAR PRIMARY KEY, cell_key VARCHAR, run_id VARCHAR, suite_name VARCHAR,
     model_name VARCHAR, family VARCHAR, adapter VARCHAR, params JSON, suite_params JSON,
@@ -371,11 +374,22 @@ class Store:
         suite: dict,
         env_id: str,
         version: str,
+        planned_cells: int | None = None,
     ) -> str:
         run_id = now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running')",
-            [run_id, suite_name, suite_hash, suite_path, json.dumps(suite), env_id, version, now()],
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running', ?)",
+            [
+                run_id,
+                suite_name,
+                suite_hash,
+                suite_path,
+                json.dumps(suite),
+                env_id,
+                version,
+                now(),
+                planned_cells,
+            ],
         )
         self._live_runs.add(run_id)
         return run_id

@@ -141,7 +141,7 @@ def test_timing_is_compared_only_between_cells_on_the_same_device(baseline, tmp_
     write_baseline(dataclasses.replace(snapshot, cells=[moved, noise]), baseline_path)
     result = gate(path, baseline_path, tmp_path / "pr.duckdb")
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if "| samples_per_s |" in line]
+    lines = [line for line in result.output.splitlines() if r"| samples\_per\_s |" in line]
     assert len(lines) == 2
     assert "not comparable" in lines[0] and "H100" in lines[0]
     assert "not comparable" not in lines[1] and lines[1].startswith("| noise")
@@ -155,7 +155,7 @@ def test_a_baseline_without_cell_devices_falls_back_to_its_run_device(baseline, 
         del cell["device_name"]  # a baseline written before cells recorded their device
     baseline_path.write_text(json.dumps(payload))
     result = gate(path, baseline_path, tmp_path / "pr.duckdb")
-    lines = [line for line in result.output.splitlines() if "| samples_per_s |" in line]
+    lines = [line for line in result.output.splitlines() if r"| samples\_per\_s |" in line]
     assert len(lines) == 2 and all("not comparable" in line for line in lines)
 
 
