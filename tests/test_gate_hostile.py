@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 import torch
+import yaml
 from typer.testing import CliRunner
 
 from benchbench.baseline import (
@@ -45,21 +46,8 @@ def gate(suite, baseline, tmp_path, *extra: object):
     md, xml = tmp_path / "gate.md", tmp_path / "gate.xml"
     md.unlink(missing_ok=True)
     xml.unlink(missing_ok=True)
-    db = tmp_path / "pr.duckdb"
-    return invoke(
-        "gate",
-        suite,
-        "--baseline",
-        baseline,
-        "--db",
-        db,
-        "-q",
-        "--markdown",
-        md,
-        "--junit",
-        xml,
-        *extra,
-    )
+    args = ["gate", suite, "--baseline", baseline, "--db", tmp_path / "pr.duckdb", "-q"]
+    return invoke(*args, "--markdown", md, "--junit", xml, *extra)
 
 
 def reports(tmp_path) -> tuple[str, list[ET.Element]]:
@@ -79,7 +67,7 @@ def accepted(tmp_path_factory):
     root = tmp_path_factory.mktemp("accepted")
     with Store(root / "base.duckdb") as store:
         path = root / "suite.yaml"
-        path.write_text(json.dumps(noise_suite()))
+        path.write_text(yaml.safe_dump(noise_suite()))
         return snapshot_run(store, run_suite(load_suite(path), store).run_id)
 
 
