@@ -15,6 +15,7 @@ from benchbench.human.server import MAX_BODY, create_app, is_loopback
 from benchbench.human.study import StudyError, load_study
 from benchbench.human_store import TIE, HumanStore
 from benchbench.store import Artifact, CellRecord, Store, now
+from tests.human_serving import form_of, joined
 from tests.human_specs import study
 
 pytest_plugins = ("tests.human_run",)
@@ -29,17 +30,6 @@ def served(human_db, write_study):
     with Store(human_db) as store:
         record = create_study(load_study(write_study(spec)), store)
         yield store, create_app(store.path, record.study), record.token
-
-
-def joined(app, token):
-    client = app.test_client()
-    response = client.get(f"/join/{token}?worker=w-1")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/task")
-    return client
-
-
-def form_of(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
 
 
 def votes(store) -> list:
