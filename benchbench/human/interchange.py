@@ -5,7 +5,8 @@ seed, images as files under ``items/``, text and its prompt inline) with the sam
 and planted checks as a web rater gets. ``import_votes`` reads the platform's answers
 (columns ``worker, task_id, question, answer`` and optionally ``seconds``): for A/B
 the answer is the chosen item id (the form's radio values) or ``tie`` for no preference
-(where the study allows ties), for ratings the level.
+(where the study allows ties), for ratings the level; ``parse_answer`` judges them, the
+same rule as the web form's.
 Every problem is reported with its file, line and column; nothing is stored unless the
 whole file is valid, and importing the same file twice stores nothing new.
 """
@@ -13,10 +14,13 @@ whole file is valid, and importing the same file twice stores nothing new.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +28,8 @@ from benchbench.hashing import stable_hash
 from benchbench.human.design import PLANTED, REAL, REPEAT
 from benchbench.human.samples import image_png
 from benchbench.human.server import Items
-from benchbench.human.study import Study
-from benchbench.human_store import TIE, Answer, HumanStore
+from benchbench.human.study import AnswerError, Study, parse_answer
+from benchbench.human_store import Answer, HumanStore
 from benchbench.store import Store, now
 
 VOTE_COLUMNS = ("worker", "task_id", "question", "answer")
@@ -111,36 +115,36 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
     questions = {q.id for q in study.questions}
     problems: list[str] = []
     grouped: dict[tuple[str, str], dict[str, tuple[Answer, float | None]]] = defaultdict(dict)
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in VOTE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InterchangeError(f"{path}:1: missing columns {', '.join(missing)}")
-        rows = 0
-        for row in reader:
-            rows += 1
-            line = reader.line_num
+    rows = 0
+    for line, row in _read_rows(path):
+        rows += 1
 
-            def bad(column: str, message: str, line: int = line) -> None:
-                problems.append(f"{path}:{line}: column {column}: {message}")
+        def bad(column: str, message: str, line: int = line) -> None:
+            problems.append(f"{path}:{line}: column {column}: {message}")
 
-            worker, task_id, question = row["worker"], row["task_id"], row["question"]
-            if not 0 < len(worker) <= MAX_WORKER:
-                bad("worker", f"must be 1-{MAX_WORKER} characters")
-            task = tasks.get(task_id)
-            if task is None:
-                bad("task_id", f"no task {task_id!r} in study {name!r}")
-                continue
-            if question not in questions:
-                bad("question", f"{question!r} is not one of {sorted(questions)}")
-                continue
-            answer = _answer(study, question, row["answer"], task, bad)
-            seconds = _seconds(row.get("seconds") or "", bad)
-            if answer is None:
-                continue
-            if question in grouped[(worker, task_id)]:
-                bad("question", f"{worker!r} answered {question!r} of task {task_id} twice")
-            grouped[(worker, task_id)][question] = (answer, seconds)
+        if None in row or None in row.values():
+            problems.append(f"{path}:{line}: the row's fields do not match the header's")
+            continue
+        worker, task_id, question = row["worker"], row["task_id"], row["question"]
+        if not 0 < len(worker) <= MAX_WORKER:
+            bad("worker", f"must be 1-{MAX_WORKER} characters")
+        task = tasks.get(task_id)
+        if task is None:
+            bad("task_id", f"no task {task_id!r} in study {name!r}")
+            continue
+        if question not in questions:
+            bad("question", f"{question!r} is not one of {sorted(questions)}")
+            continue
+        seconds = _seconds(row.get("seconds") or "", bad)
+        items = {item: item for item in (task.item_a, task.item_b) if item}
+        try:
+            answer = parse_answer(study, question, row["answer"], items)
+        except AnswerError as exc:
+            bad("answer", str(exc))
+            continue
+        if question in grouped[(worker, task_id)]:
+            bad("question", f"{worker!r} answered {question!r} of task {task_id} twice")
+        grouped[(worker, task_id)][question] = (answer, seconds)
     for (worker, task_id), answers in grouped.items():
         if set(answers) != questions:
             problems.append(
@@ -175,17 +179,29 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
     )
 
 
-def _answer(study: Study, question: str, value: str, task, bad) -> Answer | None:
-    if study.task == "ab":
-        allowed = (task.item_a, task.item_b, *((TIE,) if study.ties else ()))
-        if value not in allowed:
-            bad("answer", f"{value!r} is not one of {', '.join(allowed)}")
-            return None
-        return Answer(question, choice=value)
-    if not value.strip().isdigit() or int(value) not in study.levels:
-        bad("answer", f"{value!r} is not a level of the scale {study.levels}")
-        return None
-    return Answer(question, rating=int(value))
+def _read_rows(path: Path) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """The votes file's rows with their line numbers. A file that is not UTF-8 CSV with
+    the vote columns is refused whole, naming its line; a row whose fields do not match
+    the header holds None (DictReader's filler), for the caller to report."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InterchangeError(f"{path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")  # spreadsheets often start with a byte-order mark
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InterchangeError(f"{path}:{line}: not UTF-8 text; save it as UTF-8 CSV") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [c for c in VOTE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InterchangeError(f"{path}:1: missing columns {', '.join(missing)}")
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        line = reader.reader.line_num  # DictReader's own count stops at the last good row
+        raise InterchangeError(f"{path}:{line}: not valid CSV: {exc}") from None
 
 
 def _seconds(value: str, bad) -> float | None:

@@ -33,8 +33,8 @@ from waitress.wasyncore import close_all
 
 from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
-from benchbench.human.study import Study
-from benchbench.human_store import TIE, Answer, HumanStore
+from benchbench.human.study import AnswerError, Study, parse_answer
+from benchbench.human_store import HumanStore
 from benchbench.store import Store, StoreBusy, StoreError, now
 
 MAX_BODY = 8 * 1024  # a vote is a few short form fields
@@ -223,9 +223,14 @@ def create_app(db: Path, study_name: str) -> Flask:
             if assigned is None:
                 abort(400, "This task is not one of yours.")
             sides = _sides(assigned["item_a"], assigned["item_b"], assigned["swapped"])
-            answers = [
-                _answer(study, q.id, request.form.get(f"q_{q.id}"), sides) for q in study.questions
-            ]
+            words = dict(zip(("left", "right"), sides, strict=False))
+            try:
+                answers = [
+                    parse_answer(study, q.id, request.form.get(f"q_{q.id}"), words)
+                    for q in study.questions
+                ]
+            except AnswerError as exc:
+                abort(400, f"Your answer was not recorded: {exc}.")
             outcome = humans.record_votes(
                 study_name,
                 rater_id,
@@ -256,17 +261,6 @@ def _view(items: Items, item_id: str, kind: str) -> dict[str, str]:
     if kind == "text":
         return {"text": items.sample(item_id)}
     return {"src": url_for("item", item_id=item_id)}
-
-
-def _answer(study: Study, question: str, value: str | None, sides: list[str]) -> Answer:
-    if study.task == "ab":
-        choices = {"left": sides[0], "right": sides[1]} | ({"tie": TIE} if study.ties else {})
-        if value not in choices:
-            abort(400, f"Answer question {question!r} with {' or '.join(choices)}.")
-        return Answer(question, choice=choices[value])
-    if value is None or not value.isdigit() or int(value) not in study.levels:
-        abort(400, f"Answer question {question!r} with one of {study.levels}.")
-    return Answer(question, rating=int(value))
 
 
 def is_loopback(host: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from benchbench.hashing import stable_hash
+from benchbench.human_store import TIE, Answer
 from benchbench.suite import BootstrapSettings, Loc, Problem, StrictModel, _pydantic_problems
 from benchbench.yamlsource import YamlSource, YamlSyntaxError, load_yaml
 
@@ -77,6 +78,35 @@ class Study(StrictModel):
     @property
     def levels(self) -> list[int]:
         return sorted(self.scale or {})
+
+
+class AnswerError(ValueError):
+    """An answer outside the set its question allows."""
+
+
+def parse_answer(study: Study, question: str, value: str | None, sides: dict[str, str]) -> Answer:
+    """One question's answer, by the one rule web votes and CSV imports share.
+
+    An A/B answer is a key of ``sides`` (the web form's ``left``/``right``, or a CSV's
+    item ids; each maps to its item) or ``tie`` where the study allows ties. A rating is
+    a level of the scale written exactly as ASCII digits: ``str.isdigit`` accepts "⁵"
+    (which ``int`` refuses) and ``int`` accepts "٣", " 3" and "03", so neither is the test.
+    """
+    if study.task == "ab":
+        choices = {**sides, **({TIE: TIE} if study.ties else {})}
+        return Answer(question, choice=choices[_one_of(question, value, choices)])
+    levels = {str(level): level for level in study.levels}
+    return Answer(question, rating=levels[_one_of(question, value, levels)])
+
+
+def _one_of(question: str, value: str | None, allowed: dict[str, Any]) -> str:
+    if value is None:
+        raise AnswerError(f"question {question!r} is not answered")
+    if value not in allowed:
+        raise AnswerError(
+            f"question {question!r}: {value[:40]!r} is not one of {', '.join(allowed)}"
+        )
+    return value
 
 
 class StudyError(ValueError):
