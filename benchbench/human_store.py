@@ -134,6 +134,13 @@ class HumanStore:
                 [[record.study, *task] for task in tasks],
             )
 
+    def update_spec(self, study: str, spec: dict[str, Any], spec_hash: str) -> None:
+        """Replace a study's stored definition (``create_study`` decides what may change)."""
+        self.con.execute(
+            "UPDATE human_studies SET spec = ?, spec_hash = ? WHERE study = ?",
+            [json.dumps(spec), spec_hash, study],
+        )
+
     def study(self, name: str) -> StudyRecord | None:
         if not self.has_tables:
             return None
@@ -199,6 +206,13 @@ class HumanStore:
                     ],
                 )
         return bool(inserted)
+
+    def rater_count(self, study: str, source: str) -> int:
+        """How many raters joined the study from ``source`` ("web", "csv", ...)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM human_raters WHERE study = ? AND source = ?", [study, source]
+        ).fetchone()
+        return int(row[0])
 
     def external_ids(self, study: str) -> dict[str, str | None]:
         """Rater id → the worker id they joined with (None for anonymous web raters)."""

@@ -1,5 +1,6 @@
-"""The raters' web app and the votes import under attack: answers outside the allowed
-set and broken CSV files. Each is refused with a clear message and stores nothing."""
+"""The raters' web app and the votes import under attack: join floods, votes on tasks
+never shown, answers outside the allowed set, broken CSV files, and requests no browser
+sends. Each is refused with a clear message and stores nothing."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from benchbench.cli import app
+from benchbench.hashing import stable_hash
 from benchbench.human.design import create_study
 from benchbench.human.interchange import InterchangeError, import_votes
-from benchbench.human.server import create_app
-from benchbench.human.study import load_study
+from benchbench.human.server import JoinLimiter, create_app
+from benchbench.human.study import StudyError, load_study
+from benchbench.human_store import HumanStore
 from benchbench.store import Store
 from tests.human_serving import form_of, joined
 from tests.human_specs import study
@@ -37,6 +40,119 @@ def stored(human_db, write_study):
 
 def count(store: Store, table: str) -> int:
     return store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def join_from(app, token: str, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client.get(f"/join/{token}")
+
+
+def test_the_join_link_admits_at_most_max_raters(stored):
+    store, create = stored
+    record = create(max_raters=2)
+    web = create_app(store.path, "ab")
+    first = joined(web, record.token, "10.0.0.1")
+    joined(web, record.token, "10.0.0.2")
+    full = join_from(web, record.token, "10.0.0.3")
+    assert full.status_code == 403 and "all its 2 raters have joined" in full.get_data(as_text=True)
+    assert count(store, "human_raters") == 2
+    assert first.get(f"/join/{record.token}").status_code == 303  # a rater who joined may return
+    assert count(store, "human_raters") == 2
+
+
+def test_a_full_study_admits_more_once_its_file_raises_max_raters(stored, write_study):
+    store, create = stored
+    record = create(max_raters=1)
+    joined(create_app(store.path, "ab"), record.token)
+    assert join_from(create_app(store.path, "ab"), record.token, "10.0.0.2").status_code == 403
+    again = create(max_raters=2)
+    assert (again.token, again.spec["max_raters"]) == (record.token, 2)
+    joined(create_app(store.path, "ab"), record.token, "10.0.0.2")
+    with pytest.raises(StudyError, match="different definition"):
+        create(max_raters=3, tasks_per_rater=5)  # anything else still needs a new name
+
+
+def test_a_study_stored_before_max_raters_existed_opens_unchanged(stored):
+    store, create = stored
+    record = create()
+    old = {key: value for key, value in record.spec.items() if key != "max_raters"}
+    HumanStore(store).update_spec("ab", old, stable_hash(old))  # as an older version wrote it
+    assert create().spec == old
+    assert join_from(create_app(store.path, "ab"), record.token, "10.0.0.1").status_code == 303
+
+
+def test_joins_are_rate_limited_per_client_and_overall(stored):
+    store, create = stored
+    record = create()
+    now = [0.0]
+    limiter = JoinLimiter(per_client=2, overall=3, window=60.0, clock=lambda: now[0])
+    web = create_app(store.path, "ab", joins=limiter)
+    first = joined(web, record.token, "10.0.0.1")
+    joined(web, record.token, "10.0.0.1")
+    assert first.get(f"/join/{record.token}").status_code == 303  # returning is not joining
+    now[0] = 20.0
+    again = join_from(web, record.token, "10.0.0.1")
+    assert again.status_code == 429 and again.headers["Retry-After"] == "40"
+    assert "Too many raters joined" in again.get_data(as_text=True)
+    joined(web, record.token, "10.0.0.2")
+    assert join_from(web, record.token, "10.0.0.3").status_code == 429  # all of them: 3
+    assert count(store, "human_raters") == 3
+    now[0] = 61.0
+    joined(web, record.token, "10.0.0.3")
+    assert count(store, "human_raters") == 4
+
+
+def test_a_vote_on_a_task_not_yet_shown_is_refused(stored):
+    store, create = stored
+    record = create()
+    client = joined(create_app(store.path, "ab"), record.token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    later = store.con.execute(
+        "SELECT task_id FROM human_assignments WHERE position = 1"
+    ).fetchone()[0]
+    response = client.post("/vote", data={**fields, "task": later, "q_quality": "left"})
+    assert response.status_code == 400 and "not been shown" in response.get_data(as_text=True)
+    assert count(store, "human_votes") == 0
+    assert client.post("/vote", data={**fields, "q_quality": "left"}).status_code == 303
+
+
+def test_a_finished_rater_and_replays_add_nothing(stored):
+    store, create = stored
+    record = create()
+    web = create_app(store.path, "ab")
+    client = joined(web, record.token)
+    answered = []
+    while 'id="vote"' in (page := client.get("/task").get_data(as_text=True)):
+        answered.append(form_of(page))
+        assert client.post("/vote", data={**answered[-1], "q_quality": "left"}).status_code == 303
+    assert "tasks are done" in page and count(store, "human_votes") == len(answered) == 6
+    assert client.post("/vote", data={**answered[0], "q_quality": "left"}).status_code == 303
+    assert client.post("/vote", data={**answered[0], "q_quality": "right"}).status_code == 409
+    mine = {fields["task"] for fields in answered}
+    other = next(t for t in HumanStore(store).tasks("ab")["task_id"] if t not in mine)
+    unassigned = {**answered[0], "task": other, "q_quality": "left"}
+    assert client.post("/vote", data=unassigned).status_code == 400
+    assert count(store, "human_votes") == 6
+
+
+def test_votes_do_not_cross_studies(stored):
+    store, create = stored
+    first, second = create(), create(name="other")
+    web, other_web = create_app(store.path, "ab"), create_app(store.path, "other")
+    client = joined(web, first.token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    stranger = joined(other_web, second.token)
+    foreign = form_of(stranger.get("/task").get_data(as_text=True))["task"]
+    assert (
+        client.post("/vote", data={**fields, "task": foreign, "q_quality": "left"}).status_code
+        == 400
+    )
+    cookie = client.get_cookie("bench_human").value  # signed with the first study's secret
+    visitor = other_web.test_client()
+    visitor.set_cookie("bench_human", cookie)
+    assert visitor.post("/vote", data={**fields, "q_quality": "left"}).status_code == 403
+    assert count(store, "human_votes") == 0
 
 
 @pytest.mark.parametrize("answer", NOT_LEVELS)
@@ -125,3 +241,35 @@ def test_a_votes_file_with_a_byte_order_mark_imports(stored, tmp_path):
     row = f"worker,task_id,question,answer\nw1,{rating_task(store)},quality,3\n"
     path = write_votes(tmp_path, row.encode("utf-8-sig"))
     assert import_votes(store, "rating", path).recorded == 1
+
+
+def test_requests_no_browser_sends_are_refused_without_a_500(stored):
+    store, create = stored
+    record = create()
+    web = create_app(store.path, "ab")
+    client = joined(web, record.token)
+    fields = form_of(client.get("/task").get_data(as_text=True))
+    vote = {**fields, "q_quality": "left"}
+    probes = {
+        ("PUT", "/vote"): 405,
+        ("DELETE", "/task"): 405,
+        ("PATCH", f"/join/{record.token}"): 405,
+        ("HEAD", "/vote"): 405,
+        ("GET", "/static/../server.py"): 404,
+        ("GET", "/static/%2e%2e/server.py"): 404,
+        ("GET", "/item/..%2f..%2fserver.py.png"): 404,
+        ("GET", f"/join/{record.token}x"): 404,
+        ("GET", "/join/%C3%A9%00"): 404,
+        ("GET", f"/join/{record.token}?worker=" + "é" * 10): 400,
+        ("GET", f"/join/{record.token}?worker=" + "w" * 10_000): 400,
+    }
+    for (method, path), status in probes.items():
+        assert client.open(path, method=method).status_code == status, (method, path)
+    forged = [
+        {**vote, "csrf": "é" * 40},
+        {key: value for key, value in vote.items() if key != "csrf"},
+        {**vote, "pad": "x" * 10_000},
+        {**vote, "task": "../" * 5},
+    ]
+    assert [client.post("/vote", data=form).status_code for form in forged] == [403, 403, 413, 400]
+    assert count(store, "human_votes") == 0 and count(store, "human_raters") == 1

@@ -58,6 +58,16 @@ pytest_plugins = ("tests.human_run",)
             5,
             "A/B studies only",
         ),
+        (
+            "name: s\nsuite: x\ntask: ab\nquestions: [{id: q, text: Q}]\nmax_raters: 0\n",
+            5,
+            "max_raters: Input should be greater than or equal to 1",
+        ),
+        (
+            "name: s\nsuite: x\ntask: ab\nquestions: [{id: q, text: Q}]\nmax_raters: many\n",
+            5,
+            "max_raters: Input should be a valid integer",
+        ),
     ],
 )
 def test_bad_study_files_name_file_line_and_field(write_study, yaml_text, line, expected):

@@ -20,7 +20,7 @@ import numpy as np
 
 from benchbench.hashing import stable_hash
 from benchbench.human.samples import SampleError, SampleSet, read_samples
-from benchbench.human.study import LoadedStudy, StudyError
+from benchbench.human.study import LoadedStudy, Study, StudyError
 from benchbench.human_store import HumanStore, StudyRecord
 from benchbench.store import Store
 
@@ -102,22 +102,27 @@ def resolve_cells(loaded: LoadedStudy, store: Store, run_id: str) -> list[StudyC
 
 def create_study(loaded: LoadedStudy, store: Store) -> StudyRecord:
     """Store the study, its items and tasks; an existing study of the same name is
-    returned if its file is unchanged, and refused otherwise."""
+    returned if its file is unchanged or changes only ``max_raters`` (a study that ran
+    out of raters may admit more), and refused otherwise."""
     humans = HumanStore(store)
     study = loaded.study
     existing = humans.study(study.name)
     if existing is not None:
-        if existing.spec_hash != loaded.spec_hash:
-            raise StudyError(
-                [
-                    loaded.problem(
-                        ("name",),
-                        f"study {study.name!r} already exists in {store.path} with a different "
-                        "definition; give the changed study a new name",
-                    )
-                ]
-            )
-        return existing
+        stored = Study.model_validate(existing.spec)
+        if stored.spec_hash == study.spec_hash:
+            return existing
+        if stored.model_copy(update={"max_raters": study.max_raters}).spec_hash == study.spec_hash:
+            humans.update_spec(study.name, study.model_dump(mode="json"), study.spec_hash)
+            return humans.study(study.name)
+        raise StudyError(
+            [
+                loaded.problem(
+                    ("name",),
+                    f"study {study.name!r} already exists in {store.path} with a different "
+                    "definition; give the changed study a new name",
+                )
+            ]
+        )
     run_id = resolve_run(loaded, store)
     cells = resolve_cells(loaded, store, run_id)
     n = min(study.samples_per_cell, *(len(c.samples) for c in cells))
@@ -131,7 +136,7 @@ def create_study(loaded: LoadedStudy, store: Store) -> StudyRecord:
         task=study.task,
         sample_kind=cells[0].samples.kind,
         spec=study.model_dump(mode="json"),
-        spec_hash=loaded.spec_hash,
+        spec_hash=study.spec_hash,
         token=secrets.token_urlsafe(24),
         secret=secret,
     )

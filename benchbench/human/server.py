@@ -5,7 +5,9 @@ naming them, and is sent from task to task until their assignment is done. Votes
 POSTed with the session's CSRF token; the server, not the browser, knows when a task
 was first shown, which side held which item, and which items a rater may load. Pages
 carry no script; Jinja escapes everything shown; a strict Content-Security-Policy
-and small request limits leave little to abuse.
+and small request limits leave little to abuse. The join link admits at most the
+study's ``max_raters`` raters, and no faster than ``JoinLimiter`` allows; a rater may
+vote only on the task the server last showed them, with answers ``parse_answer`` accepts.
 
 The store is opened for each request and closed after it, one request at a time, so
 DuckDB's file lock is held only while a request runs: ``bench human results`` or
@@ -18,18 +20,31 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from waitress.server import create_server
 from waitress.wasyncore import close_all
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
@@ -79,6 +94,47 @@ class Items:
         return prompts[index] if index < len(prompts) else None
 
 
+class JoinLimiter:
+    """Sliding windows over the joins admitted: at most ``per_client`` from one client
+    address and ``overall`` from all within ``window`` seconds, so a leaked join link
+    cannot mint raters by the hundred before ``max_raters`` stops it. Only admitted
+    joins are kept, so memory stays within ``overall`` timestamps. Behind a reverse proxy
+    every rater has the proxy's address: the per-client limit then acts as a second
+    overall one (forwarded headers are not trusted, a client can forge them)."""
+
+    def __init__(
+        self,
+        per_client: int = 10,
+        overall: int = 60,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.per_client, self.overall, self.window, self.clock = per_client, overall, window, clock
+        self.everyone: deque[float] = deque()
+        self.clients: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()  # waitress serves on several threads
+
+    def admit(self, client: str) -> float:
+        """0.0 if the join is admitted (and counted), else the seconds to wait."""
+        with self.lock:
+            now = self.clock()
+            for times in (self.everyone, *self.clients.values()):
+                while times and times[0] <= now - self.window:
+                    times.popleft()
+            self.clients = {address: times for address, times in self.clients.items() if times}
+            mine = self.clients.setdefault(client, deque())
+            full = [
+                times
+                for times, limit in ((mine, self.per_client), (self.everyone, self.overall))
+                if len(times) >= limit
+            ]
+            if full:
+                return max(times[0] for times in full) + self.window - now
+            mine.append(now)
+            self.everyone.append(now)
+            return 0.0
+
+
 def open_store(db: Path, wait: float = BUSY_SECONDS) -> Store:
     """The store, waiting while another process holds DuckDB's lock on the file (any other
     reason it cannot be opened is final)."""
@@ -92,7 +148,9 @@ def open_store(db: Path, wait: float = BUSY_SECONDS) -> Store:
             time.sleep(0.1)
 
 
-def create_app(db: Path, study_name: str) -> Flask:
+def create_app(db: Path, study_name: str, joins: JoinLimiter | None = None) -> Flask:
+    """The app serving ``study_name``; ``joins`` paces new raters (default limits)."""
+    joins = joins or JoinLimiter()
     with open_store(db) as store:
         humans = HumanStore(store)
         record = humans.study(study_name)
@@ -143,9 +201,14 @@ def create_app(db: Path, study_name: str) -> Flask:
     @app.errorhandler(405)
     @app.errorhandler(409)
     @app.errorhandler(413)
+    @app.errorhandler(429)
     @app.errorhandler(503)
-    def error(exc: Any) -> tuple[str, int]:
-        return render_template("message.html", title=exc.name, text=exc.description), exc.code
+    def error(exc: HTTPException) -> Response:
+        page = render_template("message.html", title=exc.name, text=exc.description)
+        response = make_response(page, exc.code)
+        if isinstance(exc, TooManyRequests) and exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.get("/")
     def home() -> str:
@@ -161,8 +224,18 @@ def create_app(db: Path, study_name: str) -> Flask:
         if worker is not None and (not 0 < len(worker) <= 64 or set(worker) - WORKER_ID_CHARS):
             abort(400, "worker must be 1-64 letters, digits, '_' or '-'.")
         if session.get("study") != study_name or "rater" not in session:
+            wait = math.ceil(joins.admit(request.remote_addr or ""))
+            if wait:
+                raise TooManyRequests(
+                    f"Too many raters joined just now; try again in {wait} seconds.",
+                    retry_after=wait,
+                )
             rater_id = secrets.token_hex(8)
             with opened() as humans:  # assignments balance on the current load
+                if humans.rater_count(study_name, "web") >= study.max_raters:
+                    abort(
+                        403, f"This study is full: all its {study.max_raters} raters have joined."
+                    )
                 rng = np.random.default_rng([study.seed, int(rater_id, 16)])
                 plan = assign(
                     tasks,
@@ -222,6 +295,8 @@ def create_app(db: Path, study_name: str) -> Flask:
             assigned = humans.assignment(study_name, rater_id, task_id)
             if assigned is None:
                 abort(400, "This task is not one of yours.")
+            if assigned["served_at"] is None:
+                abort(400, "This task has not been shown to you yet.")
             sides = _sides(assigned["item_a"], assigned["item_b"], assigned["swapped"])
             words = dict(zip(("left", "right"), sides, strict=False))
             try:

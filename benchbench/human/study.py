@@ -65,6 +65,9 @@ class Study(StrictModel):
     )
     samples_per_cell: int = Field(16, ge=1, le=10_000)
     tasks_per_rater: int = Field(20, ge=1, le=1000)
+    max_raters: int = Field(
+        200, ge=1, le=100_000, description="raters the join link admits; later joins are refused"
+    )
     attention: Attention = Attention()
     seed: int = 0
     bootstrap: BootstrapSettings = BootstrapSettings(resamples=1000)
@@ -78,6 +81,12 @@ class Study(StrictModel):
     @property
     def levels(self) -> list[int]:
         return sorted(self.scale or {})
+
+    @property
+    def spec_hash(self) -> str:
+        """Identifies the definition; defaults are included, so a study stored before a
+        field was added hashes the same once re-read through this model."""
+        return stable_hash(self.model_dump(mode="json"))
 
 
 class AnswerError(ValueError):
@@ -121,10 +130,6 @@ class StudyError(ValueError):
 class LoadedStudy:
     study: Study
     source: YamlSource
-
-    @property
-    def spec_hash(self) -> str:
-        return stable_hash(self.study.model_dump(mode="json"))
 
     def problem(self, loc: Loc, message: str) -> Problem:
         return Problem(self.source.path, self.source.line_of(loc), loc, message)
