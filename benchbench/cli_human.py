@@ -5,6 +5,7 @@ Kept apart from ``cli.py``, which adds the sub-app with ``app.add_typer``.
 
 from __future__ import annotations
 
+import errno
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,8 +86,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on (default: this machine).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 4,
+    port: Annotated[int, typer.Option(help="TCP port (0: any free one).", min=0, max=65535)] = 8765,
+    threads: Annotated[int, typer.Option(help="Worker threads.", min=1, max=64)] = 4,
 ) -> None:
     """Serve the study to raters; prints the join link (it holds the study's token).
 
@@ -98,10 +99,17 @@ def serve(
     with opened_study(db, study, read_only=True) as (store, name):
         record = HumanStore(store).study(name)
     try:
-        flask_app = create_app(db, name)
+        web = create_app(db, name)
     except StoreError as exc:
         raise fail(str(exc)) from None
-    server = make_server(flask_app, host, port, threads)
+    try:
+        server = make_server(web, host, port, threads)
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        hint = "; choose another --port (0: any free one)" if taken else ""
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
+    except ValueError as exc:  # waitress, for a host it cannot resolve
+        raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     if not is_loopback(host):
         err_console.print(
             f"[yellow]warning:[/] listening on {escape(host)}: anyone who can reach it "

@@ -1,8 +1,10 @@
 """The raters' web app and the votes import under attack: join floods, votes on tasks
-never shown, answers outside the allowed set, broken CSV files, and requests no browser
-sends. Each is refused with a clear message and stores nothing."""
+never shown, answers outside the allowed set, broken CSV files, a taken port, and
+requests no browser sends. Each is refused with a clear message and stores nothing."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 from typer.testing import CliRunner
@@ -241,6 +243,40 @@ def test_a_votes_file_with_a_byte_order_mark_imports(stored, tmp_path):
     row = f"worker,task_id,question,answer\nw1,{rating_task(store)},quality,3\n"
     path = write_votes(tmp_path, row.encode("utf-8-sig"))
     assert import_votes(store, "rating", path).recorded == 1
+
+
+def serve(db, *options: str):
+    return runner.invoke(app, ["human", "serve", "--study", "ab", "--db", str(db), *options])
+
+
+def test_serving_on_a_taken_port_is_a_clear_error(stored):
+    store, create = stored
+    create()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = serve(store.path, "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "choose another --port" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--port", "70000"], "Invalid value for '--port'"),
+        (["--port", "-1"], "Invalid value for '--port'"),
+        (["--threads", "0"], "Invalid value for '--threads'"),
+        (["--host", "no-such-host.invalid", "--port", "0"], "cannot listen on no-such-host"),
+    ],
+    ids=["port-too-big", "port-negative", "no-threads", "unknown-host"],
+)
+def test_serve_refuses_a_bad_address(stored, options, expected):
+    store, create = stored
+    create()
+    result = serve(store.path, *options)
+    assert result.exit_code == 2 and expected in result.output, result.output
 
 
 def test_requests_no_browser_sends_are_refused_without_a_500(stored):
