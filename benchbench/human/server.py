@@ -31,20 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from flask import (
-    Flask,
-    Response,
-    abort,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
 from waitress.server import create_server
 from waitress.wasyncore import close_all
-from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
@@ -201,14 +190,9 @@ def create_app(db: Path, study_name: str, joins: JoinLimiter | None = None) -> F
     @app.errorhandler(405)
     @app.errorhandler(409)
     @app.errorhandler(413)
-    @app.errorhandler(429)
     @app.errorhandler(503)
-    def error(exc: HTTPException) -> Response:
-        page = render_template("message.html", title=exc.name, text=exc.description)
-        response = make_response(page, exc.code)
-        if isinstance(exc, TooManyRequests) and exc.retry_after:
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+    def error(exc: Any) -> tuple[str, int]:
+        return render_template("message.html", title=exc.name, text=exc.description), exc.code
 
     @app.get("/")
     def home() -> str:
@@ -226,10 +210,9 @@ def create_app(db: Path, study_name: str, joins: JoinLimiter | None = None) -> F
         if session.get("study") != study_name or "rater" not in session:
             wait = math.ceil(joins.admit(request.remote_addr or ""))
             if wait:
-                raise TooManyRequests(
-                    f"Too many raters joined just now; try again in {wait} seconds.",
-                    retry_after=wait,
-                )
+                text = f"Too many raters joined just now; try again in {wait} seconds."
+                page = render_template("message.html", title="Too Many Requests", text=text)
+                return Response(page, 429, {"Retry-After": str(wait)})
             rater_id = secrets.token_hex(8)
             with opened() as humans:  # assignments balance on the current load
                 if humans.rater_count(study_name, "web") >= study.max_raters:
