@@ -20,7 +20,9 @@ from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from benchbench.data import ImageSet
     from benchbench.metrics import MetricResult
+    from benchbench.metrics.stats import BootstrapSpec
 
 score_app = typer.Typer(
     help="Score samples without a suite: images, text, a language model's perplexity.",
@@ -34,11 +36,73 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 DEFAULT_METRICS = "fd,kd,is,precision,recall,density,coverage"
+# A covariance, a mean over pairs, a nearest neighbour: none exists for a single image.
+MIN_IMAGES = 2
 
 
 def _fail(message: str) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+COMMAND_FOR_OUTPUT = {"image": "bench score images", "text": "bench score text"}
+
+
+def metric_names(metrics: str, output: str) -> list[str]:
+    """The names in ``--metrics``, each registered and scoring ``output`` ("image" or
+    "text"): what a metric scores is the output whose inputs cover all of its own."""
+    from benchbench.metrics import INPUTS_BY_OUTPUT, METRICS
+    from benchbench.registry import RegistryError
+
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    if not names:
+        raise _fail(f"--metrics {metrics!r} names no metric; see `bench list metrics`")
+    for name in names:
+        try:
+            inputs = set(METRICS.get(name).inputs)
+        except RegistryError as exc:
+            raise _fail(str(exc)) from None
+        scores = [kind for kind, given in INPUTS_BY_OUTPUT.items() if inputs <= set(given)]
+        if output not in scores:
+            commands = " or ".join(f"`{COMMAND_FOR_OUTPUT[kind]}`" for kind in scores)
+            raise _fail(f"metric {name!r} does not score {output}s; it belongs to {commands}")
+    return names
+
+
+def bootstrap_spec(resamples: int, confidence: float, seed: int) -> BootstrapSpec | None:
+    """The intervals' recipe from ``--resamples``, ``--confidence`` and ``--seed`` (None:
+    no intervals); a value out of range is an error naming the option."""
+    from benchbench.metrics.stats import MAX_RESAMPLES, BootstrapSpec
+
+    if not 0 <= resamples <= MAX_RESAMPLES:
+        raise _fail(f"--resamples {resamples}: give 0 (no intervals) to {MAX_RESAMPLES}")
+    if not 0 < confidence < 1:  # NaN fails too
+        raise _fail(f"--confidence {confidence}: give a level between 0 and 1, e.g. 0.95")
+    if seed < 0:
+        raise _fail(f"--seed {seed}: give a non-negative integer")
+    return BootstrapSpec(resamples, confidence, seed) if resamples else None
+
+
+def _folder_option(path: Path | None, option: str, *, created: bool) -> Path | None:
+    """``path`` if it is not given (``None``), a folder, or (``created``: made on first
+    use) not there yet; a file, or a folder to read that does not exist, is an error."""
+    if path is None or path.is_dir() or (created and not path.exists()):
+        return path
+    raise _fail(f"{option} {path} {'is not a folder' if path.exists() else 'does not exist'}")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``file: reason`` for an operating-system error, without Python's errno prefix (a
+    folder that cannot be made because a file holds its name says so, not "File exists")."""
+    if isinstance(exc, FileExistsError):
+        reason = "is a file, where a folder is needed"
+    else:
+        reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 @score_app.command("images")
@@ -70,30 +134,33 @@ def score_images(
     ] = None,
 ) -> None:
     """Score FAKE against REAL: every metric with its confidence interval and N."""
-    from benchbench.data.folders import ImageLoadError, load_images
     from benchbench.features_cache import FeatureCache
     from benchbench.metrics import MetricSetupError
     from benchbench.metrics.image.weights_files import MissingWeightsError
-    from benchbench.metrics.stats import BootstrapSpec
     from benchbench.plan import resolve_device
     from benchbench.quality import QualityEvaluator
     from benchbench.registry import RegistryError
 
-    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    names = metric_names(metrics, "image")
+    bootstrap = bootstrap_spec(resamples, confidence, seed)
+    weights_dir = _folder_option(weights_dir, "--weights-dir", created=False)
+    cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
+    reference, generated = _image_set(real, "REAL"), _image_set(fake, "FAKE")
     try:
         evaluator = QualityEvaluator.for_reference(
-            load_images(real),
+            reference,
             names,
             features,
-            bootstrap=BootstrapSpec(resamples, confidence, seed) if resamples else None,
+            bootstrap=bootstrap,
             seed=seed,
             device=resolve_device(device),
-            cache=FeatureCache(cache_dir),
+            cache=cache,
             weights_dir=weights_dir,
         )
-        results = evaluator.evaluate(load_images(fake).images)
+        results = evaluator.evaluate(generated.images)
+    except OSError as exc:
+        raise _fail(describe_os_error(exc)) from None
     except (
-        ImageLoadError,
         MetricSetupError,
         MissingWeightsError,
         RegistryError,
@@ -108,6 +175,21 @@ def score_images(
         "details",
         lambda r: " ".join(f"{k}={v:.4g}" for k, v in r.details.items()),
     )
+
+
+def _image_set(path: Path, name: str) -> ImageSet:
+    """The images at ``path``, at least ``MIN_IMAGES`` of them; skipped folder entries are
+    warned, and anything unreadable is an error naming the file."""
+    from benchbench.data.folders import ImageLoadError, load_images
+
+    try:
+        images = load_images(path, _warn)
+    except ImageLoadError as exc:
+        raise _fail(str(exc)) from None
+    count = len(images.images)
+    if count < MIN_IMAGES:
+        raise _fail(f"{name} {path}: {count} image; every metric needs at least {MIN_IMAGES}")
+    return images
 
 
 def print_results(

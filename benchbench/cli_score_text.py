@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchbench.cli_score import _fail, print_results
+from benchbench.cli_score import (
+    _fail,
+    bootstrap_spec,
+    describe_os_error,
+    metric_names,
+    print_results,
+)
 
 if TYPE_CHECKING:
     from benchbench.metrics import MetricResult
@@ -23,11 +29,18 @@ PERPLEXITY_METRICS = ("perplexity", "perplexity-word", "bits-per-byte")
 
 
 def read_lines(path: Path, what: str, skip_empty: bool = False) -> list[str]:
-    """The file's lines (UTF-8), without line ends; errors name the file."""
+    """The file's lines (UTF-8), without line ends; errors name the file. Only a regular
+    file is read: a pipe or a device could block or never end."""
+    if path.is_dir():
+        raise _fail(f"{what} {path} is a folder; give a text file, one segment per line")
+    if path.exists() and not path.is_file():
+        raise _fail(f"{what} {path} is not a regular file (a pipe or a device?)")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise _fail(f"{what} file {path} not found") from None
+    except OSError as exc:
+        raise _fail(f"{what} file {describe_os_error(exc)}") from None
     except UnicodeDecodeError as exc:
         raise _fail(f"{what} file {path} is not UTF-8 text (byte {exc.start})") from None
     lines = text.splitlines()
@@ -67,17 +80,17 @@ def score_text(
     """Score HYP against REF, line by line: each metric with its CI, N and signature."""
     from benchbench.hashing import sha256_bytes
     from benchbench.metrics import METRICS, MetricSetupError
-    from benchbench.metrics.stats import BootstrapSpec
     from benchbench.registry import RegistryError
     from benchbench.text_output import TextEvaluator, TextSamples
 
+    names = metric_names(metrics, "text")
+    bootstrap = bootstrap_spec(resamples, confidence, seed)
     hyps, refs = read_lines(hyp, "--hyp"), read_lines(ref, "--ref")
     if len(hyps) != len(refs):
         raise _fail(
             f"{hyp} has {len(hyps)} lines but {ref} has {len(refs)}: "
             f"one segment per line, line i of --hyp is scored against line i of --ref"
         )
-    names = [m.strip() for m in metrics.split(",") if m.strip()]
     try:
         for name in names:
             if "model" in METRICS.get(name).inputs:
@@ -87,7 +100,7 @@ def score_text(
             names,
             reference,
             heldout=[],
-            bootstrap=BootstrapSpec(resamples, confidence, seed) if resamples else None,
+            bootstrap=bootstrap,
         )
         results = evaluator.evaluate(TextSamples(hyps, [], refs, []))
     except (MetricSetupError, RegistryError, ValueError) as exc:
@@ -137,12 +150,13 @@ def score_perplexity(
     from benchbench.adapters.text_hf import MissingModelError
     from benchbench.hashing import sha256_bytes
     from benchbench.metrics import METRICS, MetricSetupError
-    from benchbench.metrics.stats import BootstrapSpec
     from benchbench.registry import RegistryError
     from benchbench.weights import WeightsError
 
+    bootstrap = bootstrap_spec(resamples, confidence, seed)
+    if stride is not None and stride < 1:
+        raise _fail(f"--stride {stride}: give a positive number of tokens")
     segments = read_lines(text, "--text", skip_empty=True)
-    bootstrap = BootstrapSpec(resamples, confidence, seed) if resamples else None
     reference = f"{text.name}@{sha256_bytes(chr(10).join(segments).encode())[:16]}"
     try:
         lm = load_language_model(model, adapter)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -81,3 +82,103 @@ def test_weights_verify_reports_missing_and_mismatched_files(tmp_path, monkeypat
     )
     assert result.exit_code == 1
     assert "MISMATCH" in result.stdout and "missing" in result.stdout
+
+
+# -- misuse: every one an `error:` line and exit code 2, never a traceback ---------------
+
+
+@pytest.fixture
+def paths(sets, tmp_path) -> dict[str, str]:
+    """Named inputs of the misuse cases: good sets, text files, and wrong kinds of path."""
+    real, fake = sets
+    text = tmp_path / "lines.txt"
+    text.write_text("the cat sat on the mat\na dog ran in the park\n")
+    one = tmp_path / "one"
+    one.mkdir()
+    Image.fromarray(digits_uint8("test", 1)[0, 0]).save(one / "0.png")
+    os.mkfifo(tmp_path / "pipe")
+    return {
+        "PIPE": str(tmp_path / "pipe"),
+        "REAL": str(real),
+        "FAKE": str(fake),
+        "TEXT": str(text),
+        "FOLDER": str(real),
+        "ONE": str(one),
+        "MISSING": str(tmp_path / "missing"),
+    }
+
+
+IMAGES = ["score", "images", "REAL", "FAKE"]
+TEXT = ["score", "text", "--hyp", "TEXT", "--ref", "TEXT"]
+PERPLEXITY = ["score", "perplexity", "--model", "zoo:ngram-prose", "--text", "TEXT"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "images", "REAL", "TEXT"], "lines.txt: a file, but neither an image folder"),
+        (["score", "images", "MISSING", "FAKE"], "missing: No such file or directory"),
+        (["score", "images", "REAL", "ONE"], "FAKE {ONE}: 1 image; every metric needs at least 2"),
+        ([*IMAGES, "--resamples", "-1"], "--resamples -1: give 0 (no intervals) to 10000"),
+        ([*IMAGES, "--resamples", "1000000000000"], "--resamples 1000000000000: give 0"),
+        ([*IMAGES, "--confidence", "1.5"], "--confidence 1.5: give a level between 0 and 1"),
+        ([*IMAGES, "--confidence", "nan"], "--confidence nan: give a level between 0 and 1"),
+        ([*IMAGES, "--seed", "-1"], "--seed -1: give a non-negative integer"),
+        (
+            [*IMAGES, "--metrics", "bleu"],
+            "'bleu' does not score images; it belongs to `bench score text`",
+        ),
+        ([*IMAGES, "--metrics", "fd,fdd"], "unknown metric 'fdd'. Did you mean 'fd'?"),
+        ([*IMAGES, "--metrics", " , "], "--metrics ' , ' names no metric"),
+        ([*IMAGES, "--weights-dir", "TEXT"], "--weights-dir {TEXT} is not a folder"),
+        ([*IMAGES, "--weights-dir", "MISSING"], "--weights-dir {MISSING} does not exist"),
+        ([*IMAGES, "--cache-dir", "TEXT"], "--cache-dir {TEXT} is not a folder"),
+        (["score", "text", "--hyp", "FOLDER", "--ref", "TEXT"], "--hyp {FOLDER} is a folder"),
+        (["score", "text", "--hyp", "TEXT", "--ref", "FOLDER"], "--ref {FOLDER} is a folder"),
+        (["score", "text", "--hyp", "PIPE", "--ref", "TEXT"], "--hyp {PIPE} is not a regular file"),
+        (
+            [*TEXT, "--metrics", "fd"],
+            "'fd' does not score texts; it belongs to `bench score images`",
+        ),
+        ([*TEXT, "--metrics", "lpips"], "'lpips' does not score texts"),
+        ([*TEXT, "--metrics", "chrff"], "Did you mean 'chrf'?"),
+        ([*TEXT, "--resamples", "-5"], "--resamples -5: give 0 (no intervals) to 10000"),
+        ([*TEXT, "--resamples", "99999999999"], "--resamples 99999999999: give 0"),
+        ([*TEXT, "--confidence", "0"], "--confidence 0.0: give a level between 0 and 1"),
+        (["score", "perplexity", "--model", "zoo:ngram-prose", "--text", "FOLDER"], "is a folder"),
+        ([*PERPLEXITY, "--resamples", "-1"], "--resamples -1: give 0"),
+        ([*PERPLEXITY, "--stride", "0"], "--stride 0: give a positive number of tokens"),
+    ],
+)
+def test_misuse_is_an_error_line_with_exit_code_2(paths, args, message):
+    argv = [paths.get(arg, arg) for arg in args]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("error:") == 1
+    assert message.format(**paths) in " ".join(result.stderr.split())
+
+
+def test_a_sixteen_bit_folder_scores_as_its_8_bit_twin(sets, tmp_path):
+    real, fake = sets
+    wide = tmp_path / "wide"
+    wide.mkdir()
+    for path in sorted(real.iterdir()):
+        with Image.open(path) as image:
+            Image.fromarray(np.asarray(image).astype(np.uint16) * 257).save(wide / path.name)
+    scores = [
+        json.loads(
+            CliRunner()
+            .invoke(app, ["score", "images", str(folder), str(fake), "--metrics", "fd", "--json"])
+            .stdout
+        )["fd"]["value"]
+        for folder in (real, wide)
+    ]
+    assert scores[0] == scores[1]
+
+
+def test_skipped_folder_entries_are_warned(sets):
+    real, fake = sets
+    (real / "notes.txt").write_text("how these were made")
+    result = CliRunner().invoke(app, ["score", "images", str(real), str(fake), "--metrics", "fd"])
+    assert result.exit_code == 0, result.output
+    assert "skipped what is not a .png/.jpg/.jpeg file (1): notes.txt" in result.stderr
