@@ -16,9 +16,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from benchbench.cli_score import describe_os_error
 from benchbench.store import DEFAULT_DB
 
 DEFAULT_SITE = Path("reports/site")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 VERDICT_STYLES = {"better": "green", "worse": "red", "not comparable": "yellow", "only": "yellow"}
 
 Db = Annotated[Path, typer.Option("--db", help="DuckDB file holding all results.")]
@@ -61,22 +63,55 @@ def report(
     from benchbench.report.markdown import render_markdown
     from benchbench.report.site import ReportError, build_site, load_boards
 
+    if output_format is Format.html:
+        out = _site_folder(out or DEFAULT_SITE)
+    elif out is not None:
+        _check_markdown_file(out)
     with _opened(db) as store:
         try:
             if output_format is Format.markdown:
                 text = render_markdown(load_boards(store, suite, run_id))
             else:
-                index = build_site(store, out or DEFAULT_SITE, suite, run_id)
+                index = build_site(store, out, suite, run_id)
         except ReportError as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:
+            raise _fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
     if output_format is Format.html:
         _console().print(f"leaderboard → {index}", highlight=False)
     elif out is None:
         sys.stdout.write(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text)
+        except OSError as exc:
+            raise _fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
         _console().print(f"markdown summary → {out}", highlight=False)
+
+
+def _site_folder(out: Path) -> Path:
+    """``out`` for the html site (created as it is written); a file there is an error."""
+    if out.exists() and not out.is_dir():
+        raise _fail(
+            f"--out {out} is a file; the html report is a folder (index.html and assets/): "
+            f"give a folder, or --format markdown to write one file"
+        )
+    return out
+
+
+def _check_markdown_file(out: Path) -> None:
+    """A Markdown summary replaces an earlier ``.md`` file, nothing else: a folder, the
+    store or any other existing file given as ``--out`` is an error, and is left as it is."""
+    if out.is_dir():
+        raise _fail(
+            f"--out {out} is a folder; the markdown summary is one file, e.g. {out}/summary.md"
+        )
+    if out.exists() and out.suffix.lower() not in MARKDOWN_SUFFIXES:
+        raise _fail(
+            f"--out {out} exists and is not a {'/'.join(MARKDOWN_SUFFIXES)} file; "
+            f"refusing to overwrite it: give a new path or an earlier summary"
+        )
 
 
 def compare(
