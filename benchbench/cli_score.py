@@ -61,6 +61,9 @@ def metric_names(metrics: str, output: str) -> list[str]:
     names = [m.strip() for m in metrics.split(",") if m.strip()]
     if not names:
         raise _fail(f"--metrics {metrics!r} names no metric; see `bench list metrics`")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise _fail(f"--metrics lists {', '.join(map(repr, twice))} more than once")
     for name in names:
         try:
             inputs = set(METRICS.get(name).inputs)

@@ -130,6 +130,7 @@ PERPLEXITY = ["score", "perplexity", "--model", "zoo:ngram-prose", "--text", "TE
         ),
         ([*IMAGES, "--metrics", "fd,fdd"], "unknown metric 'fdd'. Did you mean 'fd'?"),
         ([*IMAGES, "--metrics", " , "], "--metrics ' , ' names no metric"),
+        ([*IMAGES, "--metrics", "fd,kd,fd"], "--metrics lists 'fd' more than once"),
         ([*IMAGES, "--weights-dir", "TEXT"], "--weights-dir {TEXT} is not a folder"),
         ([*IMAGES, "--weights-dir", "MISSING"], "--weights-dir {MISSING} does not exist"),
         ([*IMAGES, "--cache-dir", "TEXT"], "--cache-dir {TEXT} is not a folder"),
