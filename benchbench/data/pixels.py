@@ -3,7 +3,7 @@
 Pillow opens every file in one of its modes (``PIL.Image.MODES``). Each one here is
 either read with its own white level or refused with the reason, never clipped:
 
-- 8-bit modes are converted by Pillow to ``L`` (``1``, ``L``, ``LA``) or ``RGB``
+- 1- and 8-bit modes are converted by Pillow to ``L`` (``1``, ``L``, ``LA``) or ``RGB``
   (``RGB``, ``RGBA``, ``RGBa``, ``RGBX``, ``CMYK``, ``YCbCr``, ``LAB``, ``HSV``, and
   ``P``/``PA`` through their palette); white is 255.
 - 16-bit greyscale (``I;16``, ``I;16L``, ``I;16B``, ``I;16N``: a 16-bit PNG) has white
