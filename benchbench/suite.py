@@ -209,16 +209,7 @@ class LoadedSuite:
 def load_suite(path: str | Path) -> LoadedSuite:
     """Read, validate and return a suite, or raise ``SuiteError`` listing every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise SuiteError([Problem(path, None, (), "suite file not found")])
-    try:
-        source = load_yaml(path)
-    except YamlSyntaxError as exc:
-        raise SuiteError([Problem(path, None, (), str(exc).removeprefix(f"{path}: "))]) from exc
-    if not isinstance(source.data, dict):
-        raise SuiteError(
-            [Problem(path, 1, (), "a suite must be a YAML mapping (name: ..., models: ...)")]
-        )
+    source = _read_source(path)
     try:
         suite = Suite.model_validate(source.data)
     except ValidationError as exc:
@@ -227,6 +218,38 @@ def load_suite(path: str | Path) -> LoadedSuite:
     if problems:
         raise SuiteError(problems)
     return LoadedSuite(suite, path)
+
+
+def _read_source(path: Path) -> YamlSource:
+    """The suite file's YAML, which must be a mapping; anything else is a ``SuiteError``."""
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.yaml"))[:3]
+        hint = f" (it holds {', '.join(found)})" if found else ""
+        raise SuiteError([Problem(path, None, (), f"is a directory, not a suite file{hint}")])
+    if not path.exists():
+        raise SuiteError([Problem(path, None, (), "suite file not found")])
+    if not path.is_file():
+        raise SuiteError([Problem(path, None, (), "not a regular file; a suite is a YAML file")])
+    try:
+        source = load_yaml(path)
+    except YamlSyntaxError as exc:
+        raise SuiteError([Problem(path, exc.line, (), exc.message)]) from None
+    if source.data is None:
+        message = "the file holds no YAML (it is empty or only comments)"
+    elif not isinstance(source.data, dict):
+        message = f"the file holds a {type(source.data).__name__}"
+    else:
+        return source
+    raise SuiteError(
+        [
+            Problem(
+                path,
+                source.line_of(()) or 1,
+                (),
+                f"{message}; a suite is a YAML mapping (name: ..., models: ...)",
+            )
+        ]
+    )
 
 
 def _pydantic_problems(

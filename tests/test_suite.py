@@ -186,7 +186,7 @@ def test_yaml_syntax_error_has_line(write_suite):
 
 def test_duplicate_yaml_key(write_suite):
     (problem,) = problems_of(write_suite, VALID + "seed: 1\nseed: 2\n")
-    assert "line 16: key 'seed' appears twice" in problem
+    assert "suite.yaml:16: key 'seed' appears twice" in problem
 
 
 def test_several_problems_reported_together(write_suite):
