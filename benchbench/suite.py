@@ -11,6 +11,7 @@ are reported together, each as ``file:line: field: message``.
 from __future__ import annotations
 
 import itertools
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.hashing import stable_hash
 from benchbench.prompts import Prompt, PromptFileError, load_prompts
 from benchbench.registry import RegistryError, UnknownNameError, did_you_mean
@@ -32,25 +34,51 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Bounds on every number a suite sets: each refuses values that could only be mistakes, so
+# that a typo costs a validation error, not hours of sampling or a cell lost at the store.
+MAX_SEED = 2**32 - 1  # numpy's RandomState (KID subsets, IS splits, MAUVE) takes 32-bit seeds
+MAX_SAMPLES = 1_000_000
+MAX_BATCH = 65_536
+MAX_WARMUP = 1_000
+MAX_REPEATS = 100_000
+MAX_SECONDS = 3_600.0  # timed seconds per cell
+MAX_RESAMPLES = 10_000  # scipy.stats.bootstrap's default is 9,999
+DEFAULT_MAX_CELLS = 1_000  # more cells than this needs `max_cells:` in the suite
+MAX_CELLS = 1_000_000
+
+
 class SamplingSpec(StrictModel):
-    num_samples: int = Field(gt=0, description="samples generated per cell for quality metrics")
-    batch_size: int = Field(gt=0, description="samples per sampling call (the timed unit)")
+    num_samples: WholeNumber = Field(
+        gt=0, le=MAX_SAMPLES, description="samples generated per cell for quality metrics"
+    )
+    batch_size: WholeNumber = Field(
+        gt=0, le=MAX_BATCH, description="samples per sampling call (the timed unit)"
+    )
 
 
 class TimingSpec(StrictModel):
-    warmup: int = Field(
-        1, ge=1, description="untimed calls before measuring; the first is the cold start"
+    warmup: WholeNumber = Field(
+        1,
+        ge=1,
+        le=MAX_WARMUP,
+        description="untimed calls before measuring; the first is the cold start",
     )
-    min_repeats: int = Field(5, ge=1, description="at least this many timed calls")
-    min_seconds: float = Field(1.0, ge=0, description="and at least this much timed wall time")
-    max_repeats: int = Field(
-        1000, ge=1, description="stop adding calls for min_seconds after this many"
+    min_repeats: WholeNumber = Field(
+        5, ge=1, le=MAX_REPEATS, description="at least this many timed calls"
+    )
+    min_seconds: Real = Field(
+        1.0, ge=0, le=MAX_SECONDS, description="and at least this much timed wall time"
+    )
+    max_repeats: WholeNumber = Field(
+        1000, ge=1, le=MAX_REPEATS, description="stop adding calls for min_seconds after this many"
     )
 
 
 class BootstrapSettings(StrictModel):
-    resamples: int = Field(200, ge=0, description="bootstrap resamples for CIs (0 = no CI)")
-    confidence: float = Field(0.95, gt=0, lt=1)
+    resamples: WholeNumber = Field(
+        200, ge=0, le=MAX_RESAMPLES, description="bootstrap resamples for CIs (0 = no CI)"
+    )
+    confidence: Real = Field(0.95, gt=0, lt=1)
 
 
 class ReferenceSpec(StrictModel):
@@ -58,15 +86,26 @@ class ReferenceSpec(StrictModel):
     split: str = Field("test", description="split used as the reference set")
 
 
+MAX_CPUS = 1_024  # per cell
+MAX_GPUS = 64
+MAX_MEMORY = 2**50  # bytes: a pebibyte
+
+
 class Resources(StrictModel):
     """What one cell of the model needs on a cluster node (the Ray executor asks for it)."""
 
-    num_cpus: float = Field(1, gt=0, description="CPU cores a cell may use")
-    num_gpus: float | None = Field(
-        None, ge=0, description="GPUs a cell needs; by default 1 when the device is CUDA, else 0"
+    num_cpus: Real = Field(1, gt=0, le=MAX_CPUS, description="CPU cores a cell may use")
+    num_gpus: Real | None = Field(
+        None,
+        ge=0,
+        le=MAX_GPUS,
+        description="GPUs a cell needs; by default 1 when the device is CUDA, else 0",
     )
-    memory: int | None = Field(
-        None, gt=0, description="bytes of RAM to reserve for a cell (none reserved by default)"
+    memory: WholeNumber | None = Field(
+        None,
+        gt=0,
+        le=MAX_MEMORY,
+        description="bytes of RAM to reserve for a cell (none reserved by default)",
     )
 
 
@@ -98,8 +137,8 @@ class ModelSpec(StrictModel):
 class Tolerance(StrictModel):
     """How far a metric may move from its baseline in the bad direction before it regresses."""
 
-    rel: float | None = Field(None, ge=0, description="relative bound, e.g. 0.05 = 5% of baseline")
-    abs: float | None = Field(None, ge=0, description="absolute bound in the metric's unit")
+    rel: Real | None = Field(None, ge=0, description="relative bound, e.g. 0.05 = 5% of baseline")
+    abs: Real | None = Field(None, ge=0, description="absolute bound in the metric's unit")
     direction: Literal["lower_is_better", "higher_is_better"] | None = Field(
         None, description="defaults to the metric's own direction"
     )
@@ -114,7 +153,7 @@ DEFAULT_TOLERANCES = {
 
 
 class GateSpec(StrictModel):
-    alpha: float = Field(
+    alpha: Real = Field(
         0.002, gt=0, lt=1, description="significance level for a regression (asv's default)"
     )
     tolerances: dict[str, Tolerance] = Field(
@@ -130,7 +169,9 @@ class GateSpec(StrictModel):
 class Suite(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="names baselines and reports")
     description: str = ""
-    seed: int = Field(0, description="base seed; batch i of every cell uses the same seed")
+    seed: WholeNumber = Field(
+        0, ge=0, le=MAX_SEED, description="base seed; batch i of every cell uses the same seed"
+    )
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")
     reference: ReferenceSpec
     features: str = Field("digits-cnn", description="feature extractor for image metrics")
@@ -149,6 +190,14 @@ class Suite(StrictModel):
         "auto",
         description="count the FLOPs and bytes of one sampling call per cell (untimed) and "
         "report achieved FLOP/s against the device's peak; auto: on CUDA only",
+    )
+    max_cells: WholeNumber = Field(
+        DEFAULT_MAX_CELLS,
+        ge=1,
+        le=MAX_CELLS,
+        exclude=True,  # a confirmation, not part of what is measured: left out of the hash
+        description=f"the most cells (models × sweep combinations) the suite may plan; above "
+        f"{DEFAULT_MAX_CELLS:,}, set it to confirm that a large sweep is meant",
     )
 
 
@@ -274,6 +323,8 @@ def _problem_from_pydantic(
         message += f" (allowed: {', '.join(allowed)})" if allowed else ""
     elif kind == "missing":
         message = "required field is missing"
+    elif kind == "int_type" and isinstance(error.get("input"), bool | float):
+        message = f"a whole number is expected (got {error['input']!r})"
     else:
         given = error.get("input")
         message = (
@@ -316,6 +367,11 @@ def sweep(params: dict[str, Any]) -> list[dict[str, Any]]:
     keys = list(params)
     values = [v if isinstance(v, list) else [v] for v in params.values()]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def sweep_size(params: dict[str, Any]) -> int:
+    """How many combinations ``sweep(params)`` makes, without making them."""
+    return math.prod(len(v) for v in params.values() if isinstance(v, list))
 
 
 def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
@@ -389,6 +445,8 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 + f" (gateable: {', '.join(known_metrics)})",
             )
 
+    problems.extend(_size_problems(suite, source))
+    too_many = sum(sweep_size(model.params) for model in suite.models) > suite.max_cells
     seen: dict[str, int] = {}
     for i, model in enumerate(suite.models):
         loc: Loc = ("models", i)
@@ -412,6 +470,8 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 f"adapter {model.adapter!r} makes {adapter.output}, but the reference dataset "
                 f"{dataset.name!r} holds {dataset.output}",
             )
+        if too_many:  # refused anyway; checking each model's weights and sweep could take hours
+            continue
         if model.init == "random":
             problems.extend(_random_init_problems(model, adapter, suite, source, loc))
         elif model.config is not None:
@@ -424,17 +484,61 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 resolve_weights(model.weights, source.path.parent)
             except WeightsError as exc:
                 add((*loc, "weights"), str(exc))
-        for combo in sweep(model.params):
-            try:
-                adapter.Params.model_validate(combo)
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False):
-                    problem = _problem_from_pydantic(
-                        error, source, adapter.Params, (*loc, "params")
-                    )
-                    if problem not in problems:
-                        problems.append(problem)
+        problems.extend(_params_problems(model, adapter, source, loc))
     return problems
+
+
+def _params_problems(model: ModelSpec, adapter: Any, source: YamlSource, loc: Loc) -> list[Problem]:
+    """Every sweep combination of ``model``'s params checked against its adapter's ``Params``
+    (each problem once, though several combinations share it)."""
+    found: list[Problem] = []
+    for combo in sweep(model.params):
+        try:
+            adapter.Params.model_validate(combo)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                problem = _problem_from_pydantic(error, source, adapter.Params, (*loc, "params"))
+                if problem not in found:
+                    found.append(problem)
+    return found
+
+
+def _size_problems(suite: Suite, source: YamlSource) -> list[Problem]:
+    """Numbers that are each in bounds but do not fit together: more repeats required than
+    allowed, an empty sweep, or more cells than the suite confirms with ``max_cells``."""
+    found: list[tuple[Loc, str]] = []
+    timing = suite.timing
+    if timing.min_repeats > timing.max_repeats:
+        found.append(
+            (
+                ("timing", "min_repeats"),
+                f"min_repeats ({timing.min_repeats}) exceeds max_repeats ({timing.max_repeats})",
+            )
+        )
+    for i, model in enumerate(suite.models):
+        for name, values in model.params.items():
+            if values == []:
+                found.append(
+                    (("models", i, "params", name), "an empty list sweeps nothing: give a value")
+                )
+    cells = [sweep_size(model.params) for model in suite.models]
+    total = sum(cells)
+    if total > suite.max_cells:
+        biggest = cells.index(max(cells))
+        remedy = (
+            f"if so large a sweep is meant, confirm it with `max_cells: {total}`"
+            if total <= MAX_CELLS
+            else f"split it into suites of at most {MAX_CELLS:,} cells"
+        )
+        found.append(
+            (
+                ("models", biggest, "params") if cells[biggest] > 1 else ("models",),
+                f"the suite plans {total:,} cells ({len(cells):,} models, "
+                f"{suite.models[biggest].name!r} with the most: {cells[biggest]:,}), more than "
+                f"max_cells ({suite.max_cells:,}); {remedy}",
+            )
+        )
+    return [Problem(source.path, source.line_of(where), where, message) for where, message in found]
 
 
 def _random_init_problems(

@@ -1,14 +1,141 @@
-"""Hostile suites: every YAML hazard is a problem naming file:line, never a traceback or a hang."""
+"""Hostile suites: every number out of bounds and every YAML hazard is a problem naming
+file:line (and the field), before any cell runs — never a traceback or a hang."""
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
-from benchbench.suite import SuiteError, load_suite
+from benchbench.runner import run_suite
+from benchbench.store import Store
+from benchbench.suite import MAX_SEED, SuiteError, load_suite
 from benchbench.yamlsource import MAX_BYTES
-from tests.test_suite import VALID
+from tests.test_suite import VALID, problems_of
+
+# -- item 4: bounds on every number ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("addition", "field", "fragment"),
+    [
+        ("seed: -1", "seed", "greater than or equal to 0"),
+        (f"seed: {MAX_SEED + 1}", "seed", "less than or equal to 4294967295"),
+        (f"seed: {2**63}", "seed", "less than or equal to"),  # past the store's BIGINT
+        ("seed: true", "seed", "a whole number is expected (got True)"),
+        ("seed: 7.0", "seed", "a whole number is expected (got 7.0)"),
+        ("seed: 1e3", "seed", "valid integer (got '1e3')"),  # YAML 1.1 reads 1e3 as text
+        ("bootstrap: {resamples: 1.0e+12}", "bootstrap.resamples", "whole number"),
+        ("bootstrap: {resamples: 1e12}", "bootstrap.resamples", "valid integer"),
+        ("bootstrap: {resamples: 10001}", "bootstrap.resamples", "less than or equal to 10000"),
+        ("bootstrap: {confidence: .nan}", "bootstrap.confidence", "(got nan)"),
+        ("timing: {min_seconds: .inf}", "timing.min_seconds", "less than or equal to 3600"),
+        ("timing: {min_seconds: .nan}", "timing.min_seconds", "(got nan)"),
+        ("timing: {min_seconds: -1}", "timing.min_seconds", "greater than or equal to 0"),
+        ("timing: {min_seconds: true}", "timing.min_seconds", "not true/false"),
+        ("timing: {warmup: 0}", "timing.warmup", "greater than or equal to 1"),
+        ("timing: {warmup: 1001}", "timing.warmup", "less than or equal to 1000"),
+        ("timing: {min_repeats: 100001}", "timing.min_repeats", "less than or equal to 100000"),
+        ("timing: {max_repeats: 0}", "timing.max_repeats", "greater than or equal to 1"),
+        ("timing: {min_repeats: 50, max_repeats: 10}", "timing.min_repeats", "exceeds max_repeats"),
+        ("gate: {alpha: .nan}", "gate.alpha", "(got nan)"),
+        ("gate: {alpha: 0}", "gate.alpha", "greater than 0"),
+        ("gate: {tolerances: {samples_per_s: {rel: .inf}}}", "gate.tolerances", "finite number"),
+        ("gate: {tolerances: {samples_per_s: {abs: -1}}}", "gate.tolerances", "greater than or"),
+        ("max_cells: 0", "max_cells", "greater than or equal to 1"),
+        ("max_cells: 1000001", "max_cells", "less than or equal to 1000000"),
+    ],
+)
+def test_suite_numbers_out_of_bounds(write_suite, addition, field, fragment):
+    (problem,) = problems_of(write_suite, VALID + addition + "\n")
+    assert f"suite.yaml:15: {field}" in problem, problem
+    assert fragment in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        ("num_samples: 8", "num_samples: 0", "sampling.num_samples", "greater than 0"),
+        ("num_samples: 8", "num_samples: 1000001", "sampling.num_samples", "less than or equal"),
+        ("num_samples: 8", "num_samples: 8.0", "sampling.num_samples", "whole number"),
+        ("num_samples: 8", "num_samples: true", "sampling.num_samples", "whole number"),
+        ("batch_size: 4", "batch_size: 65537", "sampling.batch_size", "less than or equal"),
+        ("batch_size: 4", "batch_size: -4", "sampling.batch_size", "greater than 0"),
+        ("[0.5, 1.0]", "[0.5, true]", "models[0].params.brightness", "not true/false"),
+        ("[0.5, 1.0]", "[0.5, .inf]", "models[0].params.brightness", "finite number"),
+        ("[0.5, 1.0]", "[]", "models[0].params.brightness", "an empty list sweeps nothing"),
+    ],
+)
+def test_sampling_and_params_out_of_bounds(write_suite, old, new, field, fragment):
+    (problem,) = problems_of(write_suite, VALID.replace(old, new))
+    assert f": {field}:" in problem and fragment in problem, problem
+    assert "suite.yaml:" in problem
+
+
+@pytest.mark.parametrize(
+    ("resources", "field", "fragment"),
+    [
+        ("{num_cpus: .inf}", "num_cpus", "(got inf)"),
+        ("{num_cpus: 1025}", "num_cpus", "less than or equal to 1024"),
+        ("{num_gpus: 65}", "num_gpus", "less than or equal to 64"),
+        ("{num_gpus: true}", "num_gpus", "not true/false"),
+        ("{memory: 1.5}", "memory", "whole number"),
+        (f"{{memory: {2**51}}}", "memory", "less than or equal to"),
+    ],
+)
+def test_resources_out_of_bounds(write_suite, resources, field, fragment):
+    (problem,) = problems_of(write_suite, VALID + f"    resources: {resources}\n")
+    assert f"suite.yaml:15: models[0].resources.{field}:" in problem and fragment in problem
+
+
+def test_builtin_adapter_params_are_whole_numbers(write_suite):
+    text = VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: diffusion\n    weights: zoo:ddpm-digits\n    params:\n      steps: [10, true]\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:15: models[0].params.steps: a whole number is expected (got True)" in problem
+
+
+def test_largest_seed_runs_and_is_stored(write_suite, tmp_path):
+    """The seed bound is the range every seeded part accepts: numpy's RandomState (KID
+    subsets, IS splits) takes 32-bit seeds, and the store keeps the seed in a BIGINT."""
+    np.random.RandomState(MAX_SEED)
+    with pytest.raises(ValueError):
+        np.random.RandomState(MAX_SEED + 1)
+    loaded = load_suite(write_suite(VALID + f"seed: {MAX_SEED}\n"))
+    with Store(tmp_path / "b.duckdb") as store:
+        result = run_suite(loaded, store)
+        seeds = store.query("SELECT DISTINCT seed FROM cells")["seed"].tolist()
+    assert (result.executed, result.failed, seeds) == (2, 0, [MAX_SEED])
+
+
+def test_large_sweep_needs_max_cells(write_suite):
+    values = ", ".join(str(v / 1000) for v in range(1001))
+    big = VALID.replace("[0.5, 1.0]", f"[{values}]")
+    (problem,) = problems_of(write_suite, big)
+    assert "suite.yaml:13: models[0].params: the suite plans 1,001 cells" in problem
+    assert "confirm it with `max_cells: 1001`" in problem
+    confirmed = load_suite(write_suite(big + "max_cells: 1001\n"))
+    assert confirmed.suite.max_cells == 1001
+
+
+def test_max_cells_is_left_out_of_the_suite_hash(write_suite):
+    plain = load_suite(write_suite(VALID)).suite_hash
+    assert load_suite(write_suite(VALID + "max_cells: 5000\n")).suite_hash == plain
+
+
+def test_huge_sweep_is_refused_without_being_expanded(write_suite):
+    """Ten params of 100 values are 10^20 combinations: counted, never listed."""
+    sweeps = "".join(f"      p{i}: [{', '.join(['1'] * 100)}]\n" for i in range(10))
+    start = time.monotonic()
+    problems = problems_of(write_suite, VALID + sweeps)
+    assert time.monotonic() - start < 5
+    (problem,) = problems
+    assert "suite.yaml:13: models[0].params: the suite plans 200,000,000,000,000,000,000" in problem
+    assert "split it into suites of at most 1,000,000 cells" in problem
+
 
 # -- item 5: YAML that cannot hurt --------------------------------------------------------
 

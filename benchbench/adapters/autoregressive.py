@@ -6,10 +6,11 @@ import torch
 from pydantic import Field
 
 from benchbench.adapters.base import CheckpointAdapter, NoParams
+from benchbench.fieldtypes import Real
 
 
 class AutoregressiveParams(NoParams):
-    temperature: float = Field(
+    temperature: Real = Field(
         default=1.0, gt=0, description="softmax temperature of each pixel's distribution"
     )
 

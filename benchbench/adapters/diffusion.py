@@ -41,6 +41,7 @@ from benchbench.adapters.base import (
     torch_dtype,
 )
 from benchbench.adapters.guidance import NoisePredictor, TextImageNet, classifier_free, clip_guided
+from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.hashing import sha256_tree, stable_hash
 
 SCHEDULER_CONFIG = "scheduler_config.json"
@@ -54,9 +55,11 @@ class DiffusionParams(NoParams):
         default="ddim",
         description="ddpm: ancestral sampling (stochastic); ddim: deterministic when eta=0",
     )
-    steps: int = Field(default=50, ge=1, le=1000, description="denoising steps (network passes)")
-    eta: float = Field(default=0.0, ge=0, le=1, description="DDIM noise scale (0 = deterministic)")
-    guidance: float = Field(
+    steps: WholeNumber = Field(
+        default=50, ge=1, le=1000, description="denoising steps (network passes)"
+    )
+    eta: Real = Field(default=0.0, ge=0, le=1, description="DDIM noise scale (0 = deterministic)")
+    guidance: Real = Field(
         default=1.0,
         ge=0,
         le=50,
@@ -70,7 +73,7 @@ class DiffusionParams(NoParams):
         "clips it but steps along the raw noise), clip to [-1, 1] and re-derive the noise, "
         "or Imagen's dynamic thresholding (99.5th percentile, at most 4)",
     )
-    clip_guidance: float = Field(
+    clip_guidance: Real = Field(
         default=0.0,
         ge=0,
         description="CLIP guidance scale: steer each step towards the sample's prompt along "

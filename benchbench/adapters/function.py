@@ -18,6 +18,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, create_model
 
 from benchbench.adapters.base import Adapter
+from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.hashing import sha256_file, stable_hash
 
 SampleFn = Callable[..., torch.Tensor]
@@ -26,6 +27,8 @@ SampleFn = Callable[..., torch.Tensor]
 # Keyword arguments a run supplies rather than a suite's params (``ImageOutput.batch_inputs``):
 # the classes and the prompt texts a conditional suite asks each sample for.
 INPUTS = ("labels", "prompts")
+# Annotated ``int`` and ``float`` parameters are read as strictly as the suite's own numbers.
+STRICT_NUMBERS: dict[Any, Any] = {int: WholeNumber, float: Real}
 
 
 class CallableAdapter(Adapter):
@@ -71,8 +74,15 @@ def adapter_for_callable(fn: SampleFn, target: str) -> type[CallableAdapter]:
 
 
 def params_model(fn: SampleFn, target: str) -> type[BaseModel]:
-    """A strict pydantic model of ``fn``'s parameters after ``(n, generator)``."""
-    signature = inspect.signature(fn)
+    """A strict pydantic model of ``fn``'s parameters after ``(n, generator)``; ``TypeError``
+    when the signature cannot be read (a builtin) or its annotations cannot be checked."""
+    try:
+        signature = inspect.signature(fn, eval_str=True)
+    except Exception as exc:  # builtins have none; evaluating annotations runs user code
+        raise TypeError(
+            f"{target}: cannot read its signature ({type(exc).__name__}: {exc}); a sampling "
+            f"function is a Python function taking (n, generator, **params)"
+        ) from None
     positional = list(signature.parameters.values())[:2]
     if len(positional) < 2 or any(p.kind is p.KEYWORD_ONLY for p in positional):
         raise TypeError(
@@ -84,7 +94,7 @@ def params_model(fn: SampleFn, target: str) -> type[BaseModel]:
             continue
         annotation = Any if param.annotation is param.empty else param.annotation
         default = ... if param.default is param.empty else param.default
-        fields[param.name] = (annotation, default)
+        fields[param.name] = (STRICT_NUMBERS.get(annotation, annotation), default)
     return create_model(
         f"Params[{target}]", __config__=ConfigDict(extra="forbid", frozen=True), **fields
     )

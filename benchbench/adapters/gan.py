@@ -11,10 +11,11 @@ import torch
 from pydantic import Field
 
 from benchbench.adapters.base import CheckpointAdapter, DType, NoParams, class_labels, dtype_field
+from benchbench.fieldtypes import Real
 
 
 class GANParams(NoParams):
-    truncation: float | None = Field(
+    truncation: Real | None = Field(
         default=None,
         gt=0,
         description="truncation trick: latent entries with |z| above this are redrawn "

@@ -27,12 +27,14 @@ from benchbench.adapters.base import (
     seeded,
     torch_dtype,
 )
+from benchbench.fieldtypes import WholeNumber
 
 
 class LatentDecoderParams(NoParams):
-    latent_size: int | None = Field(
+    latent_size: WholeNumber | None = Field(
         default=None,
         ge=1,
+        le=1024,
         description="latent height and width (default: the VAE's sample_size over its "
         "downsampling, 64 for SD's 512×512)",
     )

@@ -32,11 +32,14 @@ from benchbench.adapters.base import (
     seeded,
     torch_dtype,
 )
+from benchbench.fieldtypes import Real, WholeNumber
 
 
 class Text2ImageParams(NoParams):
-    steps: int = Field(default=50, ge=1, le=1000, description="denoising steps (UNet passes)")
-    guidance: float = Field(
+    steps: WholeNumber = Field(
+        default=50, ge=1, le=1000, description="denoising steps (UNet passes)"
+    )
+    guidance: Real = Field(
         default=7.5,
         ge=0,
         le=50,
@@ -45,11 +48,19 @@ class Text2ImageParams(NoParams):
     negative_prompt: str | None = Field(
         default=None, description="what the images should not show (replaces the empty prompt)"
     )
-    height: int | None = Field(
-        default=None, ge=8, multiple_of=8, description="pixels (default: the pipeline's own)"
+    height: WholeNumber | None = Field(
+        default=None,
+        ge=8,
+        le=8192,
+        multiple_of=8,
+        description="pixels (default: the pipeline's own)",
     )
-    width: int | None = Field(
-        default=None, ge=8, multiple_of=8, description="pixels (default: the pipeline's own)"
+    width: WholeNumber | None = Field(
+        default=None,
+        ge=8,
+        le=8192,
+        multiple_of=8,
+        description="pixels (default: the pipeline's own)",
     )
     dtype: DType = dtype_field("auto")
 

@@ -28,17 +28,22 @@ import torch
 from pydantic import Field
 
 from benchbench.adapters.base import Adapter, NoParams
+from benchbench.fieldtypes import Real, WholeNumber
 
 
 class TextParams(NoParams):
-    temperature: float = Field(
+    temperature: Real = Field(
         default=1.0, ge=0, description="softmax temperature; 0 picks the most likely token"
     )
-    top_p: float = Field(
+    top_p: Real = Field(
         default=1.0, gt=0, le=1, description="nucleus: sample from the smallest set with mass p"
     )
-    top_k: int = Field(default=0, ge=0, description="sample from the k most likely (0: all)")
-    max_new_tokens: int = Field(default=32, ge=1, description="tokens generated per prompt")
+    top_k: WholeNumber = Field(
+        default=0, ge=0, description="sample from the k most likely (0: all)"
+    )
+    max_new_tokens: WholeNumber = Field(
+        default=32, ge=1, le=32_768, description="tokens generated per prompt"
+    )
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,15 @@ from pydantic import Field
 
 from benchbench.adapters.base import DType, dtype_field, seeded, torch_dtype
 from benchbench.adapters.text_base import LogLikelihood, TextAdapter, TextBatch, TextParams
+from benchbench.fieldtypes import WholeNumber
 
 
 class HFTextParams(TextParams):
-    num_beams: int = Field(
-        default=1, ge=1, description="beam search width (with temperature > 0: beam sampling)"
+    num_beams: WholeNumber = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="beam search width (with temperature > 0: beam sampling)",
     )
     dtype: DType = dtype_field()
 

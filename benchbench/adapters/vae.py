@@ -6,10 +6,11 @@ import torch
 from pydantic import Field
 
 from benchbench.adapters.base import CheckpointAdapter, LatentVariableModel, NoParams
+from benchbench.fieldtypes import Real
 
 
 class VAEParams(NoParams):
-    temperature: float = Field(
+    temperature: Real = Field(
         default=1.0, ge=0, description="scale of the prior's standard deviation when sampling"
     )
 
