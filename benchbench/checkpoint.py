@@ -8,12 +8,15 @@ is enough to rebuild the model.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from benchbench.registry import RegistryError
 
 FORMAT = "benchbench.checkpoint/1"
 
@@ -58,11 +61,40 @@ class CheckpointError(ValueError):
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
+    payload = _read(Path(path), mmap=False)
+    return Checkpoint(
+        payload["arch"], payload["config"], payload["state_dict"], payload.get("meta", {})
+    )
+
+
+def check_checkpoint(path: str | Path) -> None:
+    """Raise ``CheckpointError`` unless ``path`` is a checkpoint of a registered architecture
+    whose config fits it. The tensors are memory-mapped, not read, so this costs about the
+    same for a large model as for a small one: suites check their weights before any cell."""
+    from benchbench.nets import NETS
+
     path = Path(path)
+    payload = _read(path, mmap=True)
+    try:
+        net = NETS.get(payload["arch"])
+    except RegistryError as exc:
+        raise CheckpointError(f"{path}: architecture {payload['arch']!r}: {exc}") from None
+    try:
+        inspect.signature(net).bind(**payload["config"])
+    except TypeError as exc:
+        raise CheckpointError(
+            f"{path}: its config does not fit architecture {payload['arch']!r}: {exc}"
+        ) from None
+
+
+def _read(path: Path, mmap: bool) -> dict[str, Any]:
+    """The checkpoint's dict, with its envelope checked (format, architecture, config)."""
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a directory; a benchbench checkpoint is one file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as exc:  # torch raises several types for corrupt or unsafe files
         raise CheckpointError(
             f"cannot read {path} as a torch checkpoint (weights_only=True): {exc}"
@@ -70,6 +102,11 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not a {FORMAT} checkpoint (found {found!r})")
-    return Checkpoint(
-        payload["arch"], payload["config"], payload["state_dict"], payload.get("meta", {})
-    )
+    fields = {"arch": str, "config": dict, "state_dict": dict}
+    wrong = [name for name, kind in fields.items() if not isinstance(payload.get(name), kind)]
+    if wrong:
+        raise CheckpointError(
+            f"{path} lacks a valid {', '.join(wrong)}: a checkpoint names its architecture "
+            f"and config beside its weights (write it with save_checkpoint)"
+        )
+    return payload

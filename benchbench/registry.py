@@ -48,14 +48,14 @@ def load_target(target: str) -> object:
         raise RegistryError(f"{target!r} is not of the form 'package.module:attribute'")
     try:
         obj: object = importlib.import_module(module_name)
-    except ImportError as exc:
+    except (Exception, SystemExit) as exc:  # the module's own code runs: it may raise anything
         raise RegistryError(
-            f"cannot import module {module_name!r} (from {target!r}): {exc}"
+            f"cannot import module {module_name!r} (from {target!r}): {type(exc).__name__}: {exc}"
         ) from exc
     for part in attr_path.split("."):
         try:
             obj = getattr(obj, part)
-        except AttributeError as exc:
+        except Exception as exc:  # AttributeError, or whatever a module __getattr__ raises
             raise RegistryError(f"module {module_name!r} has no attribute {attr_path!r}") from exc
     return obj
 

@@ -481,8 +481,8 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")
         else:
             try:
-                resolve_weights(model.weights, source.path.parent)
-            except WeightsError as exc:
+                adapter.check_weights(resolve_weights(model.weights, source.path.parent))
+            except (WeightsError, ValueError, OSError) as exc:
                 add((*loc, "weights"), str(exc))
         problems.extend(_params_problems(model, adapter, source, loc))
     return problems

@@ -1,5 +1,5 @@
-"""Hostile suites: every number out of bounds and every YAML hazard is a problem naming
-file:line (and the field), before any cell runs — never a traceback or a hang."""
+"""Hostile suites: every number out of bounds, every YAML hazard, every adapter or weights
+file that cannot work is a problem naming file:line (and the field), before any cell runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
+from benchbench.checkpoint import save_checkpoint
 from benchbench.runner import run_suite
 from benchbench.store import Store
 from benchbench.suite import MAX_SEED, SuiteError, load_suite
@@ -223,3 +225,108 @@ def test_oversized_file_is_not_read(tmp_path):
     path = tmp_path / "suite.yaml"
     path.write_text("# " + "x" * MAX_BYTES + "\n")
     assert "a YAML file here is at most 1 MiB" in one_problem(path)
+
+
+# -- item 10: adapters that cannot be imported, weights that cannot be read ---------------
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    """Write ``NAME.py`` into a folder on the import path; returns its ``NAME``."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(name: str, source: str) -> str:
+        (tmp_path / f"{name}.py").write_text(source)
+        monkeypatch.delitem(__import__("sys").modules, name, raising=False)
+        return name
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "target", "expected"),
+    [
+        ("h10_syntax", "def f(n, g):\n    return (\n", "f", "SyntaxError: '(' was never closed"),
+        ("h10_raises", "raise RuntimeError('no GPU here')\n", "f", "RuntimeError: no GPU here"),
+        ("h10_exits", "import sys\nsys.exit(0)\n", "f", "SystemExit: 0"),
+        ("h10_attr", "x = 1\n", "missing", "module 'h10_attr' has no attribute 'missing'"),
+        ("h10_value", "x = 1\n", "x", "is neither an Adapter subclass nor a sampling function"),
+        ("h10_ref", "def f(n, g, s: 'Nowhere' = 1):\n    pass\n", "f", "NameError"),
+        ("h10_builtin", "from math import hypot as f\n", "f", "cannot read its signature"),
+    ],
+)
+def test_adapters_that_cannot_load_are_problems(
+    write_suite, user_module, name, source, target, expected
+):
+    user_module(name, source)
+    text = VALID.replace("adapter: tests.fake_models:noise", f"adapter: {name}:{target}")
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:12: models[0].adapter:" in problem and expected in problem, problem
+
+
+def gan_suite(weights: str) -> str:
+    return VALID.replace(
+        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        f"adapter: gan\n    weights: {weights}\n",
+    )
+
+
+def checkpoint(path, **changes) -> None:
+    """A valid dcgan checkpoint's envelope with ``changes`` applied (None removes a key)."""
+    from benchbench.nets import NETS
+
+    config = {"z_dim": 8, "width": 4}
+    net = NETS.get("dcgan-generator")(**config)
+    save_checkpoint(path, net, "dcgan-generator", config)
+    payload = torch.load(path, weights_only=True)
+    payload.update(changes)
+    torch.save({k: v for k, v in payload.items() if v is not None}, path)
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "is a directory; a benchbench checkpoint is one file"),
+        (lambda p: p.write_bytes(b"\x00garbage" * 100), "cannot read"),
+        (lambda p: checkpoint(p, arch=None), "lacks a valid arch"),
+        (lambda p: checkpoint(p, config=None), "lacks a valid config"),
+        (lambda p: checkpoint(p, arch="dcgan-generater"), "Did you mean 'dcgan-generator'?"),
+        (lambda p: checkpoint(p, config={"z_dims": 8}), "does not fit architecture"),
+        (lambda p: torch.save({"weights": torch.zeros(2)}, p), "is not a benchbench.checkpoint/1"),
+    ],
+)
+def test_unusable_weights_are_problems_before_any_cell(write_suite, tmp_path, make, expected):
+    make(tmp_path / "model.pt")
+    (problem,) = problems_of(write_suite, gan_suite("model.pt"))
+    assert "suite.yaml:13: models[0].weights:" in problem and expected in problem, problem
+
+
+def test_valid_user_checkpoint_passes_the_check(write_suite, tmp_path):
+    checkpoint(tmp_path / "model.pt")
+    assert load_suite(write_suite(gan_suite("model.pt"))).suite.models[0].weights == "model.pt"
+
+
+def test_diffusion_weights_that_are_a_file(write_suite, tmp_path):
+    (tmp_path / "unet.pt").write_bytes(b"not a directory")
+    text = gan_suite("unet.pt").replace("adapter: gan", "adapter: diffusion")
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:13: models[0].weights: diffusion weights must be a diffusers" in problem
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "is not a file"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), "cannot read"),
+        (lambda p: np.savez(p, order=np.array(3)), "lacks spelling, vocab"),
+    ],
+)
+def test_ngram_weights_are_checked_from_the_archive_index(tmp_path, make, expected):
+    from benchbench.adapters.text_ngram import NGramAdapter
+    from benchbench.zoo import weights_path
+
+    NGramAdapter.check_weights(weights_path("ngram-prose"))  # the zoo's model passes
+    path = tmp_path / "model.npz"
+    make(path)
+    with pytest.raises((ValueError, OSError), match=expected):
+        NGramAdapter.check_weights(path)

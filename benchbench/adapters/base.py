@@ -88,6 +88,14 @@ class Adapter(ABC):
         """Read the model from ``weights`` and move it to ``device``, ready to sample."""
 
     @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        """Raise ``ValueError`` or ``OSError`` saying why ``weights`` cannot be this family's.
+        Suite validation calls it before any cell runs, so it reads layouts and headers,
+        never the model itself (which ``load`` then reads once). By default nothing is
+        checked: the family's ``load`` reports what it cannot read, as a failed cell."""
+        return None
+
+    @classmethod
     def build(cls, config: dict[str, Any], device: torch.device, **load_params: Any) -> Adapter:
         """The architecture described by ``config`` with seeded random weights (see
         ``benchbench.architectures``): speed and memory of full-size models, no download."""
@@ -159,6 +167,12 @@ class CheckpointAdapter(Adapter):
         if weights is None:
             raise ValueError(f"the {cls.family} adapter needs a weights file")
         return cls(load_checkpoint(weights).build(), device, dtype)
+
+    @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        from benchbench.checkpoint import check_checkpoint
+
+        check_checkpoint(weights)
 
     @classmethod
     def build(

@@ -135,6 +135,10 @@ class DiffusionAdapter(Adapter):
         return cls(unet, DDPMScheduler().config, device, dtype)
 
     @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        _diffusers_layout(weights)
+
+    @classmethod
     def fingerprint(cls, weights: Path | None) -> str:
         unet_dir, scheduler_dir = _diffusers_layout(weights)
         parts = [sha256_tree(unet_dir)]

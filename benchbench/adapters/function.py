@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, PydanticUserError, create_model
 
 from benchbench.adapters.base import Adapter
 from benchbench.fieldtypes import Real, WholeNumber
@@ -95,6 +95,9 @@ def params_model(fn: SampleFn, target: str) -> type[BaseModel]:
         annotation = Any if param.annotation is param.empty else param.annotation
         default = ... if param.default is param.empty else param.default
         fields[param.name] = (STRICT_NUMBERS.get(annotation, annotation), default)
-    return create_model(
-        f"Params[{target}]", __config__=ConfigDict(extra="forbid", frozen=True), **fields
-    )
+    try:
+        return create_model(
+            f"Params[{target}]", __config__=ConfigDict(extra="forbid", frozen=True), **fields
+        )
+    except PydanticUserError as exc:
+        raise TypeError(f"{target}: its parameters' annotations cannot be checked: {exc}") from None

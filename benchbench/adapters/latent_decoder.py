@@ -57,12 +57,16 @@ class LatentDecoderAdapter(Adapter):
     def load(cls, weights: Path | None, device: torch.device, dtype: str = "float32") -> Adapter:
         from diffusers import AutoencoderKL
 
+        cls.check_weights(weights)
+        return cls(AutoencoderKL.from_pretrained(weights, local_files_only=True), device, dtype)
+
+    @classmethod
+    def check_weights(cls, weights: Path | None) -> None:
         if weights is None or not (weights / "config.json").is_file():
             raise FileNotFoundError(
                 f"a latent decoder must be a local AutoencoderKL directory (config.json + "
                 f"weights, e.g. a pipeline's vae/ folder); nothing at {weights}"
             )
-        return cls(AutoencoderKL.from_pretrained(weights, local_files_only=True), device, dtype)
 
     @classmethod
     def build(cls, config: dict[str, Any], device: torch.device, dtype: str = "float32") -> Adapter:

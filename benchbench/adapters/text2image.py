@@ -107,6 +107,10 @@ class Text2ImageAdapter(Adapter):
         return cls(pipeline, device, dtype)
 
     @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        check_pipeline_dir(weights)
+
+    @classmethod
     def build(cls, config: dict[str, Any], device: torch.device, dtype: str = "auto") -> Adapter:
         """``config``: ``unet`` (UNet2DConditionModel), ``text_encoder`` (CLIPTextConfig),
         ``vae`` (AutoencoderKL) and ``scheduler`` (``class`` + its config); the tokenizer

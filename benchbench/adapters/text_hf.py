@@ -89,6 +89,10 @@ class HFCausalLMAdapter(TextAdapter):
         return cls(model, tokenizer, device, path.name, dtype)
 
     @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        check_model_dir(weights)
+
+    @classmethod
     def build(
         cls, config: dict[str, Any], device: torch.device, dtype: str = "float32"
     ) -> HFCausalLMAdapter:

@@ -36,6 +36,12 @@ class LSTMAdapter(TextAdapter):
             raise ValueError("the lstm-lm adapter needs a checkpoint file")
         return cls(load_checkpoint(weights).build(), device)
 
+    @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        from benchbench.checkpoint import check_checkpoint
+
+        check_checkpoint(weights)
+
     def generate(
         self,
         prompts: list[str],

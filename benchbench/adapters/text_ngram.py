@@ -37,6 +37,12 @@ class NGramAdapter(TextAdapter):
             raise FileNotFoundError(f"an n-gram model is one .npz file; {weights} is not a file")
         return cls(KneserNeyLM.load(weights), torch.device("cpu"))
 
+    @classmethod
+    def check_weights(cls, weights: Path) -> None:
+        if not weights.is_file():
+            raise FileNotFoundError(f"an n-gram model is one .npz file; {weights} is not a file")
+        KneserNeyLM.check(weights)
+
     def generate(
         self,
         prompts: list[str],

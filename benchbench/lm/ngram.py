@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -138,13 +139,24 @@ class KneserNeyLM:
         Path(path).write_bytes(buffer.getvalue())
 
     @classmethod
+    def check(cls, path: Path) -> None:
+        """Raise ``ValueError`` unless ``path`` is an ``.npz`` holding a model's arrays (read
+        from the archive's index, not loaded)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                missing = {"order", "vocab", "spelling"} - set(data.files)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"cannot read {path} as an n-gram model (.npz): {exc}") from None
+        if missing:
+            raise ValueError(
+                f"{path} is not an n-gram model of this version (it lacks "
+                f"{', '.join(sorted(missing))}): retrain it with this version"
+            )
+
+    @classmethod
     def load(cls, path: Path) -> KneserNeyLM:
+        cls.check(path)
         with np.load(path, allow_pickle=False) as data:
-            if "spelling" not in data:
-                raise ValueError(
-                    f"{path} has no spelling model (an n-gram file from before open-vocabulary "
-                    f"scoring): retrain it with this version"
-                )
             order = int(data["order"])
             return cls(
                 [str(w) for w in data["vocab"]],
