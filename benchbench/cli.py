@@ -103,6 +103,14 @@ def run(
     max_retries: Annotated[
         int | None, typer.Option(help="ray: reruns of a cell whose worker died (default 3).")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate the suite and its weights and list the planned cells, with how "
+            "many are already stored in --db; sample nothing and write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Run every model × parameter cell of SUITE: time sampling, measure peak memory,
     compute the quality metrics, and store it all. Cells already complete in the store
@@ -117,6 +125,9 @@ def run(
         loaded = load_suite(suite)
     except SuiteError as exc:
         raise fail(str(exc)) from None
+    if dry_run:
+        print_plan(loaded, db, device)
+        return
     given = {"address": address, "max_parallel": max_parallel, "max_retries": max_retries}
     try:
         runner = make_executor(executor, {k: v for k, v in given.items() if v is not None})
@@ -197,6 +208,65 @@ class ProgressObserver:
             self.progress.console.print(
                 f"[red]cell failed[/]: {escape(cell.label)}: {escape(first_line)}"
             )
+
+
+def print_plan(loaded, db: Path, device: str | None) -> None:
+    """``bench run --dry-run``: one row per planned cell, marked when the store at ``db``
+    already holds it complete (that cell would be reused, not run)."""
+    from benchbench.plan import plan_cells, resolve_device
+
+    try:
+        torch_device = resolve_device(device or loaded.suite.device)
+        cells = plan_cells(loaded, torch_device)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise fail(str(exc)) from None
+    stored = stored_cell_keys(db, [cell.key for cell in cells])
+    table = Table(
+        title=escape(f"{loaded.suite.name} — planned cells on {torch_device} (dry run)"),
+        title_justify="left",
+    )
+    for header in ("#", "model", "adapter", "params", "weights", "samples/batch", "key", ""):
+        table.add_column(header, overflow="fold")
+    for cell in cells:
+        table.add_row(
+            str(cell.position),
+            escape(cell.model.name),
+            escape(cell.model.adapter),
+            escape(" ".join(f"{k}={v}" for k, v in cell.given.items())),
+            escape(cell.model.weights or cell.model.init),
+            f"{cell.sampling.num_samples}/{cell.sampling.batch_size}",
+            cell.key,
+            "[dim]stored[/]" if cell.key in stored else "",
+        )
+    console.print(table)
+    count = sum(cell.key in stored for cell in cells)
+    where = str(db) if db.exists() else f"{db} (no store there yet)"
+    console.print(
+        f"{len(cells)} cells planned: {count} already stored in {escape(where)}, "
+        f"{len(cells) - count} to run. Nothing was sampled."
+    )
+
+
+def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
+    """Which of ``keys`` the store at ``db`` holds as complete cells, read without writing
+    (no file is created where none exists)."""
+    import duckdb
+
+    if not db.exists():
+        return set()
+    if not db.is_file():
+        raise fail(f"{db} is not a file: --db names a DuckDB store file")
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    try:
+        with duckdb.connect(str(db), read_only=True, config=config) as con:
+            rows = con.execute(
+                "SELECT DISTINCT cell_key FROM cells WHERE status = 'complete' "
+                "AND list_contains(?, cell_key)",
+                [keys],
+            ).fetchall()
+    except duckdb.Error as exc:
+        raise fail(f"cannot read the store {db}: {str(exc).splitlines()[0]}") from None
+    return {key for (key,) in rows}
 
 
 def _fmt(value: float, digits: int = 3) -> str:
