@@ -250,23 +250,10 @@ def print_plan(loaded, db: Path, device: str | None) -> None:
 def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
     """Which of ``keys`` the store at ``db`` holds as complete cells, read without writing
     (no file is created where none exists)."""
-    import duckdb
-
     if not db.exists():
         return set()
-    if not db.is_file():
-        raise fail(f"{db} is not a file: --db names a DuckDB store file")
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    try:
-        with duckdb.connect(str(db), read_only=True, config=config) as con:
-            rows = con.execute(
-                "SELECT DISTINCT cell_key FROM cells WHERE status = 'complete' "
-                "AND list_contains(?, cell_key)",
-                [keys],
-            ).fetchall()
-    except duckdb.Error as exc:
-        raise fail(f"cannot read the store {db}: {str(exc).splitlines()[0]}") from None
-    return {key for (key,) in rows}
+    with opened_store(db, read_only=True) as store:
+        return {key for key in keys if store.find_complete_cell(key) is not None}
 
 
 def _fmt(value: float, digits: int = 3) -> str:

@@ -76,10 +76,10 @@ def test_a_file_that_is_no_store_is_an_error(write_suite, tmp_path, no_sampling)
     db = tmp_path / "notes.duckdb"
     db.write_text("not a database")
     code, output = dry_run(write_suite(noise_suite()), db)
-    assert code == 2 and f"error: cannot read the store {db}" in output.replace("\n", "")
+    assert code == 2 and f"error: {db} is not a DuckDB database file" in output.replace("\n", "")
     assert db.read_text() == "not a database"
 
 
 def test_a_directory_as_the_store_is_an_error(write_suite, tmp_path, no_sampling):
     code, output = dry_run(write_suite(noise_suite()), tmp_path)
-    assert code == 2 and "is not a file: --db names a DuckDB store file" in output
+    assert code == 2 and f"error: {tmp_path} is a folder" in output.replace("\n", "")
