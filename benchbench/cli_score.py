@@ -79,7 +79,8 @@ def metric_names(metrics: str, output: str) -> list[str]:
 def bootstrap_spec(resamples: int, confidence: float, seed: int) -> BootstrapSpec | None:
     """The intervals' recipe from ``--resamples``, ``--confidence`` and ``--seed`` (None:
     no intervals); a value out of range is an error naming the option."""
-    from benchbench.metrics.stats import MAX_RESAMPLES, BootstrapSpec
+    from benchbench.metrics.stats import BootstrapSpec
+    from benchbench.suite import MAX_RESAMPLES  # the bound a suite's bootstrap.resamples has
 
     if not 0 <= resamples <= MAX_RESAMPLES:
         raise _fail(f"--resamples {resamples}: give 0 (no intervals) to {MAX_RESAMPLES}")

@@ -77,6 +77,14 @@ def test_bad_study_files_name_file_line_and_field(write_study, yaml_text, line, 
     assert f"{path}:{line}:" in str(caught.value) and expected in str(caught.value)
 
 
+def test_a_study_file_that_is_no_plain_yaml_names_its_file_and_line_once(write_study):
+    path = write_study("name: s\nsuite: x\nquestions: !!python/object:os.system {}\n")
+    with pytest.raises(StudyError) as caught:
+        load_study(path)
+    message = str(caught.value)
+    assert f"{path}:3:" in message and message.count(str(path)) == 1, message
+
+
 def test_unknown_cells_and_runs_point_at_their_lines(human_db, write_study):
     spec = study(cells=[{"model": "oracle"}, {"model": "nosie"}])
     with Store(human_db) as store:

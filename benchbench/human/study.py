@@ -143,7 +143,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     try:
         source = load_yaml(path)
     except YamlSyntaxError as exc:
-        raise StudyError([Problem(path, None, (), str(exc).removeprefix(f"{path}: "))]) from exc
+        raise StudyError([Problem(path, exc.line, (), exc.message)]) from exc
     if not isinstance(source.data, dict):
         raise StudyError([Problem(path, 1, (), "a study must be a YAML mapping (name: ...)")])
     try:

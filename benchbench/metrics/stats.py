@@ -23,10 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Most resamples a command line accepts: 10,000 replicates already pin a 95% interval's
-# percentiles far below a metric's own sampling error, and each replicate costs one score.
-MAX_RESAMPLES = 10_000
-
 WeightedScore = Callable[..., float]  # one weight array per sample set
 WeightDraw = Callable[[np.random.Generator, int], np.ndarray]
 
