@@ -119,6 +119,9 @@ def compare_runs(baseline: Snapshot, current: Snapshot, spec: GateSpec) -> GateR
         Comparison(cell.label, "*", Status.NO_BASELINE, note=unmatched)
         for cell in by_identity.values()
     )
+    if not comparisons:  # every "*" row already fails; an empty list would pass
+        note = "no metric was compared (the baseline has no cells, or the suite ignores them all)"
+        comparisons.append(Comparison(RUN_ROW, "*", Status.FAILED, note=note))
     return GateResult(current.suite, comparisons, baseline, current)
 
 
@@ -186,7 +189,9 @@ def compare_metric(
     if unusable:
         return Comparison(label, metric, Status.FAILED, old.value, new.value, note=unusable)
     tolerance = spec.tolerances.get(metric, DEFAULT_TOLERANCES[old.kind])
-    higher_is_better = _higher_is_better(tolerance, old)
+    higher_is_better, problem = _higher_is_better(tolerance, old, new)
+    if problem:
+        return Comparison(label, metric, Status.ERROR, old.value, new.value, note=problem)
     sign = -1.0 if higher_is_better else 1.0
     worsening = sign * (new.value - old.value)  # > 0: moved in the bad direction
     bound = _bound(tolerance, old.value)
@@ -216,10 +221,26 @@ def _unusable(side: str, metric: MetricSnapshot) -> str | None:
     return None
 
 
-def _higher_is_better(tolerance: Tolerance, metric: MetricSnapshot) -> bool:
+def _higher_is_better(
+    tolerance: Tolerance, old: MetricSnapshot, new: MetricSnapshot
+) -> tuple[bool, str | None]:
+    """The metric's good direction, or why it is unknown: the suite's tolerance says it, or
+    else the metric itself, as this run's code recorded it (a baseline file, edited or
+    written by another version, cannot turn a regression into an improvement)."""
     if tolerance.direction is not None:
-        return tolerance.direction == "higher_is_better"
-    return bool(metric.higher_is_better)
+        return tolerance.direction == "higher_is_better", None
+    if new.higher_is_better is None:
+        return False, "the metric states no direction: set it in the suite's gate.tolerances"
+    if old.higher_is_better not in (None, new.higher_is_better):
+        return False, (
+            f"the baseline says {_direction(old)}, this run's metric {_direction(new)}: "
+            "not comparable"
+        )
+    return new.higher_is_better, None
+
+
+def _direction(metric: MetricSnapshot) -> str:
+    return "higher is better" if metric.higher_is_better else "lower is better"
 
 
 def _bound(tolerance: Tolerance, baseline_value: float) -> float:

@@ -294,6 +294,32 @@ def test_cells_and_metrics_missing_from_either_side_fail():
     }
 
 
+def test_the_direction_comes_from_this_runs_metric_not_the_baseline_file():
+    worse = snapshot(cell(fd=metric(20.0), samples_per_s=GOOD.cells[0].metrics["samples_per_s"]))
+    flipped = snapshot(
+        cell(
+            fd=metric(higher_is_better=True),
+            samples_per_s=GOOD.cells[0].metrics["samples_per_s"],
+        )
+    )
+    row = next(c for c in compare_runs(flipped, worse, GateSpec()).comparisons if c.metric == "fd")
+    assert row.status is Status.ERROR and "the baseline says higher is better" in row.note
+    unknown = snapshot(cell(fd=metric(20.0, higher_is_better=None)))
+    row = compare_runs(GOOD, unknown, GateSpec(ignore=["samples_per_s"])).comparisons[0]
+    assert row.status is Status.ERROR and "states no direction" in row.note
+    stated = GateSpec(
+        ignore=["samples_per_s"], tolerances={"fd": {"rel": 0.05, "direction": "lower_is_better"}}
+    )
+    assert compare_runs(GOOD, unknown, stated).comparisons[0].status is Status.REGRESSED
+
+
+def test_a_gate_that_compared_no_metric_fails():
+    result = compare_runs(GOOD, GOOD, GateSpec(ignore=["fd", "samples_per_s"]))
+    assert [(c.cell, c.status) for c in result.comparisons] == [(RUN_ROW, Status.FAILED)]
+    assert "no metric was compared" in result.comparisons[0].note and result.exit_code == 1
+    assert compare_runs(GOOD, GOOD, GateSpec()).exit_code == 0
+
+
 def test_a_failed_cell_on_either_side_fails():
     failed = snapshot(cell(status="failed"))
     for baseline, current in ((failed, GOOD), (GOOD, failed)):
