@@ -9,6 +9,7 @@ pretrained files that the real extractors and LPIPS read from disk.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -206,7 +207,8 @@ def print_results(
     """One JSON object (metric -> value, interval, N, ...), or a table whose last column
     is ``last`` of each result, then each result's warnings."""
     if as_json:
-        print(json.dumps({r.metric: _as_dict(r) for r in results}, indent=2))
+        # strict JSON: a value that is not a finite number is written as null
+        print(json.dumps({r.metric: _as_dict(r) for r in results}, indent=2, allow_nan=False))
         return
     table = Table("metric", "value", "95% CI" if confidence == 0.95 else "CI", "N", last_title)
     for r in results:
@@ -222,13 +224,13 @@ def print_results(
 
 def _as_dict(result) -> dict:
     return {
-        "value": result.value,
+        "value": result.value if math.isfinite(result.value) else None,
         "label": result.label,
         "ci_low": result.ci_low,
         "ci_high": result.ci_high,
         "n": result.n,
         "higher_is_better": result.higher_is_better,
-        **result.details,
+        **{k: v if math.isfinite(v) else None for k, v in result.details.items()},
         "warnings": list(result.warnings),
         "signature": result.signature,
     }

@@ -183,3 +183,18 @@ def test_skipped_folder_entries_are_warned(sets):
     result = CliRunner().invoke(app, ["score", "images", str(real), str(fake), "--metrics", "fd"])
     assert result.exit_code == 0, result.output
     assert "skipped what is not a .png/.jpg/.jpeg file (1): notes.txt" in result.stderr
+
+
+def test_a_tiny_set_gets_strict_json_and_says_it_has_no_interval(sets, tmp_path):
+    """At N=2 some bootstrap resamples draw one image twice: KD has no within-set pair there,
+    so no interval exists. The output says so, in JSON that strict parsers accept."""
+    real, _ = sets
+    tiny = tmp_path / "tiny.npz"
+    np.savez(tiny, images=digits_uint8("train", 2).transpose(0, 2, 3, 1))
+    args = ["score", "images", str(real), str(tiny), "--metrics", "kd", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    kd = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert kd["kd"]["ci_low"] is None and kd["kd"]["ci_high"] is None
+    assert any("no interval" in w for w in kd["kd"]["warnings"])
+    assert np.isfinite(kd["kd"]["value"])

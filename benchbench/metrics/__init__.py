@@ -12,6 +12,7 @@ once, on first request, and never branches on metric names.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,17 @@ class MetricResult:
     signature: dict[str, Any]
     warnings: tuple[str, ...] = field(default=())
     details: dict[str, float] = field(default_factory=dict)  # e.g. a split std (IS, KID)
+
+    def __post_init__(self) -> None:
+        """An interval with a non-finite end (some resamples have no value: too few samples
+        for the metric, e.g. KD's within-set pairs at N=2) is no interval: it is dropped
+        and a warning says why, so no NaN bound reaches a table, a JSON file or the gate."""
+        bounds = (self.ci_low, self.ci_high)
+        if any(b is not None and not math.isfinite(b) for b in bounds):
+            object.__setattr__(self, "ci_low", None)
+            object.__setattr__(self, "ci_high", None)
+            note = f"no interval: some resamples of the {self.n} samples have no value"
+            object.__setattr__(self, "warnings", (*self.warnings, note))
 
     @property
     def signature_hash(self) -> str:

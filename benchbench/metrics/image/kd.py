@@ -36,7 +36,8 @@ def _within_means(kernel: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row of ``weights`` [R, n]: the weighted mean of the kernel over pairs i != j."""
     pair_weight = weights.sum(1) ** 2 - (weights * weights).sum(1)
     quadratic = np.einsum("rn,rn->r", weights @ kernel, weights)
-    return (quadratic - (weights * weights) @ np.diag(kernel)) / pair_weight
+    with np.errstate(divide="ignore", invalid="ignore"):  # no pair (one sample drawn): NaN
+        return (quadratic - (weights * weights) @ np.diag(kernel)) / pair_weight
 
 
 def weighted_mmd2_many(
