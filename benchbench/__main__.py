@@ -1,3 +1,3 @@
-from benchbench.cli import app
+from benchbench.cli.app import app
 
 app(prog_name="bench")

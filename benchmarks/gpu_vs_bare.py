@@ -21,9 +21,9 @@ from pathlib import Path
 
 from timer_overhead import compare, print_comparison
 
-from benchbench import envinfo
-from benchbench.plan import resolve_device
-from benchbench.suite import load_suite
+from benchbench.measure import envinfo
+from benchbench.run.plan import resolve_device
+from benchbench.suite.schema import load_suite
 
 SUITES = ("suites/gpu.yaml", "suites/gpu-text.yaml")
 TINY = ("suites/gpu-tiny.yaml", "suites/gpu-text-tiny.yaml")

@@ -18,7 +18,7 @@ import time
 import torch
 
 from benchbench.adapters.diffusion import DiffusionAdapter
-from benchbench.prompts import DIGIT_WORDS
+from benchbench.suite.prompts import DIGIT_WORDS
 from benchbench.zoo import weights_path
 
 SETTINGS = (

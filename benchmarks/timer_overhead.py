@@ -22,12 +22,12 @@ from pathlib import Path
 
 import torch
 
-from benchbench.outputs import output_kind
-from benchbench.plan import CellPlan, plan_cells, resolve_device
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import LoadedSuite, load_suite
-from benchbench.summary import summarize_run
+from benchbench.outputs.base import output_kind
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import run_suite
+from benchbench.run.plan import CellPlan, plan_cells, resolve_device
+from benchbench.store.runs import Store
+from benchbench.suite.schema import LoadedSuite, load_suite
 
 
 def bare_loop(cell: CellPlan, inputs: dict, device: torch.device, calls: int) -> float:

@@ -13,8 +13,9 @@ import numpy as np
 from benchbench.human.design import PLANTED, assign
 from benchbench.human.server import _sides
 from benchbench.human.study import Study
-from benchbench.human_store import Answer, HumanStore
-from benchbench.store import Store, now
+from benchbench.records import now
+from benchbench.store.human import Answer, HumanStore
+from benchbench.store.runs import Store
 
 
 def simulate(

@@ -12,10 +12,10 @@ from benchbench.adapters.autoregressive import AutoregressiveAdapter
 from benchbench.adapters.diffusion import DiffusionAdapter
 from benchbench.adapters.gan import GANAdapter, truncated_normal_
 from benchbench.adapters.vae import VAEAdapter
-from benchbench.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
+from benchbench.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")
@@ -104,7 +104,7 @@ def test_checkpoints_load_with_weights_only(tmp_path):
 
     path = tmp_path / "evil.pt"
     with open(path, "wb") as handle:
-        pickle.dump({"format": "benchbench.checkpoint/1", "arch": Evil()}, handle, protocol=2)
+        pickle.dump({"format": "benchbench.nets.checkpoint/1", "arch": Evil()}, handle, protocol=2)
     with pytest.raises(CheckpointError, match="weights_only=True"):
         load_checkpoint(path)
     torch.save({"not": "ours"}, tmp_path / "other.pt")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from benchbench.adapters.gan import GANAdapter
-from benchbench.checkpoint import save_checkpoint
+from benchbench.nets.checkpoint import save_checkpoint
 from benchbench.nets.dcgan import ConditionalGenerator, ProjectionDiscriminator
 
 CPU = torch.device("cpu")

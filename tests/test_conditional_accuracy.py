@@ -39,8 +39,8 @@ def test_shapes_are_checked():
 
 
 def test_real_digits_score_the_classifiers_accuracy_and_shuffled_labels_chance():
-    from benchbench.checkpoint import load_checkpoint
     from benchbench.data.digits import load_digits
+    from benchbench.nets.checkpoint import load_checkpoint
     from benchbench.zoo import card, weights_path
 
     images, labels = load_digits("test")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.plan import plan_cells
-from benchbench.prompts import DIGIT_WORDS
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import SuiteError, load_suite
-from benchbench.summary import summarize_run
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import run_suite
+from benchbench.run.plan import plan_cells
+from benchbench.store.runs import Store
+from benchbench.suite.prompts import DIGIT_WORDS
+from benchbench.suite.schema import SuiteError, load_suite
 from tests.conftest import noise_suite
 
 PROMPTS = "\n".join(f"a handwritten {word}" for word in DIGIT_WORDS)

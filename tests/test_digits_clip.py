@@ -11,7 +11,7 @@ from benchbench.data.digits import load_digits
 from benchbench.metrics.image.clip_score import clip_score, load_encoder
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.nets.digits_clip import UNKNOWN, DigitsCLIP
-from benchbench.prompts import DIGIT_WORDS
+from benchbench.suite.prompts import DIGIT_WORDS
 from benchbench.zoo import card
 
 
@@ -21,7 +21,7 @@ def encoder():
 
 
 def test_zero_shot_accuracy_is_the_carded_one(encoder):
-    from benchbench.zoo.recipes import zero_shot_accuracy
+    from benchbench.train.recipes import zero_shot_accuracy
 
     images, labels = load_digits("test")
     accuracy = zero_shot_accuracy(encoder.net, images, labels)

@@ -6,10 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from benchbench.adapters.function import CallableAdapter
-from benchbench.cli import app
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
+from benchbench.cli.app import app
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite
 
 runner = CliRunner()

@@ -9,13 +9,13 @@ import statistics
 import pytest
 import torch
 
-from benchbench import efficiency
-from benchbench.plan import plan_cells
-from benchbench.roofline import DevicePeak, Work, roofline
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
-from benchbench.summary import summarize_run
+from benchbench.measure import efficiency
+from benchbench.measure.roofline import DevicePeak, Work, roofline
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import run_suite
+from benchbench.run.plan import plan_cells
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite
 
 BATCH, Z, PIXELS = 4, 16, 48  # tests.fake_models.LinearImages
@@ -79,7 +79,7 @@ def test_a_known_peak_gives_fractions_and_the_bound_everywhere(
         expected.memory_utilisation
     )
 
-    from benchbench.cli import print_run_table
+    from benchbench.cli.app import print_run_table
     from benchbench.report.markdown import render_markdown
     from benchbench.report.site import load_boards
 

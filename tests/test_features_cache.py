@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.features_cache import FeatureCache
-from benchbench.metrics.image.features import DigitsCNNExtractor
-from benchbench.quality import QualityEvaluator
-from benchbench.suite import Suite
+from benchbench.extractors.base import DigitsCNNExtractor
+from benchbench.extractors.cache import FeatureCache
+from benchbench.outputs.image import QualityEvaluator
+from benchbench.suite.schema import Suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

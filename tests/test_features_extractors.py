@@ -10,14 +10,14 @@ import pytest
 import torch
 from torch import nn
 
-from benchbench.metrics.image.features import EXTRACTORS
+from benchbench.extractors.base import EXTRACTORS
+from benchbench.extractors.weights_files import MissingWeightsError
 from benchbench.metrics.image.lpips_diversity import (
     BACKBONES,
     LPIPSDiversity,
     LPIPSEmbedding,
     mean_pairwise_sq_distance,
 )
-from benchbench.metrics.image.weights_files import MissingWeightsError
 
 CPU = torch.device("cpu")
 
@@ -90,8 +90,8 @@ class TinyCLIP(nn.Module):
 
 
 def test_clip_loads_a_torchscript_archive_and_feeds_cmmd(tmp_path):
+    from benchbench.extractors.real import CLIPViTB32
     from benchbench.metrics.image.cmmd import CMMD
-    from benchbench.metrics.image.real_extractors import CLIPViTB32
 
     file = CLIPViTB32.weights_files()[0]
     torch.jit.save(torch.jit.script(TinyCLIP()), tmp_path / file.name)

@@ -11,12 +11,12 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.baseline import BaselineError, read_baseline, snapshot_run, write_baseline
-from benchbench.cli import app
-from benchbench.gate import Status, compare_runs
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import GateSpec, Tolerance, load_suite
+from benchbench.cli.app import app
+from benchbench.gate.baseline import BaselineError, read_baseline, snapshot_run, write_baseline
+from benchbench.gate.compare import Status, compare_runs
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import GateSpec, Tolerance, load_suite
 from tests.conftest import noise_suite
 
 runner = CliRunner()
@@ -222,7 +222,7 @@ def test_ignored_metrics_are_not_gated(baseline):
 def test_damaged_zoo_checkpoint_fails_the_gate(tmp_path, write_suite):
     """A pull request that damages real weights: the zoo GAN with noise added to every
     weight tensor regresses FD and KD against the baseline of the shipped checkpoint."""
-    from benchbench.checkpoint import load_checkpoint, save_checkpoint
+    from benchbench.nets.checkpoint import load_checkpoint, save_checkpoint
     from benchbench.zoo import weights_path
 
     weights = tmp_path / "gan.pt"

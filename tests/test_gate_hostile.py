@@ -14,7 +14,8 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.baseline import (
+from benchbench.cli.app import app
+from benchbench.gate.baseline import (
     CellSnapshot,
     MetricSnapshot,
     Snapshot,
@@ -22,13 +23,12 @@ from benchbench.baseline import (
     snapshot_run,
     write_baseline,
 )
-from benchbench.cli import app
-from benchbench.gate import RUN_ROW, Comparison, GateResult, Status, compare_runs
-from benchbench.gate_output import junit_xml, markdown
+from benchbench.gate.compare import RUN_ROW, Comparison, GateResult, Status, compare_runs
+from benchbench.gate.output import junit_xml, markdown
 from benchbench.markdown_escape import escape
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import GateSpec, load_suite
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import GateSpec, load_suite
 from tests.conftest import noise_suite
 
 runner = CliRunner()
@@ -120,7 +120,7 @@ def test_a_crash_midway_fails_the_gate_with_its_reason(write_suite, tmp_path, mo
     def crash(*args, **kwargs):
         raise ValueError("the harness broke")
 
-    monkeypatch.setattr("benchbench.executors.local.execute_cell", crash)
+    monkeypatch.setattr("benchbench.run.executors.local.execute_cell", crash)
     empty = write_baseline(Snapshot("test", "r0", {}, []), tmp_path / "base.json")
     result = gate(write_suite(noise_suite()), empty, tmp_path)
     assert result.exit_code == 1, result.output
@@ -344,9 +344,9 @@ BAD_BASELINES = {
     "string-value": (None, "cells[0].metrics.samples_per_s.value: Input should be a valid"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text (byte 0x89 at offset 0)"),
     "latin-1": ('{"suite": "café"}'.encode("latin-1"), "not UTF-8 text (byte 0xe9"),
-    "broken-json": (b'{"format": "benchbench.baseline/1",\n oops}', ":2: not valid JSON"),
+    "broken-json": (b'{"format": "benchbench.gate.baseline/1",\n oops}', ":2: not valid JSON"),
     "deep": (b"[" * 100_000, "JSON nested too deeply"),
-    "other-format": (b'{"format": "x"}', "is not a benchbench.baseline/1 file"),
+    "other-format": (b'{"format": "x"}', "is not a benchbench.gate.baseline/1 file"),
 }
 
 
@@ -395,7 +395,7 @@ def hostile_result() -> GateResult:
 
 
 def test_gate_markdown_shares_the_report_escaping_and_keeps_user_text_literal():
-    from benchbench import gate_output
+    from benchbench.gate import output as gate_output
     from benchbench.report import markdown as report_markdown
 
     assert gate_output.escape is report_markdown.escape  # one function, not two copies

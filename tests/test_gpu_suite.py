@@ -10,12 +10,12 @@ import sys
 import pytest
 import torch
 
-from benchbench.architectures import PRESETS
-from benchbench.plan import plan_cells
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
-from benchbench.summary import summarize_run
+from benchbench.adapters.architectures import PRESETS
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import run_suite
+from benchbench.run.plan import plan_cells
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import REPO
 
 PAIRS = [("gpu.yaml", "gpu-tiny.yaml"), ("gpu-text.yaml", "gpu-text-tiny.yaml")]

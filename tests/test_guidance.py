@@ -9,7 +9,7 @@ import torch
 
 from benchbench.adapters.diffusion import DiffusionAdapter
 from benchbench.adapters.guidance import clip_guided
-from benchbench.checkpoint import save_checkpoint
+from benchbench.nets.checkpoint import save_checkpoint
 from benchbench.nets.digits_clip import DigitsCLIP
 from tests.test_adapters import tiny_unet
 
@@ -146,11 +146,11 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     """The unconditional zoo DDPM, same seed, with and without CLIP guidance: the CLIP score
     (by the digits-CLIP it was steered with: optimistic) and the conditional accuracy (by
     the independent digits-CNN) both rise, their 95% intervals apart."""
-    from benchbench.checkpoint import load_checkpoint
     from benchbench.metrics.image.clip_score import clip_score, load_encoder
     from benchbench.metrics.image.conditional import conditional_accuracy
     from benchbench.metrics.stats import BootstrapSpec
-    from benchbench.prompts import load_prompts, prompts_for
+    from benchbench.nets.checkpoint import load_checkpoint
+    from benchbench.suite.prompts import load_prompts, prompts_for
     from benchbench.zoo import weights_path
     from tests.conftest import REPO
 
@@ -183,8 +183,8 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
 
 def test_shipped_text2image_suite_validates():
     """Every model's weights ship and every swept parameter is declared (10 cells)."""
-    from benchbench.plan import plan_cells
-    from benchbench.suite import load_suite
+    from benchbench.run.plan import plan_cells
+    from benchbench.suite.schema import load_suite
     from tests.conftest import REPO
 
     cells = plan_cells(load_suite(REPO / "suites/text2image.yaml"), torch.device("cpu"))

@@ -10,10 +10,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.human.design import create_study
 from benchbench.human.study import load_study
-from benchbench.store import Store
+from benchbench.store.runs import Store
 from tests.human_serving import serving
 from tests.human_specs import study
 

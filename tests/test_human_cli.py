@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 from typer.testing import CliRunner
 
-from benchbench.cli import app
-from benchbench.store import Store
+from benchbench.cli.app import app
+from benchbench.store.runs import Store
 from tests.conftest import REPO
 from tests.human_specs import study
 

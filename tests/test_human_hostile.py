@@ -9,14 +9,14 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.hashing import stable_hash
 from benchbench.human.design import create_study
 from benchbench.human.interchange import InterchangeError, import_votes
 from benchbench.human.server import JoinLimiter, create_app
 from benchbench.human.study import StudyError, load_study
-from benchbench.human_store import HumanStore
-from benchbench.store import Store
+from benchbench.store.human import HumanStore
+from benchbench.store.runs import Store
 from tests.human_serving import form_of, joined
 from tests.human_specs import study
 

@@ -11,12 +11,12 @@ import pytest
 from scipy.stats import kendalltau
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.human.design import create_study
 from benchbench.human.interchange import InterchangeError, export_tasks, import_votes
 from benchbench.human.results import study_results
 from benchbench.human.study import load_study
-from benchbench.store import Store
+from benchbench.store.runs import Store
 from tests.human_sim import simulate
 from tests.human_specs import study
 

@@ -13,8 +13,9 @@ from benchbench.hashing import sha256_bytes
 from benchbench.human.design import create_study
 from benchbench.human.server import MAX_BODY, create_app, is_loopback
 from benchbench.human.study import StudyError, load_study
-from benchbench.human_store import TIE, HumanStore
-from benchbench.store import Artifact, CellRecord, Store, now
+from benchbench.records import Artifact, CellRecord, now
+from benchbench.store.human import TIE, HumanStore
+from benchbench.store.runs import Store
 from tests.human_serving import form_of, joined
 from tests.human_specs import study
 

@@ -9,8 +9,8 @@ import pytest
 
 from benchbench.human.design import PLANTED, REAL, REPEAT, assign, create_study
 from benchbench.human.study import StudyError, load_study
-from benchbench.human_store import HumanStore
-from benchbench.store import Store
+from benchbench.store.human import HumanStore
+from benchbench.store.runs import Store
 from tests.conftest import REPO
 from tests.human_specs import study
 

@@ -29,16 +29,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.data.prose import split_text
 from benchbench.human.design import create_study
 from benchbench.human.results import human_scores, study_results
 from benchbench.human.samples import read_samples
 from benchbench.human.study import load_study
-from benchbench.human_store import TIE, HumanStore
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
+from benchbench.run.driver import run_suite
+from benchbench.store.human import TIE, HumanStore
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.human_serving import serving
 
 pytestmark = pytest.mark.slow

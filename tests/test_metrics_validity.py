@@ -10,12 +10,12 @@ import torch
 import torch.nn.functional as F
 
 from benchbench.data.digits import load_digits
-from benchbench.features_cache import FeatureCache
+from benchbench.extractors.base import DigitsCNNExtractor
+from benchbench.extractors.cache import FeatureCache
 from benchbench.metrics import MetricSetupError
 from benchbench.metrics.image import density_coverage, frechet_distance, precision_recall
-from benchbench.metrics.image.features import DigitsCNNExtractor
-from benchbench.quality import QualityEvaluator
-from benchbench.suite import Suite
+from benchbench.outputs.image import QualityEvaluator
+from benchbench.suite.schema import Suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

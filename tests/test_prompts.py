@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.prompts import PromptFileError, digit_label, load_prompts, prompts_for
+from benchbench.suite.prompts import PromptFileError, digit_label, load_prompts, prompts_for
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
-from benchbench.summary import summarize_run
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite
 
 

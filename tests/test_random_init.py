@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchbench.architectures import PRESETS
-from benchbench.plan import plan_cells
-from benchbench.suite import SuiteError, load_suite
+from benchbench.adapters.architectures import PRESETS
+from benchbench.run.plan import plan_cells
+from benchbench.suite.schema import SuiteError, load_suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from benchbench.baseline import snapshot_run
-from benchbench.executors import make_executor
-from benchbench.runner import SilentObserver, run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
+from benchbench.gate.baseline import snapshot_run
+from benchbench.run.driver import SilentObserver, run_suite
+from benchbench.run.executors import make_executor
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import REPO, noise_suite
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'benchbench[ray]')")
@@ -202,7 +202,7 @@ def test_ctrl_c_cancels_the_rest_and_keeps_what_is_stored(cluster, write_suite, 
 def test_bench_run_with_the_ray_executor(cluster, write_suite, tmp_path):
     from typer.testing import CliRunner
 
-    from benchbench.cli import app
+    from benchbench.cli.app import app
 
     path, db = str(write_suite(noise_suite())), str(tmp_path / "b.duckdb")
     args = ["run", path, "--db", db, "-q", "--executor", "ray", "--max-parallel", "2"]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from tests.conftest import noise_suite
 
 runner = CliRunner()

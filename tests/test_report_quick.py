@@ -7,7 +7,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from tests.conftest import REPO
 
 pytest_plugins = ("tests.browser",)

@@ -9,7 +9,7 @@ from benchbench.report.assets import slugify
 from benchbench.report.format import interval, number, quantity
 from benchbench.report.markdown import escape
 from benchbench.report.ranking import Mark, marks, overlap, pareto_front, ranks
-from benchbench.summary import Value
+from benchbench.report.summary import Value
 
 
 def v(value: float, low: float | None = None, high: float | None = None) -> Value:

@@ -12,7 +12,7 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from tests.fake_models import real_digits
 
 pytest_plugins = ("tests.browser",)
@@ -136,7 +136,7 @@ def test_markdown_summary(store_path, tmp_path):
 
 
 def test_compare_two_runs(store_path):
-    from benchbench.store import Store
+    from benchbench.store.runs import Store
 
     with Store(store_path) as store:
         runs = list(store.query("SELECT run_id FROM runs ORDER BY started_at")["run_id"])
@@ -152,7 +152,7 @@ def test_compare_two_runs(store_path):
 def test_compare_sets_speed_and_memory_apart_across_device_models(store_path):
     from benchbench.report.compare import diff_runs
     from benchbench.report.data import load_run
-    from benchbench.store import Store
+    from benchbench.store.runs import Store
 
     with Store(store_path) as store:
         runs = list(store.query("SELECT run_id FROM runs ORDER BY started_at")["run_id"])
@@ -244,7 +244,7 @@ def test_page_in_chromium(browser, site):
 
 
 def _text_cell(run_id: str, env: str, model: str, artifact):
-    from benchbench.store import CellRecord, Measurement, now
+    from benchbench.records import CellRecord, Measurement, now
 
     return CellRecord(
         cell_key=f"k-{model}", run_id=run_id, suite_name="text", model_name=model,
@@ -258,8 +258,9 @@ def _text_cell(run_id: str, env: str, model: str, artifact):
 
 def _text_site(tmp_path: Path, cells: dict[str, tuple[str, str, bytes]]) -> str:
     """The report of one text run whose cells (model -> artifact name, type, content)."""
+    from benchbench.records import Artifact
     from benchbench.report.site import build_site
-    from benchbench.store import Artifact, Store
+    from benchbench.store.runs import Store
 
     with Store(tmp_path / "b.duckdb") as store:
         env = store.save_environment({"env_id": "e1", "device": "cpu", "packages": {}})

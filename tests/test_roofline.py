@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from benchbench.roofline import DevicePeak, Work, count_work, device_peak, roofline
+from benchbench.measure.roofline import DevicePeak, Work, count_work, device_peak, roofline
 
 F32 = 4  # bytes per float32
 

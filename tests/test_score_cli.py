@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.data.digits import load_digits
 from benchbench.data.folders import ImageLoadError, load_images
 
@@ -72,7 +72,7 @@ def test_table_output_names_metrics_honestly(sets):
 
 
 def test_weights_verify_reports_missing_and_mismatched_files(tmp_path, monkeypatch):
-    from benchbench.cli_score import weights_app
+    from benchbench.cli.score import weights_app
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     (tmp_path / "alexnet-owt-7be5be79.pth").write_bytes(b"not the published weights")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from benchbench.store import CellRecord, Measurement, Store, StoreError, now
+from benchbench.records import CellRecord, Measurement, now
+from benchbench.store.runs import Store, StoreError
 
 EXPECTED_COLUMNS = {
     "runs": {"run_id", "suite_name", "suite_hash", "env_id", "started_at", "finished_at", "status"},

@@ -21,9 +21,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchbench.cli import app
-from benchbench.human_store import HumanStore
-from benchbench.store import Store, connect
+from benchbench.cli.app import app
+from benchbench.store.human import HumanStore
+from benchbench.store.runs import Store, connect
 from tests.conftest import REPO, noise_suite
 from tests.human_specs import study as study_spec
 from tests.test_store import make_cell

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.suite import SuiteError, load_suite, sweep
+from benchbench.suite.schema import SuiteError, load_suite, sweep
 from tests.conftest import REPO
 
 VALID = """\

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from benchbench.cli import app
-from benchbench.plan import plan_cells
-from benchbench.suite import SuiteError, load_suite
+from benchbench.cli.app import app
+from benchbench.run.plan import plan_cells
+from benchbench.suite.schema import SuiteError, load_suite
 from tests.conftest import REPO
 
 QUICK = yaml.safe_load((REPO / "suites" / "quick.yaml").read_text())

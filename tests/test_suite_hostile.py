@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.checkpoint import save_checkpoint
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import MAX_SEED, SuiteError, load_suite
-from benchbench.yamlsource import MAX_BYTES
+from benchbench.nets.checkpoint import save_checkpoint
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import MAX_SEED, SuiteError, load_suite
+from benchbench.suite.yamlsource import MAX_BYTES
 from tests.test_suite import VALID, problems_of
 
 # -- item 4: bounds on every number ------------------------------------------------------
@@ -292,7 +292,10 @@ def checkpoint(path, **changes) -> None:
         (lambda p: checkpoint(p, config=None), "lacks a valid config"),
         (lambda p: checkpoint(p, arch="dcgan-generater"), "Did you mean 'dcgan-generator'?"),
         (lambda p: checkpoint(p, config={"z_dims": 8}), "does not fit architecture"),
-        (lambda p: torch.save({"weights": torch.zeros(2)}, p), "is not a benchbench.checkpoint/1"),
+        (
+            lambda p: torch.save({"weights": torch.zeros(2)}, p),
+            "is not a benchbench.nets.checkpoint/1",
+        ),
     ],
 )
 def test_unusable_weights_are_problems_before_any_cell(write_suite, tmp_path, make, expected):

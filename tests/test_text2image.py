@@ -15,12 +15,12 @@ import pytest
 import torch
 
 from benchbench.adapters import resolve_adapter
+from benchbench.adapters.architectures import PRESETS
 from benchbench.adapters.text2image import MissingPipelineError, Text2ImageAdapter
-from benchbench.architectures import PRESETS
-from benchbench.runner import batch_seed, run_suite
-from benchbench.store import Store
-from benchbench.suite import load_suite
-from benchbench.summary import summarize_run
+from benchbench.report.summary import summarize_run
+from benchbench.run.driver import batch_seed, run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

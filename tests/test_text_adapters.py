@@ -12,7 +12,7 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.text_base import filter_logits
 from benchbench.adapters.text_hf import HFCausalLMAdapter, MissingModelError
 from benchbench.adapters.text_ngram import NGramAdapter
-from benchbench.lm.ngram import KneserNeyLM, Spelling
+from benchbench.nets.lm.ngram import KneserNeyLM, Spelling
 from tests.text_models import SENTENCES, tiny_gpt
 
 CPU = torch.device("cpu")

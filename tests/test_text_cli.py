@@ -9,7 +9,7 @@ import pytest
 import sacrebleu
 from typer.testing import CliRunner
 
-from benchbench.cli import app
+from benchbench.cli.app import app
 from benchbench.data.prose import continuations
 from tests.text_models import tiny_gpt
 

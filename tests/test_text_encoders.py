@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from benchbench.extractors.text import TextEncoder
 from benchbench.metrics.text.bertscore import BERTScore
-from benchbench.metrics.text.encoders import TextEncoder
 from benchbench.metrics.text.mauve_metric import MAUVE, embed, mauve_score
 from tests.text_models import tiny_roberta
 
@@ -82,8 +82,8 @@ def test_embedded_bertscore_separates_near_copies_from_unrelated_passages():
     continuation (every third word dropped) above another passage's continuation, with
     bootstrap intervals far apart; identical text scores 1."""
     from benchbench.data.prose import continuations
+    from benchbench.extractors.text import find_encoder
     from benchbench.metrics.stats import BootstrapSpec
-    from benchbench.metrics.text.encoders import find_encoder
 
     task = continuations()
     refs = list(task.references[:64])

@@ -227,7 +227,7 @@ class CountingModel:
 def test_perplexity_is_scored_once_per_model_fingerprint_in_a_run(gpt):
     """The cells of one model (e.g. its temperature sweep) share its held-out likelihoods;
     another fingerprint is scored anew. Each cell loads its own adapter object."""
-    from benchbench.text_output import TextEvaluator, TextSamples
+    from benchbench.outputs.text import TextEvaluator, TextSamples
 
     segments = [TEXT[:50], TEXT[50:]]
     evaluator = TextEvaluator(["perplexity", "perplexity-word"], "r", segments, None)

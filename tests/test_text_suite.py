@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.runner import run_suite
-from benchbench.store import Store
-from benchbench.suite import SuiteError, load_suite
+from benchbench.run.driver import run_suite
+from benchbench.store.runs import Store
+from benchbench.suite.schema import SuiteError, load_suite
 from tests.text_models import tiny_gpt
 
 

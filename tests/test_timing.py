@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchbench.timing import Timer, TimingPolicy
+from benchbench.measure.timing import Timer, TimingPolicy
 
 
 class FakeClock:

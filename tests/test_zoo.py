@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchbench.checkpoint import load_checkpoint
 from benchbench.data.digits import load_digits
 from benchbench.hashing import sha256_tree
+from benchbench.nets.checkpoint import load_checkpoint
 from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.registry import UnknownNameError
+from benchbench.train.grids import generative_names, sampler
 from benchbench.zoo import ZOO, card, card_path, train, weights_path
-from benchbench.zoo.grids import generative_names, sampler
 from benchbench.zoo.text_zoo import TEXT_ZOO
 
 IMAGE_ZOO = [name for name in ZOO if name not in TEXT_ZOO]  # text: tests/test_text_zoo.py

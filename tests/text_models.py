@@ -46,7 +46,7 @@ def tiny_roberta(path: Path, layers: int = 2, seed: int = 0) -> Path:
     """A random RoBERTa encoder with the text zoo's tokenizer, written by save_pretrained."""
     from transformers import RobertaConfig, RobertaModel
 
-    from benchbench.zoo.text_recipes import encoder_tokenizer
+    from benchbench.train.text_recipes import encoder_tokenizer
 
     tokenizer = encoder_tokenizer()
     config = RobertaConfig(

@@ -98,7 +98,8 @@ class Adapter(ABC):
     @classmethod
     def build(cls, config: dict[str, Any], device: torch.device, **load_params: Any) -> Adapter:
         """The architecture described by ``config`` with seeded random weights (see
-        ``benchbench.architectures``): speed and memory of full-size models, no download."""
+        ``benchbench.adapters.architectures``): speed and memory of full-size models, no
+        download."""
         raise NotImplementedError(f"the {cls.family} adapter cannot build random weights")
 
     @classmethod
@@ -150,7 +151,7 @@ class LatentVariableModel(ABC):
 
 
 class CheckpointAdapter(Adapter):
-    """An adapter whose weights are one benchbench checkpoint (see ``benchbench.checkpoint``);
+    """An adapter whose weights are one benchbench checkpoint (see ``benchbench.nets.checkpoint``);
     ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights."""
 
     def __init__(self, net: torch.nn.Module, device: torch.device, dtype: str = "float32"):
@@ -162,7 +163,7 @@ class CheckpointAdapter(Adapter):
     def load(
         cls, weights: Path | None, device: torch.device, dtype: str = "float32"
     ) -> CheckpointAdapter:
-        from benchbench.checkpoint import load_checkpoint
+        from benchbench.nets.checkpoint import load_checkpoint
 
         if weights is None:
             raise ValueError(f"the {cls.family} adapter needs a weights file")
@@ -170,7 +171,7 @@ class CheckpointAdapter(Adapter):
 
     @classmethod
     def check_weights(cls, weights: Path) -> None:
-        from benchbench.checkpoint import check_checkpoint
+        from benchbench.nets.checkpoint import check_checkpoint
 
         check_checkpoint(weights)
 

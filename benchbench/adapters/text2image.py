@@ -114,13 +114,13 @@ class Text2ImageAdapter(Adapter):
     def build(cls, config: dict[str, Any], device: torch.device, dtype: str = "auto") -> Adapter:
         """``config``: ``unet`` (UNet2DConditionModel), ``text_encoder`` (CLIPTextConfig),
         ``vae`` (AutoencoderKL) and ``scheduler`` (``class`` + its config); the tokenizer
-        is byte-level (``benchbench.architectures.byte_tokenizer``), padded to the text
+        is byte-level (``benchbench.adapters.architectures.byte_tokenizer``), padded to the text
         encoder's positions as CLIP's is."""
         import diffusers
         from diffusers import AutoencoderKL, StableDiffusionPipeline, UNet2DConditionModel
         from transformers import CLIPTextConfig, CLIPTextModel
 
-        from benchbench.architectures import byte_tokenizer
+        from benchbench.adapters.architectures import byte_tokenizer
 
         text = CLIPTextConfig(**config["text_encoder"])
         scheduler = dict(config["scheduler"])

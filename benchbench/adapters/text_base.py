@@ -14,7 +14,7 @@ figures divide the same sum by the text's words or UTF-8 bytes, so models with
 different tokenizers can be compared — provided every model scores the same event:
 the exact text. A model with a closed vocabulary that scored each unseen word as one
 ``<unk>`` token would predict all unseen words at once and look better than it is, so
-the n-gram spells unseen words (``benchbench.lm.ngram``), and ``unseen`` (in the
+the n-gram spells unseen words (``benchbench.nets.lm.ngram``), and ``unseen`` (in the
 perplexity signature) says how each model covers text outside its vocabulary.
 """
 

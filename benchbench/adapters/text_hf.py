@@ -97,11 +97,11 @@ class HFCausalLMAdapter(TextAdapter):
         cls, config: dict[str, Any], device: torch.device, dtype: str = "float32"
     ) -> HFCausalLMAdapter:
         """``config``: a ``GPT2Config``; the tokenizer is byte-level (one token per UTF-8
-        byte, see ``benchbench.architectures``), so prompts are longer in tokens than
+        byte, see ``benchbench.adapters.architectures``), so prompts are longer in tokens than
         with GPT-2's BPE, while every generated token costs what it costs GPT-2."""
         from transformers import GPT2Config, GPT2LMHeadModel
 
-        from benchbench.architectures import byte_tokenizer
+        from benchbench.adapters.architectures import byte_tokenizer
 
         model = seeded(lambda: GPT2LMHeadModel(GPT2Config(**config)))
         tokenizer = byte_tokenizer(model.config.n_positions)

@@ -1,4 +1,4 @@
-"""Byte-level LSTM language models (``benchbench.lm.lstm``) stored as benchbench checkpoints.
+"""Byte-level LSTM language models (``benchbench.nets.lm.lstm``) stored as benchbench checkpoints.
 
 A token is a UTF-8 byte; continuations are decoded with invalid sequences replaced.
 Perplexity runs the whole text through the recurrent state (no window to slide).
@@ -17,7 +17,7 @@ from benchbench.adapters.text_base import (
     draw,
     filter_logits,
 )
-from benchbench.lm.lstm import START, encode
+from benchbench.nets.lm.lstm import START, encode
 
 
 class LSTMAdapter(TextAdapter):
@@ -30,7 +30,7 @@ class LSTMAdapter(TextAdapter):
 
     @classmethod
     def load(cls, weights: Path | None, device: torch.device) -> LSTMAdapter:
-        from benchbench.checkpoint import load_checkpoint
+        from benchbench.nets.checkpoint import load_checkpoint
 
         if weights is None:
             raise ValueError("the lstm-lm adapter needs a checkpoint file")
@@ -38,7 +38,7 @@ class LSTMAdapter(TextAdapter):
 
     @classmethod
     def check_weights(cls, weights: Path) -> None:
-        from benchbench.checkpoint import check_checkpoint
+        from benchbench.nets.checkpoint import check_checkpoint
 
         check_checkpoint(weights)
 

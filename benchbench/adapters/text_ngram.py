@@ -1,4 +1,4 @@
-"""Word n-gram language models (``benchbench.lm.ngram``) as a text adapter.
+"""Word n-gram language models (``benchbench.nets.lm.ngram``) as a text adapter.
 
 A token is a whitespace-separated word; continuations are words joined by spaces.
 Unseen prompt words become ``<unk>`` in the context, and sampling never emits
@@ -20,7 +20,7 @@ from benchbench.adapters.text_base import (
     draw,
     filter_logits,
 )
-from benchbench.lm.ngram import KneserNeyLM
+from benchbench.nets.lm.ngram import KneserNeyLM
 
 
 class NGramAdapter(TextAdapter):

@@ -1,7 +1,7 @@
 """Reference datasets by name: images in [0, 1], NCHW (digits) or text (stdlib prose), per split.
 
 A dataset's ``output`` names what it holds and so which models a suite may compare on it
-(see ``benchbench.outputs``).
+(see ``benchbench.outputs.base``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,6 @@ or a string); ``design`` builds the task pool and each rater's assignment; ``ser
 is the web app raters use; ``stats`` holds the statistics (Bradley–Terry, MOS,
 Krippendorff's alpha) and ``results`` applies them to a study; ``interchange`` moves
 tasks and votes through CSV for crowd platforms. Studies, tasks, raters and votes are
-kept in the run's DuckDB file by ``benchbench.human_store``: the storage layer, not this
+kept in the run's DuckDB file by ``benchbench.store.human``: the storage layer, not this
 package, speaks SQL.
 """

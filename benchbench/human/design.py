@@ -21,8 +21,8 @@ import numpy as np
 from benchbench.hashing import stable_hash
 from benchbench.human.samples import SampleError, SampleSet, read_samples
 from benchbench.human.study import LoadedStudy, Study, StudyError
-from benchbench.human_store import HumanStore, StudyRecord
-from benchbench.store import Store
+from benchbench.store.human import HumanStore, StudyRecord
+from benchbench.store.runs import Store
 
 REAL, REPEAT, PLANTED = "", "repeat", "planted"
 

@@ -29,8 +29,9 @@ from benchbench.human.design import PLANTED, REAL, REPEAT
 from benchbench.human.samples import image_png
 from benchbench.human.server import Items
 from benchbench.human.study import AnswerError, Study, parse_answer
-from benchbench.human_store import Answer, HumanStore
-from benchbench.store import Store, now
+from benchbench.records import now
+from benchbench.store.human import Answer, HumanStore
+from benchbench.store.runs import Store
 
 VOTE_COLUMNS = ("worker", "task_id", "question", "answer")
 MAX_WORKER = 64

@@ -21,9 +21,9 @@ from benchbench.human.stats import (
     win_matrix,
 )
 from benchbench.human.study import Study
-from benchbench.human_store import TIE, HumanStore, StudyRecord, studies_judging
 from benchbench.metrics.stats import BootstrapSpec
-from benchbench.store import Store
+from benchbench.store.human import TIE, HumanStore, StudyRecord, studies_judging
+from benchbench.store.runs import Store
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ from waitress.wasyncore import close_all
 from benchbench.human.design import assign
 from benchbench.human.samples import SampleSet, image_png, planted, read_samples
 from benchbench.human.study import AnswerError, Study, parse_answer
-from benchbench.human_store import HumanStore
-from benchbench.store import Store, StoreBusy, StoreError, now
+from benchbench.records import now
+from benchbench.store.human import HumanStore
+from benchbench.store.runs import Store, StoreBusy, StoreError
 
 MAX_BODY = 8 * 1024  # a vote is a few short form fields
 BUSY_SECONDS = 10.0  # how long a request waits for another process to release the store

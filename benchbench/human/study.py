@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from benchbench.hashing import stable_hash
-from benchbench.human_store import TIE, Answer
-from benchbench.suite import BootstrapSettings, Loc, Problem, StrictModel, _pydantic_problems
-from benchbench.yamlsource import YamlSource, YamlSyntaxError, load_yaml
+from benchbench.store.human import TIE, Answer
+from benchbench.suite.schema import BootstrapSettings, Loc, Problem, StrictModel, _pydantic_problems
+from benchbench.suite.yamlsource import YamlSource, YamlSyntaxError, load_yaml
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 DEFAULT_SCALE = {1: "Bad", 2: "Poor", 3: "Fair", 4: "Good", 5: "Excellent"}

@@ -1,4 +1,5 @@
-"""Neural network architectures of the embedded zoo, by name (see ``benchbench.checkpoint``)."""
+"""Neural network architectures of the embedded zoo, by name (see
+``benchbench.nets.checkpoint``)."""
 
 from __future__ import annotations
 
@@ -19,4 +20,4 @@ NETS.register("vae", "benchbench.nets.vae:VAE")
 NETS.register("gated-pixelcnn", "benchbench.nets.pixelcnn:GatedPixelCNN")
 NETS.register("digits-cnn", "benchbench.nets.classifier:DigitsCNN")
 NETS.register("digits-clip", "benchbench.nets.digits_clip:DigitsCLIP")
-NETS.register("byte-lstm", "benchbench.lm.lstm:ByteLSTM")
+NETS.register("byte-lstm", "benchbench.nets.lm.lstm:ByteLSTM")

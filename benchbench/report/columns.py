@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from benchbench.report.data import Cell, Detail
-from benchbench.summary import MEMORY_PREFERENCE, Value
+from benchbench.report.summary import MEMORY_PREFERENCE, Value
 
 # Metric name → the axis it speaks to; unknown quality metrics are plain "quality".
 AXES = {

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from benchbench.records import DEVICE_BOUND_KINDS
 from benchbench.report.columns import AXES, Column, columns_for
 from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import overlap, usable
-from benchbench.store import DEVICE_BOUND_KINDS
-from benchbench.summary import Value
+from benchbench.report.summary import Value
 
 GROUPS = {"quality": "quality", "speed": "speed", "memory": "memory", "roofline": "roofline"}
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from benchbench.hashing import canonical_json, stable_hash
 from benchbench.human.results import human_scores
-from benchbench.store import Store
-from benchbench.summary import CellSummary, Value, summarize_run
+from benchbench.report.summary import CellSummary, Value, summarize_run
+from benchbench.store.runs import Store
 
 # Artifacts a page can show; samples.npz (all samples as arrays) stays in the store.
 SHOWN_MEDIA = ("image/png", "image/jpeg", "image/gif", "image/webp", "text/", "application/json")

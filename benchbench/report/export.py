@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchbench.store import connect
+from benchbench.store.runs import connect
 
 FORMATS = ("csv", "parquet")
 

@@ -11,7 +11,7 @@ from benchbench.report import format as fmt
 from benchbench.report.columns import Column, columns_for
 from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import Mark, marks, ranks, usable
-from benchbench.summary import Value
+from benchbench.report.summary import Value
 
 
 @dataclass(frozen=True)

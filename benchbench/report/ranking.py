@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from enum import StrEnum
 
-from benchbench.summary import Value
+from benchbench.report.summary import Value
 
 
 class Mark(StrEnum):

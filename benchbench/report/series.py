@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from benchbench.report.columns import Column
 from benchbench.report.leaderboard import Leaderboard
 from benchbench.report.ranking import pareto_front, usable
-from benchbench.summary import Value
+from benchbench.report.summary import Value
 
 MIB = 2**20
 

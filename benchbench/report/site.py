@@ -21,7 +21,7 @@ from benchbench.report.data import load_run
 from benchbench.report.export import write_tables
 from benchbench.report.leaderboard import Leaderboard, build_leaderboard
 from benchbench.report.page import suite_page
-from benchbench.store import Store
+from benchbench.store.runs import Store
 
 STATIC = ("style.css", "sort.js")
 

@@ -90,7 +90,7 @@ class CheckpointEncoder:
     any net with ``encode_images`` and ``encode_texts``."""
 
     def __init__(self, path: str | Path, device: torch.device | str = "cpu") -> None:
-        from benchbench.checkpoint import load_checkpoint
+        from benchbench.nets.checkpoint import load_checkpoint
 
         checkpoint = load_checkpoint(path)
         self.device = torch.device(device)

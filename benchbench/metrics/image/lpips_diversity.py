@@ -23,10 +23,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from benchbench.extractors.real import load_state_dict_safely
+from benchbench.extractors.weights_files import WeightsFile, find_weights
 from benchbench.hashing import sha256_file
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.image.real_extractors import load_state_dict_safely
-from benchbench.metrics.image.weights_files import WeightsFile, find_weights
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 MIN_SIZE = 64  # AlexNet's pooling leaves nothing of smaller images

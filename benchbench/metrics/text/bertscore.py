@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from benchbench.extractors.text import TextEncoder, find_encoder
 from benchbench.metrics.text.base import SegmentMetric, mean_score, mean_stats
-from benchbench.metrics.text.encoders import TextEncoder, find_encoder
 
 
 class BERTScore(SegmentMetric):

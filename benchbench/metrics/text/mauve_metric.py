@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchbench.extractors.text import TextEncoder, find_encoder
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 from benchbench.metrics.text.base import check_pairs
-from benchbench.metrics.text.encoders import TextEncoder, find_encoder
 
 MAX_RESAMPLES = 20
 

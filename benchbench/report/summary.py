@@ -1,0 +1,83 @@
+"""One row per cell of a run, read from the store: what the results table shows.
+
+The table printed at the end of ``bench run`` is built from the store, not from
+the runner's memory, so what a user reads is exactly what was saved.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from benchbench.store.runs import Store
+
+# The peak that best describes a cell's memory, in order of preference.
+MEMORY_PREFERENCE = ("cuda_max_allocated", "cpu_peak_rss", "cpu_peak_rss_since_start")
+
+
+@dataclass(frozen=True)
+class Value:
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    warnings: tuple[str, ...] = ()
+    label: str | None = None  # a category beside the value (the roofline bound)
+
+
+@dataclass
+class CellSummary:
+    position: int
+    model: str
+    family: str
+    params: dict
+    status: str
+    reused: bool
+    error: str | None
+    speed: dict[str, Value] = field(default_factory=dict)
+    memory: dict[str, Value] = field(default_factory=dict)
+    roofline: dict[str, Value] = field(default_factory=dict)  # see benchbench.measure.efficiency
+    quality: dict[str, Value] = field(default_factory=dict)  # by label, e.g. "FD[digits-cnn]"
+
+    @property
+    def peak_memory(self) -> tuple[str, float] | None:
+        for name in MEMORY_PREFERENCE:
+            if name in self.memory:
+                return name, self.memory[name].value
+        return None
+
+
+def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
+    cells = store.run_cells(run_id)
+    rows = {
+        int(c.position): CellSummary(
+            position=int(c.position),
+            model=c.model_name,
+            family=c.family,
+            params=json.loads(c.suite_params) if c.suite_params else {},
+            status=c.status,
+            reused=bool(c.reused),
+            error=c.error,
+        )
+        for c in cells.itertuples()
+    }
+    for m in store.run_measurements(run_id).itertuples():
+        value = Value(
+            m.value,
+            None if _missing(m.ci_low) else m.ci_low,
+            None if _missing(m.ci_high) else m.ci_high,
+            None if _missing(m.n) else int(m.n),
+            tuple(json.loads(m.warnings or "[]")),
+            None if m.kind == "quality" or m.label == m.metric else m.label,
+        )
+        row = rows[int(m.position)]
+        groups = {"speed": row.speed, "memory": row.memory, "roofline": row.roofline}
+        group = groups.get(m.kind, row.quality)
+        group[m.label if m.kind == "quality" else m.metric] = value
+    return [rows[k] for k in sorted(rows)]
+
+
+def _missing(x: object) -> bool:
+    return x is None or bool(pd.isna(x))

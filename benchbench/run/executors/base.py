@@ -1,0 +1,72 @@
+"""The executor contract: measure a run's pending cells and hand back each record.
+
+The driver (``runner.run_suite``) plans the cells, skips the stored ones, and is the
+only writer of the store; an executor only decides where ``execute_cell`` runs and
+yields every cell's record with the environment it was measured in, in completion
+order. Executors take their options as a declared pydantic model, as adapters take
+their params, so a wrong option is an error naming it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from pydantic import BaseModel, ConfigDict
+
+from benchbench.outputs.base import Evaluator, OutputKind
+from benchbench.records import CellRecord
+from benchbench.run.plan import CellPlan, resolve_device
+from benchbench.suite.schema import LoadedSuite
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class CellJob:
+    """What every cell of a run shares (sent once to each worker)."""
+
+    loaded: LoadedSuite
+    device: torch.device
+    run_id: str
+    kind: OutputKind
+    evaluator: Evaluator
+    environment: dict[str, Any]  # the driver's; a local cell is measured in it
+
+
+@dataclass
+class CellOutcome:
+    cell: CellPlan
+    record: CellRecord
+    environment: dict[str, Any]  # where the cell ran; the driver stores it for the record
+
+
+class Executor(ABC):
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, options: BaseModel | None = None):
+        self.options = options if options is not None else self.Options()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the executor started (a local cluster); nothing by default."""
+        return None
+
+    def resolve_device(self, spec: str) -> torch.device:
+        """The device cells run on (``auto`` resolved where the cells will run)."""
+        return resolve_device(spec)
+
+    @abstractmethod
+    def execute(self, job: CellJob, cells: list[CellPlan], observer: Any) -> Iterator[CellOutcome]:
+        """Measure ``cells``; yield each outcome as it completes. Closing the iterator early
+        (Ctrl-C in the driver) stops the cells still running."""

@@ -1,0 +1,132 @@
+"""From a validated suite to its cells: model × params combination, each with its key.
+
+A cell's key hashes everything that determines its numbers, so a cell is recomputed
+exactly when something that matters changed: the model's weights (by content) or, for
+``init: random``, its architecture config, its params, the sampling and timing policy,
+seed, device, reference data, feature extractor, metrics and their versions, the
+prompts of a conditional suite, and whether the roofline is counted.
+Adding a model to a suite leaves the other cells' keys unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import benchbench
+from benchbench.adapters import resolve_adapter
+from benchbench.adapters.architectures import resolve_config
+from benchbench.adapters.base import Adapter
+from benchbench.adapters.weights import resolve_weights
+from benchbench.hashing import stable_hash
+from benchbench.measure import efficiency
+from benchbench.metrics import METRICS
+from benchbench.suite.schema import LoadedSuite, ModelSpec, SamplingSpec, sweep
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    position: int
+    model: ModelSpec
+    adapter: type[Adapter]
+    weights: Path | None
+    params: dict[str, Any]  # every declared parameter, defaults filled in
+    given: dict[str, Any]  # the ones the suite file sets for this cell (for display)
+    sampling: SamplingSpec
+    fingerprint: str
+    key: str
+    config: dict[str, Any] | None = None  # the architecture of an ``init: random`` model
+
+    @property
+    def label(self) -> str:
+        knobs = " ".join(f"{k}={v}" for k, v in self.given.items())
+        return f"{self.model.name} {knobs}".strip()
+
+    @property
+    def call_params(self) -> dict[str, Any]:
+        """The params ``sample`` takes (the rest, like ``dtype``, were given to ``load``)."""
+        return {k: v for k, v in self.params.items() if k not in self.adapter.load_params}
+
+    def open(self, device: torch.device) -> Adapter:
+        """The model on ``device``: loaded from its weights, or built with random ones."""
+        at_load = {k: v for k, v in self.params.items() if k in self.adapter.load_params}
+        if self.config is not None:
+            return self.adapter.build(self.config, device, **at_load)
+        return self.adapter.load(self.weights, device, **at_load)
+
+
+def resolve_device(spec: str) -> torch.device:
+    """``auto`` is CUDA when available, else the CPU; an unavailable device is an error."""
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError as exc:  # torch's message does not say which option was wrong
+        raise RuntimeError(f"device {spec!r} is not a device: {exc}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {spec!r} requested but CUDA is not available on this machine")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError(f"device {spec!r} requested but MPS is not available on this machine")
+    return device
+
+
+def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
+    suite = loaded.suite
+    shared = {
+        "suite": suite.name,
+        "seed": suite.seed,
+        "device": str(device),
+        "reference": suite.reference.model_dump(),
+        "features": suite.features,
+        "metrics": {name: METRICS.get(name).version for name in suite.metrics},
+        "bootstrap": suite.bootstrap.model_dump(),
+        "timing": suite.timing.model_dump(),
+        "benchbench": benchbench.__version__.split(".")[0],
+    }
+    if efficiency.wanted(suite.roofline, device):  # the cell then has more measurements
+        shared["roofline"] = True
+    prompts = loaded.prompts()
+    if prompts is not None:  # what each sample is asked for decides the samples
+        shared["prompts"] = [(p.text, p.label) for p in prompts]
+    cells: list[CellPlan] = []
+    for model in suite.models:
+        adapter = resolve_adapter(model.adapter)
+        weights = resolve_weights(model.weights, loaded.base_dir) if model.weights else None
+        config = None
+        if model.init == "random":
+            config = resolve_config(model.config or {}, model.adapter)
+            fingerprint = stable_hash({"init": "random", "config": config}, length=64)
+        else:
+            fingerprint = adapter.fingerprint(weights)
+        sampling = model.sampling or suite.sampling
+        for combo in sweep(model.params):
+            params = adapter.Params.model_validate(combo).model_dump()
+            key = stable_hash(
+                {
+                    **shared,
+                    "model": model.name,
+                    "adapter": model.adapter,
+                    "fingerprint": fingerprint,
+                    "params": params,
+                    "sampling": sampling.model_dump(),
+                },
+                length=32,
+            )
+            cells.append(
+                CellPlan(
+                    position=len(cells),
+                    model=model,
+                    adapter=adapter,
+                    weights=weights,
+                    params=params,
+                    given=combo,
+                    sampling=sampling,
+                    fingerprint=fingerprint,
+                    key=key,
+                    config=config,
+                )
+            )
+    return cells

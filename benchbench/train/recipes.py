@@ -1,0 +1,677 @@
+"""Seeded training recipes for the zoo: one function per model, one shared training loop.
+
+Every random draw (initial weights, batch order, noise, augmentation) comes from the
+recipe's ``seed``: weights are initialised inside ``torch.random.fork_rng`` (the global
+RNG is restored afterwards) and everything else uses an explicit ``torch.Generator``.
+On the same machine, torch version and device, the same seed gives the same weights
+file, byte for byte. Each recipe returns its model card and writes it as JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchbench.adapters.base import seeded
+from benchbench.data.digits import DEFAULT_SIZE, load_digits
+from benchbench.hashing import sha256_tree
+from benchbench.nets.checkpoint import save_checkpoint
+from benchbench.nets.classifier import DigitsCNN
+from benchbench.nets.dcgan import (
+    ConditionalGenerator,
+    Discriminator,
+    Generator,
+    ProjectionDiscriminator,
+)
+from benchbench.nets.digits_clip import DigitsCLIP
+from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
+from benchbench.nets.vae import VAE
+from benchbench.suite.prompts import DIGIT_WORDS
+from benchbench.zoo import ZOO, card_path, weights_path
+
+M = TypeVar("M", bound=nn.Module)
+Step = Callable[..., dict[str, float]]
+
+DATA = {"dataset": "sklearn-digits", "split": "train", "size": DEFAULT_SIZE}
+
+# Architecture configs (saved in each checkpoint, so a file rebuilds its own model).
+CLASSIFIER_CONFIG: dict[str, Any] = {"feature_dim": 64, "width": 32, "num_classes": 10}
+GENERATOR_CONFIG: dict[str, Any] = {"z_dim": 32, "width": 64}
+DISCRIMINATOR_CONFIG: dict[str, Any] = {"width": 64}
+VAE_CONFIG: dict[str, Any] = {"latent_dim": 16, "width": 32}
+PIXELCNN_CONFIG: dict[str, Any] = {
+    "levels": 16,
+    "channels": 32,
+    "layers": 6,
+    "kernel": 5,
+    "size": DEFAULT_SIZE,
+}
+# Kept cheap on purpose: the suites run DDIM at up to 250 steps on a CPU. No attention
+# at 16×16 (the mid block's too is off); three resolutions 16 → 8 → 4.
+UNET_CONFIG: dict[str, Any] = {
+    "sample_size": DEFAULT_SIZE,
+    "in_channels": 1,
+    "out_channels": 1,
+    "block_out_channels": [8, 16, 32],
+    "layers_per_block": 1,
+    "norm_num_groups": 4,
+    "down_block_types": ["DownBlock2D"] * 3,
+    "up_block_types": ["UpBlock2D"] * 3,
+    "add_attention": False,
+}
+# digits-CLIP learns these prompt templates ({w}: the digit's word, {n}: its numeral).
+PROMPT_TEMPLATES = (
+    "a handwritten {w}",
+    "the digit {w}",
+    "a picture of a {w}",
+    "{w}",
+    "number {n}",
+    "a {n}",
+    "an image of the number {w}",
+)
+DIGITS_CLIP_CONFIG: dict[str, Any] = {
+    "vocabulary": sorted(
+        {w for t in PROMPT_TEMPLATES for w in t.replace("{w}", "").replace("{n}", "").split()}
+        | set(DIGIT_WORDS)
+        | {str(d) for d in range(10)}
+    ),
+    "embed_dim": 32,
+    "width": 32,
+}
+# Class-conditional diffusion: classes 0-9 are digits, NULL_CLASS is "no condition"; it
+# replaces the class in this share of training examples (Ho & Salimans 2022 use 0.1-0.2).
+NULL_CLASS = 10
+CONDITION_DROPOUT = 0.15
+# Saved with the weights: "trailing" spacing lets DDIM built from this config start at
+# the last training step, which few-step sampling needs.
+SCHEDULER_CONFIG: dict[str, Any] = {
+    "num_train_timesteps": 1000,
+    "beta_schedule": "squaredcos_cap_v2",
+    "clip_sample": True,
+    "timestep_spacing": "trailing",
+}
+
+
+def build(factory: Callable[[], M], seed: int, device: str) -> M:
+    """Construct a module with weights drawn from ``seed``, leaving the global RNG as it was."""
+    return seeded(factory, seed).to(device)
+
+
+class EMA:
+    """Exponential moving average of a module's weights (buffers are copied as they are).
+
+    Averaging the last few hundred steps gives smoother weights than the last step, which
+    samples visibly better for GANs and diffusion models. The decay warms up from 0 so
+    early, poor weights fade quickly.
+    """
+
+    def __init__(self, module: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.updates = 0
+        self.module = copy.deepcopy(module).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, module: nn.Module) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for average, live in zip(self.module.parameters(), module.parameters(), strict=True):
+            average.lerp_(live, 1.0 - decay)
+        for average, live in zip(self.module.buffers(), module.buffers(), strict=True):
+            average.copy_(live)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    examples: int  # training set size
+    steps: int
+    seconds: float
+    final_losses: dict[str, float]  # mean of each loss over the last epoch
+
+
+def cosine_with_warmup(total: int, warmup: int) -> Callable[[int], float]:
+    """Learning-rate factor: linear warmup, then cosine decay to zero at ``total`` steps."""
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+
+    return factor
+
+
+def batches(
+    tensors: tuple[torch.Tensor, ...], batch_size: int, generator: torch.Generator
+) -> Iterator[tuple[torch.Tensor, ...]]:
+    """One epoch of shuffled full batches, remainder dropped (batch norm likes equal sizes)."""
+    order = torch.randperm(len(tensors[0]), generator=generator)
+    for start in range(0, len(order) - batch_size + 1, batch_size):
+        index = order[start : start + batch_size]
+        yield tuple(t[index] for t in tensors)
+
+
+def fit(
+    step: Step,
+    tensors: tuple[torch.Tensor, ...],
+    *,
+    epochs: int,
+    batch_size: int,
+    generator: torch.Generator,
+    optimizers: list[torch.optim.Optimizer],
+    warmup: int = 100,
+) -> Fitted:
+    """The training loop of every recipe: epochs of shuffled batches, a cosine schedule.
+
+    ``step(*batch)`` does one update of its own optimizers and returns named losses;
+    ``fit`` owns batching, learning-rate schedules, timing and the loss summary.
+    """
+    total = epochs * (len(tensors[0]) // batch_size)
+    schedule = cosine_with_warmup(total, min(warmup, total // 10 + 1))
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, schedule) for opt in optimizers]
+    sums: dict[str, float] = {}
+    count = steps = 0
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        sums, count = {}, 0
+        for batch in batches(tensors, batch_size, generator):
+            losses = step(*batch)
+            for scheduler in schedulers:
+                scheduler.step()
+            for key, value in losses.items():
+                sums[key] = sums.get(key, 0.0) + value
+            count += 1
+            steps += 1
+        if epoch == 0 or (epoch + 1) % max(1, epochs // 10) == 0:
+            summary = ", ".join(f"{k} {v / count:.4f}" for k, v in sums.items())
+            print(f"epoch {epoch + 1}/{epochs}: {summary}", flush=True)
+    seconds = time.perf_counter() - start
+    return Fitted(
+        len(tensors[0]), steps, seconds, {key: value / max(count, 1) for key, value in sums.items()}
+    )
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float = 0.0) -> None:
+    """One gradient step on ``loss`` for the parameters of ``optimizer``; ``clip > 0``
+    first scales their gradients to at most that norm (the text recipes' transformers)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, clip)
+    optimizer.step()
+
+
+def write_card(
+    out_dir: Path,
+    name: str,
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    fitted: Fitted,
+    params: int,
+    device: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Hash the weights just written and save the model card beside them."""
+    entry = ZOO[name]
+    weights = weights_path(name, out_dir)
+    files = [weights] if weights.is_file() else sorted(p for p in weights.rglob("*") if p.is_file())
+    losses = fitted.final_losses
+    card = {
+        "name": name,
+        "family": entry.family,
+        "recipe": entry.recipe,
+        "description": entry.description,
+        "seed": seed,
+        "epochs": epochs,
+        "steps": fitted.steps,
+        "batch_size": batch_size,
+        "final_loss": next(iter(losses.values())),
+        "final_losses": losses,
+        "train_seconds": round(fitted.seconds, 2),
+        "params": params,
+        "weights": entry.weights,
+        "weights_sha256": sha256_tree(weights),
+        "weights_bytes": sum(f.stat().st_size for f in files),
+        "torch": torch.__version__,
+        "device": device,
+        "data": {**DATA, "n": fitted.examples},
+        **(extra or {}),
+    }
+    path = card_path(name, out_dir)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(card, indent=2) + "\n")
+    tmp.replace(path)
+    return card
+
+
+def write_checkpoint_and_card(
+    out_dir: Path,
+    name: str,
+    module: nn.Module,
+    arch: str,
+    config: dict[str, Any],
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    fitted: Fitted,
+    device: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save ``module`` as a benchbench checkpoint of ``arch`` and write its card."""
+    save_checkpoint(weights_path(name, out_dir), module, arch, config, meta(name, seed, epochs))
+    return write_card(
+        out_dir,
+        name,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        params=count_params(module),
+        device=device,
+        extra={"arch": arch, "config": config, **(extra or {})},
+    )
+
+
+def replace_folder(target: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a model folder beside ``target``, then put it in ``target``'s place whole,
+    so no stale file of an earlier save survives (``save_pretrained`` only adds files)."""
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+def generators(seed: int, device: str) -> tuple[torch.Generator, torch.Generator]:
+    """A CPU generator for batch order and one on ``device`` for noise, both from ``seed``."""
+    return torch.Generator().manual_seed(seed), torch.Generator(device).manual_seed(seed + 1)
+
+
+def meta(name: str, seed: int, epochs: int) -> dict[str, Any]:
+    """What a checkpoint records about its origin (nothing time-dependent: files stay equal)."""
+    return {"zoo": name, "recipe": ZOO[name].recipe, "seed": seed, "epochs": epochs}
+
+
+def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random small affine warps: ±10° rotation, ±10% scale, ±2 px shift, per image.
+
+    The classifier must also recognise generated digits, which are rarely centred and
+    sized as precisely as the data; light warps make its features robust to that.
+    """
+    n = len(x)
+
+    def uniform(*shape: int) -> torch.Tensor:
+        return torch.rand(*shape, generator=generator, device=x.device) * 2.0 - 1.0
+
+    angle = uniform(n) * math.radians(10.0)
+    scale = 1.0 + 0.1 * uniform(n)
+    shift = uniform(n, 2) * (2.0 * 2.0 / x.shape[-1])  # 2 px in [-1, 1] grid units
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    model.eval()
+    return (model(images).argmax(1) == labels).float().mean().item()
+
+
+def train_classifier(
+    out_dir: Path, seed: int = 0, epochs: int = 30, device: str = "cpu"
+) -> dict[str, Any]:
+    """``digits-cnn``: cross-entropy with augmentation, AdamW, cosine schedule."""
+    name, batch_size = "digits-cnn", 64
+    config = CLASSIFIER_CONFIG
+    order, noise = generators(seed, device)
+    model = build(lambda: DigitsCNN(**config), seed, device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        loss = F.cross_entropy(model(augment(x.to(device), noise)), y.to(device))
+        descend(opt, loss)
+        return {"cross_entropy": loss.item()}
+
+    fitted = fit(
+        step,
+        load_digits("train"),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+    test_images, test_labels = load_digits("test")
+    held_out = accuracy(model, test_images.to(device), test_labels.to(device))
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        model,
+        name,
+        config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+        extra={
+            "held_out_accuracy": round(held_out, 4),
+            "held_out_n": len(test_labels),
+            "feature_dim": config["feature_dim"],
+        },
+    )
+
+
+def train_dcgan(
+    out_dir: Path, seed: int = 0, epochs: int = 150, device: str = "cpu"
+) -> dict[str, Any]:
+    """``dcgan-digits``: non-saturating GAN loss, Adam(2e-4, β1 = 0.5), EMA of the generator."""
+    return _train_gan("dcgan-digits", out_dir, seed, epochs, device, conditional=False)
+
+
+def train_cgan(
+    out_dir: Path, seed: int = 0, epochs: int = 80, device: str = "cpu"
+) -> dict[str, Any]:
+    """``cgan-digits``: as ``dcgan-digits``, with the class given to the generator (one-hot
+    beside z) and to a projection discriminator; fakes are drawn for the real batch's classes."""
+    return _train_gan("cgan-digits", out_dir, seed, epochs, device, conditional=True)
+
+
+def _train_gan(
+    name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
+) -> dict[str, Any]:
+    batch_size = 32  # small batches: more updates per epoch, same time
+    classes = {"num_classes": 10} if conditional else {}
+    g_config, d_config = {**GENERATOR_CONFIG, **classes}, {**DISCRIMINATOR_CONFIG, **classes}
+    pair = (
+        (ConditionalGenerator, ProjectionDiscriminator)
+        if conditional
+        else (Generator, Discriminator)
+    )
+    g_class, d_class = pair
+    order, noise = generators(seed, device)
+    gen = build(lambda: g_class(**g_config), seed, device).train()
+    disc = build(lambda: d_class(**d_config), seed + 1, device).train()
+    opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    ema = EMA(gen, decay=0.999)
+
+    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
+        x = x.to(device)
+        condition = () if labels is None else (labels.to(device),)
+        fake = gen(torch.randn(len(x), gen.z_dim, generator=noise, device=device), *condition)
+        real_logits, fake_logits = disc(x, *condition), disc(fake.detach(), *condition)
+        d_loss = F.binary_cross_entropy_with_logits(
+            real_logits,
+            torch.full_like(real_logits, 0.9),  # one-sided label smoothing
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        descend(opt_d, d_loss)
+        gen_logits = disc(fake, *condition)
+        g_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
+        descend(opt_g, g_loss)
+        ema.update(gen)
+        return {"generator": g_loss.item(), "discriminator": d_loss.item()}
+
+    images, labels = load_digits("train")
+    fitted = fit(
+        step,
+        (images, labels) if conditional else (images,),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt_g, opt_d],
+    )
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        ema.module,
+        "cgan-generator" if conditional else "dcgan-generator",
+        g_config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+        extra={"ema_decay": ema.decay},
+    )
+
+
+def train_vae(
+    out_dir: Path, seed: int = 0, epochs: int = 150, device: str = "cpu"
+) -> dict[str, Any]:
+    """``vae-digits``: negative ELBO (Bernoulli BCE + KL, nats per image), Adam, cosine schedule."""
+    name, batch_size = "vae-digits", 64
+    config = VAE_CONFIG
+    order, noise = generators(seed, device)
+    model = build(lambda: VAE(**config), seed, device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+
+    def step(x: torch.Tensor) -> dict[str, float]:
+        x = x.to(device)
+        mu, logvar = model.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise, device=device)
+        recon = F.binary_cross_entropy_with_logits(model.decode_logits(z), x, reduction="sum")
+        kl = -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())
+        loss = (recon + kl) / len(x)
+        descend(opt, loss)
+        return {"neg_elbo": loss.item(), "kl": kl.item() / len(x)}
+
+    fitted = fit(
+        step,
+        (load_digits("train")[0],),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        model,
+        "vae",
+        config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+    )
+
+
+def train_pixelcnn(
+    out_dir: Path, seed: int = 0, epochs: int = 40, device: str = "cpu"
+) -> dict[str, Any]:
+    """``pixelcnn-digits``: per-pixel cross-entropy over the quantised levels, Adam."""
+    name, batch_size = "pixelcnn-digits", 64
+    config = PIXELCNN_CONFIG
+    order, _ = generators(seed, device)
+    model = build(lambda: GatedPixelCNN(**config), seed, device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+
+    def step(x: torch.Tensor) -> dict[str, float]:
+        x = x.to(device)
+        loss = F.cross_entropy(model(x), quantise(x, model.levels)[:, 0])
+        descend(opt, loss)
+        return {"nll_bits_per_pixel": loss.item() / math.log(2.0)}
+
+    fitted = fit(
+        step,
+        (load_digits("train")[0],),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        model,
+        "gated-pixelcnn",
+        config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+    )
+
+
+def train_ddpm(
+    out_dir: Path, seed: int = 0, epochs: int = 200, device: str = "cpu"
+) -> dict[str, Any]:
+    """``ddpm-digits``: epsilon-prediction MSE on images in [-1, 1], AdamW, EMA of the UNet."""
+    return _train_diffusion("ddpm-digits", out_dir, seed, epochs, device, conditional=False)
+
+
+def train_cddpm(
+    out_dir: Path, seed: int = 0, epochs: int = 100, device: str = "cpu"
+) -> dict[str, Any]:
+    """``cddpm-digits``: as ``ddpm-digits``, conditioned on the digit's class; the class is
+    replaced by the null class with probability ``CONDITION_DROPOUT``, so one network
+    predicts both conditional and unconditional noise (classifier-free guidance)."""
+    return _train_diffusion("cddpm-digits", out_dir, seed, epochs, device, conditional=True)
+
+
+def _train_diffusion(
+    name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
+) -> dict[str, Any]:
+    import diffusers
+    from diffusers import DDPMScheduler, UNet2DModel
+
+    batch_size = 128
+    unet_config = (
+        {**UNET_CONFIG, "num_class_embeds": NULL_CLASS + 1} if conditional else UNET_CONFIG
+    )
+    order, noise = generators(seed, device)
+    unet = build(lambda: UNet2DModel(**unet_config), seed, device).train()
+    scheduler = DDPMScheduler(**SCHEDULER_CONFIG)
+    opt = torch.optim.AdamW(unet.parameters(), lr=2e-3, weight_decay=0.0)
+    ema = EMA(unet, decay=0.999)
+    timesteps = scheduler.config.num_train_timesteps
+
+    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
+        x = x.to(device) * 2.0 - 1.0
+        eps = torch.randn(x.shape, generator=noise, device=device)
+        t = torch.randint(0, timesteps, (len(x),), generator=noise, device=device)
+        class_labels = None
+        if labels is not None:
+            drop = torch.rand(len(x), generator=noise, device=device) < CONDITION_DROPOUT
+            class_labels = torch.where(drop, NULL_CLASS, labels.to(device))
+        predicted = unet(scheduler.add_noise(x, eps, t), t, class_labels=class_labels).sample
+        loss = F.mse_loss(predicted, eps)
+        descend(opt, loss)
+        ema.update(unet)
+        return {"mse": loss.item()}
+
+    images, labels = load_digits("train")
+    fitted = fit(
+        step,
+        (images, labels) if conditional else (images,),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+
+    def save(folder: Path) -> None:
+        ema.module.save_pretrained(folder / "unet")
+        scheduler.save_pretrained(folder / "scheduler")
+
+    replace_folder(weights_path(name, out_dir), save)
+    conditioning = {"null_class": NULL_CLASS, "condition_dropout": CONDITION_DROPOUT}
+    return write_card(
+        out_dir,
+        name,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        params=count_params(unet),
+        device=device,
+        extra={
+            "diffusers": diffusers.__version__,
+            "unet_config": unet_config,
+            "scheduler_config": SCHEDULER_CONFIG,
+            "objective": "epsilon",
+            "ema_decay": ema.decay,
+            **(conditioning if conditional else {}),
+        },
+    )
+
+
+def digit_prompt(label: int, template: str) -> str:
+    return template.format(w=DIGIT_WORDS[label], n=label)
+
+
+@torch.no_grad()
+def zero_shot_accuracy(model: DigitsCLIP, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy of reading each image's digit as its most similar "a handwritten {w}"."""
+    model.eval()
+    prompts = [digit_prompt(d, PROMPT_TEMPLATES[0]) for d in range(10)]
+    return (model(images, prompts).argmax(1) == labels).float().mean().item()
+
+
+def train_digits_clip(
+    out_dir: Path, seed: int = 0, epochs: int = 40, device: str = "cpu"
+) -> dict[str, Any]:
+    """``digits-clip``: contrastive image→text loss over the ten digits' prompts, each step
+    with a random template per digit (so every template maps to its digit), AdamW."""
+    name, batch_size = "digits-clip", 64
+    config = DIGITS_CLIP_CONFIG
+    order, noise = generators(seed, device)
+    model = build(lambda: DigitsCLIP(**config), seed, device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        picks = torch.randint(0, len(PROMPT_TEMPLATES), (10,), generator=noise, device=device)
+        prompts = [digit_prompt(d, PROMPT_TEMPLATES[int(i)]) for d, i in enumerate(picks)]
+        loss = F.cross_entropy(model(augment(x.to(device), noise), prompts), y.to(device))
+        descend(opt, loss)
+        return {"contrastive": loss.item()}
+
+    fitted = fit(
+        step,
+        load_digits("train"),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order,
+        optimizers=[opt],
+    )
+    test_images, test_labels = load_digits("test")
+    held_out = zero_shot_accuracy(model, test_images.to(device), test_labels.to(device))
+    return write_checkpoint_and_card(
+        out_dir,
+        name,
+        model,
+        name,
+        config,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        fitted=fitted,
+        device=device,
+        extra={
+            "templates": list(PROMPT_TEMPLATES),
+            "zero_shot_accuracy": round(held_out, 4),
+            "held_out_n": len(test_labels),
+        },
+    )
