@@ -22,7 +22,7 @@ from pathlib import Path
 from timer_overhead import compare, print_comparison
 
 from benchbench.measure import envinfo
-from benchbench.run.plan import resolve_device
+from benchbench.measure.device import resolve_device
 from benchbench.suite.schema import load_suite
 
 SUITES = ("suites/gpu.yaml", "suites/gpu-text.yaml")

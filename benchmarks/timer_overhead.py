@@ -22,10 +22,11 @@ from pathlib import Path
 
 import torch
 
+from benchbench.measure.device import resolve_device
 from benchbench.outputs.base import output_kind
 from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
-from benchbench.run.plan import CellPlan, plan_cells, resolve_device
+from benchbench.run.plan import CellPlan, plan_cells
 from benchbench.store.runs import Store
 from benchbench.suite.schema import LoadedSuite, load_suite
 

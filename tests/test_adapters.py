@@ -104,7 +104,7 @@ def test_checkpoints_load_with_weights_only(tmp_path):
 
     path = tmp_path / "evil.pt"
     with open(path, "wb") as handle:
-        pickle.dump({"format": "benchbench.nets.checkpoint/1", "arch": Evil()}, handle, protocol=2)
+        pickle.dump({"format": "benchbench.checkpoint/1", "arch": Evil()}, handle, protocol=2)
     with pytest.raises(CheckpointError, match="weights_only=True"):
         load_checkpoint(path)
     torch.save({"not": "ours"}, tmp_path / "other.pt")

@@ -344,9 +344,9 @@ BAD_BASELINES = {
     "string-value": (None, "cells[0].metrics.samples_per_s.value: Input should be a valid"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text (byte 0x89 at offset 0)"),
     "latin-1": ('{"suite": "café"}'.encode("latin-1"), "not UTF-8 text (byte 0xe9"),
-    "broken-json": (b'{"format": "benchbench.gate.baseline/1",\n oops}', ":2: not valid JSON"),
+    "broken-json": (b'{"format": "benchbench.baseline/1",\n oops}', ":2: not valid JSON"),
     "deep": (b"[" * 100_000, "JSON nested too deeply"),
-    "other-format": (b'{"format": "x"}', "is not a benchbench.gate.baseline/1 file"),
+    "other-format": (b'{"format": "x"}', "is not a benchbench.baseline/1 file"),
 }
 
 

@@ -11,8 +11,9 @@ import json
 import pytest
 
 from benchbench.gate.baseline import snapshot_run
-from benchbench.run.driver import SilentObserver, run_suite
+from benchbench.run.driver import run_suite
 from benchbench.run.executors import make_executor
+from benchbench.run.observer import SilentObserver
 from benchbench.store.runs import Store
 from benchbench.suite.schema import load_suite
 from tests.conftest import REPO, noise_suite

@@ -294,7 +294,7 @@ def checkpoint(path, **changes) -> None:
         (lambda p: checkpoint(p, config={"z_dims": 8}), "does not fit architecture"),
         (
             lambda p: torch.save({"weights": torch.zeros(2)}, p),
-            "is not a benchbench.nets.checkpoint/1",
+            "is not a benchbench.checkpoint/1",
         ),
     ],
 )

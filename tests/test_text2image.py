@@ -18,7 +18,8 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.architectures import PRESETS
 from benchbench.adapters.text2image import MissingPipelineError, Text2ImageAdapter
 from benchbench.report.summary import summarize_run
-from benchbench.run.driver import batch_seed, run_suite
+from benchbench.run.cell import batch_seed
+from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.schema import load_suite
 from tests.conftest import noise_suite

@@ -213,7 +213,8 @@ class ProgressObserver:
 def print_plan(loaded, db: Path, device: str | None) -> None:
     """``bench run --dry-run``: one row per planned cell, marked when the store at ``db``
     already holds it complete (that cell would be reused, not run)."""
-    from benchbench.run.plan import plan_cells, resolve_device
+    from benchbench.measure.device import resolve_device
+    from benchbench.run.plan import plan_cells
 
     try:
         torch_device = resolve_device(device or loaded.suite.device)
@@ -592,7 +593,7 @@ def _stop_reason(exc: BaseException) -> tuple[Status, str]:
     """The status and note of the row that says why the gate stopped."""
     from benchbench.gate.baseline import BaselineError
     from benchbench.gate.compare import Status
-    from benchbench.run.driver import describe_error
+    from benchbench.run.cell import describe_error
     from benchbench.suite.schema import SuiteError
 
     if isinstance(exc, KeyboardInterrupt):

@@ -141,10 +141,10 @@ def score_images(
     """Score FAKE against REAL: every metric with its confidence interval and N."""
     from benchbench.extractors.cache import FeatureCache
     from benchbench.extractors.weights_files import MissingWeightsError
+    from benchbench.measure.device import resolve_device
     from benchbench.metrics import MetricSetupError
     from benchbench.outputs.image import QualityEvaluator
     from benchbench.registry import RegistryError
-    from benchbench.run.plan import resolve_device
 
     names = metric_names(metrics, "image")
     bootstrap = bootstrap_spec(resamples, confidence, seed)

@@ -25,7 +25,7 @@ from benchbench.hashing import canonical_json
 from benchbench.records import now
 from benchbench.store.runs import Store
 
-FORMAT = "benchbench.gate.baseline/1"
+FORMAT = "benchbench.baseline/1"
 ENVIRONMENT_KEYS = (
     "device",
     "device_name",

@@ -19,6 +19,19 @@ import numpy as np
 R = TypeVar("R")
 Clock = Callable[[], float]
 
+# Every speed figure a cell may store (what a suite's gate may name).
+SPEED_METRICS = (
+    "samples_per_s",
+    "latency_median_s",
+    "latency_p90_s",
+    "latency_p99_s",
+    "timing_cv",
+    "load_s",
+    "first_batch_s",
+    "tokens_per_s",  # text: new tokens / wall seconds, at the median call
+    "ttft_median_s",  # text: time to the first new token of a batch
+)
+
 
 def no_sync() -> None:
     """Synchronisation for devices that run eagerly (the CPU)."""

@@ -18,7 +18,7 @@ from torch import nn
 
 from benchbench.registry import RegistryError
 
-FORMAT = "benchbench.nets.checkpoint/1"
+FORMAT = "benchbench.checkpoint/1"
 
 
 @dataclass(frozen=True)

@@ -58,21 +58,6 @@ class CellPlan:
         return self.adapter.load(self.weights, device, **at_load)
 
 
-def resolve_device(spec: str) -> torch.device:
-    """``auto`` is CUDA when available, else the CPU; an unavailable device is an error."""
-    if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(spec)
-    except RuntimeError as exc:  # torch's message does not say which option was wrong
-        raise RuntimeError(f"device {spec!r} is not a device: {exc}") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {spec!r} requested but CUDA is not available on this machine")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError(f"device {spec!r} requested but MPS is not available on this machine")
-    return device
-
-
 def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
     suite = loaded.suite
     shared = {

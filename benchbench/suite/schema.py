@@ -382,8 +382,8 @@ def _semantic_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     from benchbench.data import DATASETS
     from benchbench.extractors.base import EXTRACTORS
     from benchbench.measure.memory import MEMORY_METRICS
+    from benchbench.measure.timing import SPEED_METRICS
     from benchbench.metrics import INPUTS_BY_OUTPUT, METRICS
-    from benchbench.run.driver import SPEED_METRICS
 
     problems: list[Problem] = []
 

@@ -10,7 +10,7 @@ from benchbench.registry import Registry, RegistryError
 from benchbench.run.executors.base import Executor
 
 EXECUTORS: Registry[type[Executor]] = Registry(
-    "executor", base=Executor, entry_point_group="benchbench.run.executors"
+    "executor", base=Executor, entry_point_group="benchbench.executors"
 )
 EXECUTORS.register("local", "benchbench.run.executors.local:LocalExecutor")
 EXECUTORS.register("ray", "benchbench.run.executors.ray_executor:RayExecutor")

@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 import torch
 from pydantic import BaseModel, ConfigDict
 
+from benchbench.measure.device import resolve_device
 from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord
-from benchbench.run.plan import CellPlan, resolve_device
+from benchbench.run.plan import CellPlan
 from benchbench.suite.schema import LoadedSuite
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from benchbench.run.driver import execute_cell
+from benchbench.run.cell import execute_cell
 from benchbench.run.executors.base import CellJob, CellOutcome, Executor
 from benchbench.run.plan import CellPlan
 

@@ -22,8 +22,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchbench.measure import envinfo
+from benchbench.measure.device import resolve_device
 from benchbench.run.executors.base import CellJob, CellOutcome, Executor
-from benchbench.run.plan import CellPlan, resolve_device
+from benchbench.run.plan import CellPlan
 
 INSTALL_HINT = "the ray executor needs Ray: pip install 'benchbench[ray]'"
 
@@ -131,7 +132,7 @@ class RayExecutor(Executor):
                 ray.cancel(ref)
 
     def _outcome(self, ray: Any, ref: Any, cell: CellPlan, job: CellJob) -> CellOutcome:
-        from benchbench.run.driver import mark_failed, new_record
+        from benchbench.run.cell import mark_failed, new_record
 
         try:
             return ray.get(ref)
@@ -156,7 +157,8 @@ def _worker_environment(device: str) -> dict[str, Any]:
 
 def measure_cell(job: CellJob, cell: CellPlan) -> CellOutcome:
     """One cell on a worker, measured as locally, with this worker's environment."""
-    from benchbench.run.driver import SilentObserver, execute_cell, mark_failed, new_record
+    from benchbench.run.cell import execute_cell, mark_failed, new_record
+    from benchbench.run.observer import SilentObserver
 
     environment = _worker_environment(str(job.device))
     env_id = environment["env_id"]
