@@ -64,20 +64,35 @@ class Registry(Generic[T]):
     """Name → object, with lazy import paths, entry points, type checks and suggestions.
 
     ``base`` is checked when an entry is resolved: a class must subclass it, anything
-    else must be an instance of it. Pass ``base=None`` for callables.
+    else must be an instance of it; it may itself be a lazy ``"module:attr"`` string, so
+    a registry can be consulted without importing the code its entries share. Pass
+    ``base=None`` for callables.
     """
 
-    def __init__(self, kind: str, base: type | None = None, entry_point_group: str | None = None):
+    def __init__(
+        self, kind: str, base: type | str | None = None, entry_point_group: str | None = None
+    ):
         self.kind = kind
-        self.base = base
+        self._base = base
         self.entry_point_group = entry_point_group
         self._targets: dict[str, object] = {}
         self._origins: dict[str, str] = {}
+        self._declared: dict[str, dict[str, object]] = {}
         self._resolved: dict[str, T] = {}
         self._entry_points_loaded = entry_point_group is None
 
-    def register(self, name: str, target: T | str, *, origin: str = "benchbench") -> None:
-        """Add ``name``; ``target`` is the object or a lazy ``"module:attr"`` string."""
+    @property
+    def base(self) -> type | None:
+        if isinstance(self._base, str):
+            self._base = load_target(self._base)  # type: ignore[assignment]
+        return self._base  # type: ignore[return-value]
+
+    def register(
+        self, name: str, target: T | str, *, origin: str = "benchbench", **declared: object
+    ) -> None:
+        """Add ``name``; ``target`` is the object or a lazy ``"module:attr"`` string.
+        ``declared`` states attributes of the target that ``attribute`` answers without
+        importing it (a test must hold each equal to the target's own)."""
         if not _VALID_NAME.match(name):
             raise RegistryError(
                 f"invalid {self.kind} name {name!r}: use lowercase letters, digits, '-', '_', '.'"
@@ -89,6 +104,7 @@ class Registry(Generic[T]):
             )
         self._targets[name] = target
         self._origins[name] = origin
+        self._declared[name] = declared
 
     def _load_entry_points(self) -> None:
         if self._entry_points_loaded:
@@ -114,6 +130,17 @@ class Registry(Generic[T]):
     def origin(self, name: str) -> str:
         self.get(name)
         return self._origins[name]
+
+    def attribute(self, name: str, attr: str) -> object:
+        """``get(name).attr``, from the registration where it was declared (no import)."""
+        self._load_entry_points()
+        if attr in self._declared.get(name, {}):
+            return self._declared[name][attr]
+        return getattr(self.get(name), attr)
+
+    def declared(self, name: str) -> dict[str, object]:
+        """The attributes registered with ``name`` (empty for entry points)."""
+        return dict(self._declared.get(name, {}))
 
     def get(self, name: str) -> T:
         """Resolve ``name``, importing its module on first use."""

@@ -23,7 +23,7 @@ from timer_overhead import compare, print_comparison
 
 from benchbench.measure import envinfo
 from benchbench.measure.device import resolve_device
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 
 SUITES = ("suites/gpu.yaml", "suites/gpu-text.yaml")
 TINY = ("suites/gpu-tiny.yaml", "suites/gpu-text-tiny.yaml")

@@ -109,7 +109,7 @@ def prdc_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], obje
     from prdc import compute_prdc
     from torch_fidelity.metric_prc import calculate_precision_recall_full
 
-    from benchbench.metrics import METRICS
+    from benchbench.catalogue import METRICS
     from benchbench.metrics.image import precision_recall
 
     def ours():  # the four metrics as the evaluator runs them: one shared k-NN geometry

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))  # the suites below name ``benchmarks.ray_overhead
 from benchbench.run.driver import run_suite  # noqa: E402
 from benchbench.run.executors import make_executor  # noqa: E402
 from benchbench.store.runs import Store  # noqa: E402
-from benchbench.suite.schema import load_suite  # noqa: E402
+from benchbench.suite.load import load_suite  # noqa: E402
 
 
 def tiny(n: int, generator: torch.Generator, index: int = 0) -> torch.Tensor:

@@ -28,7 +28,7 @@ from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.run.plan import CellPlan, plan_cells
 from benchbench.store.runs import Store
-from benchbench.suite.schema import LoadedSuite, load_suite
+from benchbench.suite.load import LoadedSuite, load_suite
 
 
 def bare_loop(cell: CellPlan, inputs: dict, device: torch.device, calls: int) -> float:

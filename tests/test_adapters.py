@@ -15,7 +15,7 @@ from benchbench.adapters.vae import VAEAdapter
 from benchbench.nets.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

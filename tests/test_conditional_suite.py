@@ -9,8 +9,9 @@ from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.run.plan import plan_cells
 from benchbench.store.runs import Store
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
 from benchbench.suite.prompts import DIGIT_WORDS
-from benchbench.suite.schema import SuiteError, load_suite
 from tests.conftest import noise_suite
 
 PROMPTS = "\n".join(f"a handwritten {word}" for word in DIGIT_WORDS)

@@ -9,7 +9,7 @@ from benchbench.adapters.function import CallableAdapter
 from benchbench.cli.app import app
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import noise_suite
 
 runner = CliRunner()

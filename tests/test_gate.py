@@ -16,7 +16,8 @@ from benchbench.gate.baseline import BaselineError, read_baseline, snapshot_run,
 from benchbench.gate.compare import Status, compare_runs
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import GateSpec, Tolerance, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.schema import GateSpec, Tolerance
 from tests.conftest import noise_suite
 
 runner = CliRunner()

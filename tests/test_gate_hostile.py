@@ -28,7 +28,8 @@ from benchbench.gate.output import junit_xml, markdown
 from benchbench.markdown_escape import escape
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import GateSpec, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.schema import GateSpec
 from tests.conftest import noise_suite
 
 runner = CliRunner()

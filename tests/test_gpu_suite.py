@@ -15,7 +15,7 @@ from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.run.plan import plan_cells
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import REPO
 
 PAIRS = [("gpu.yaml", "gpu-tiny.yaml"), ("gpu-text.yaml", "gpu-text-tiny.yaml")]

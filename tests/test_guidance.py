@@ -184,7 +184,7 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
 def test_shipped_text2image_suite_validates():
     """Every model's weights ship and every swept parameter is declared (10 cells)."""
     from benchbench.run.plan import plan_cells
-    from benchbench.suite.schema import load_suite
+    from benchbench.suite.load import load_suite
     from tests.conftest import REPO
 
     cells = plan_cells(load_suite(REPO / "suites/text2image.yaml"), torch.device("cpu"))

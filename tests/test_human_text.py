@@ -38,7 +38,7 @@ from benchbench.human.study import load_study
 from benchbench.run.driver import run_suite
 from benchbench.store.human import TIE, HumanStore
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.human_serving import serving
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import json
 from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import noise_suite
 
 

@@ -8,7 +8,8 @@ import torch
 
 from benchbench.adapters.architectures import PRESETS
 from benchbench.run.plan import plan_cells
-from benchbench.suite.schema import SuiteError, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

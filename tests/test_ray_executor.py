@@ -15,7 +15,7 @@ from benchbench.run.driver import run_suite
 from benchbench.run.executors import make_executor
 from benchbench.run.observer import SilentObserver
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import REPO, noise_suite
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'benchbench[ray]')")

@@ -6,7 +6,7 @@ import pytest
 
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import noise_suite
 
 

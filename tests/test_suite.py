@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchbench.suite.schema import SuiteError, load_suite, sweep
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
+from benchbench.suite.schema import sweep
 from tests.conftest import REPO
 
 VALID = """\

@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.run.plan import plan_cells
-from benchbench.suite.schema import SuiteError, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
 from tests.conftest import REPO
 
 QUICK = yaml.safe_load((REPO / "suites" / "quick.yaml").read_text())

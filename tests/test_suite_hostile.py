@@ -12,7 +12,9 @@ import torch
 from benchbench.nets.checkpoint import save_checkpoint
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import MAX_SEED, SuiteError, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
+from benchbench.suite.schema import MAX_SEED
 from benchbench.suite.yamlsource import MAX_BYTES
 from tests.test_suite import VALID, problems_of
 

@@ -21,7 +21,7 @@ from benchbench.report.summary import summarize_run
 from benchbench.run.cell import batch_seed
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import load_suite
+from benchbench.suite.load import load_suite
 from tests.conftest import noise_suite
 
 CPU = torch.device("cpu")

@@ -13,8 +13,8 @@ from rouge_score.rouge_scorer import RougeScorer
 from rouge_score.tokenizers import DefaultTokenizer
 
 from benchbench.adapters.text_hf import HFCausalLMAdapter
+from benchbench.catalogue import METRICS
 from benchbench.data.prose import continuations
-from benchbench.metrics import METRICS
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.metrics.text.perplexity import Perplexity
 from benchbench.metrics.text.rouge import rouge_s

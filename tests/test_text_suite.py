@@ -7,7 +7,8 @@ import pytest
 
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
-from benchbench.suite.schema import SuiteError, load_suite
+from benchbench.suite.load import load_suite
+from benchbench.suite.problems import SuiteError
 from tests.text_models import tiny_gpt
 
 

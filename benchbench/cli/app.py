@@ -27,7 +27,7 @@ from benchbench.store.runs import DEFAULT_DB, Store, StoreError
 if TYPE_CHECKING:
     from benchbench.gate.baseline import Snapshot
     from benchbench.gate.compare import GateResult, Status
-    from benchbench.suite.schema import LoadedSuite
+    from benchbench.suite.load import LoadedSuite
 
 app = typer.Typer(
     help="benchbench: benchmark generative models — speed, memory and quality, stored in DuckDB.",
@@ -119,7 +119,8 @@ def run(
     from benchbench.run.driver import run_suite
     from benchbench.run.executors import make_executor
     from benchbench.store.runs import Store, StoreError
-    from benchbench.suite.schema import SuiteError, load_suite
+    from benchbench.suite.load import load_suite
+    from benchbench.suite.problems import SuiteError
 
     try:
         loaded = load_suite(suite)
@@ -341,9 +342,9 @@ def list_plugins(
     """List the registered adapters (with their parameters), metrics, feature extractors,
     datasets and executors, including those added by installed packages' entry points."""
     from benchbench.adapters import ADAPTERS
+    from benchbench.catalogue import METRICS
     from benchbench.data import DATASETS
     from benchbench.extractors.base import EXTRACTORS
-    from benchbench.metrics import METRICS
     from benchbench.run.executors import EXECUTORS
 
     registries = {
@@ -548,7 +549,7 @@ def _gate(
     compared before it stopped is compared."""
     from benchbench.gate.baseline import BaselineError, read_baseline
     from benchbench.gate.compare import GateResult, compare_runs
-    from benchbench.suite.schema import load_suite
+    from benchbench.suite.load import load_suite
 
     accepted = current = None
     try:
@@ -594,7 +595,7 @@ def _stop_reason(exc: BaseException) -> tuple[Status, str]:
     from benchbench.gate.baseline import BaselineError
     from benchbench.gate.compare import Status
     from benchbench.run.cell import describe_error
-    from benchbench.suite.schema import SuiteError
+    from benchbench.suite.problems import SuiteError
 
     if isinstance(exc, KeyboardInterrupt):
         return Status.FAILED, "interrupted (Ctrl-C) before every cell was run"

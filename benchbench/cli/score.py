@@ -56,7 +56,7 @@ COMMAND_FOR_OUTPUT = {"image": "bench score images", "text": "bench score text"}
 def metric_names(metrics: str, output: str) -> list[str]:
     """The names in ``--metrics``, each registered and scoring ``output`` ("image" or
     "text"): what a metric scores is the output whose inputs cover all of its own."""
-    from benchbench.metrics import INPUTS_BY_OUTPUT, METRICS
+    from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
     from benchbench.registry import RegistryError
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]

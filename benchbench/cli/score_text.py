@@ -78,8 +78,9 @@ def score_text(
     seed: Seed = 0,
 ) -> None:
     """Score HYP against REF, line by line: each metric with its CI, N and signature."""
+    from benchbench.catalogue import METRICS
     from benchbench.hashing import sha256_bytes
-    from benchbench.metrics import METRICS, MetricSetupError
+    from benchbench.metrics import MetricSetupError
     from benchbench.outputs.text import TextEvaluator, TextSamples
     from benchbench.registry import RegistryError
 
@@ -149,8 +150,9 @@ def score_perplexity(
     """Perplexity of MODEL on TEXT: per token, per word and bits per byte, with CIs."""
     from benchbench.adapters.text_hf import MissingModelError
     from benchbench.adapters.weights import WeightsError
+    from benchbench.catalogue import METRICS
     from benchbench.hashing import sha256_bytes
-    from benchbench.metrics import METRICS, MetricSetupError
+    from benchbench.metrics import MetricSetupError
     from benchbench.registry import RegistryError
 
     bootstrap = bootstrap_spec(resamples, confidence, seed)

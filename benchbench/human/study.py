@@ -14,7 +14,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from benchbench.hashing import stable_hash
 from benchbench.store.human import TIE, Answer
-from benchbench.suite.schema import BootstrapSettings, Loc, Problem, StrictModel, _pydantic_problems
+from benchbench.suite.problems import Problem, pydantic_problems
+from benchbench.suite.schema import BootstrapSettings, Loc, StrictModel
 from benchbench.suite.yamlsource import YamlSource, YamlSyntaxError, load_yaml
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
@@ -149,7 +150,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     try:
         study = Study.model_validate(source.data)
     except ValidationError as exc:
-        raise StudyError(_pydantic_problems(exc, source, Study)) from None
+        raise StudyError(pydantic_problems(exc, source, Study)) from None
     loaded = LoadedStudy(study, source)
     problems = _semantic_problems(loaded)
     if problems:

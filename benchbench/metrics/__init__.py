@@ -18,36 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from benchbench.catalogue import INPUTS_BY_OUTPUT
 from benchbench.hashing import canonical_json, stable_hash
-from benchbench.registry import Registry
 
 if TYPE_CHECKING:
     import torch
 
     from benchbench.metrics.stats import BootstrapSpec
 
-# What a metric may ask for (``Metric.inputs``), by what the suite's models output;
-# ``MetricInputs`` provides each by name.
-INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
-    "image": (
-        "images",  # generated samples, float in [0, 1], NCHW
-        "features",  # extractor features of the samples
-        "logits",  # extractor class logits of the samples
-        "reference_images",
-        "reference_features",
-        "model",  # the adapter that produced the samples (for latent-space metrics)
-        "extractor",  # the feature extractor itself, to embed images a metric makes
-        "conditions",  # with a suite's prompts: the Prompt each sample was asked for
-    ),
-    "text": (
-        "texts",  # generated continuations
-        "prompts",  # the prompts they continue
-        "references",  # the true continuations
-        "heldout",  # held-out passages the model's perplexity is measured on
-        "model",  # the language model (for perplexity)
-        "model_key",  # its fingerprint (weights), keying what depends on the model alone
-    ),
-}
 INPUT_NAMES = tuple(dict.fromkeys(n for names in INPUTS_BY_OUTPUT.values() for n in names))
 
 
@@ -146,44 +124,3 @@ def compute_all(
         metric.observe(inputs)
         results.append(metric.compute(shared))
     return results
-
-
-METRICS: Registry[type[Metric]] = Registry(
-    "metric", base=Metric, entry_point_group="benchbench.metrics"
-)
-for _name, _target in {
-    "fd": "benchbench.metrics.image.fd:FrechetDistance",
-    "fid": "benchbench.metrics.image.fd:FrechetInceptionDistance",
-    "kd": "benchbench.metrics.image.kd:KernelDistance",
-    "kid": "benchbench.metrics.image.kid:KernelInceptionDistance",
-    "is": "benchbench.metrics.image.isc:InceptionScore",
-    "precision": "benchbench.metrics.image.prdc:Precision",
-    "recall": "benchbench.metrics.image.prdc:Recall",
-    "density": "benchbench.metrics.image.prdc:Density",
-    "coverage": "benchbench.metrics.image.prdc:Coverage",
-    "lpips": "benchbench.metrics.image.lpips_diversity:LPIPSDiversity",
-    "ppl": "benchbench.metrics.image.ppl:LatentPathLength",
-    "cmmd": "benchbench.metrics.image.cmmd:CMMD",
-    "cond-accuracy": "benchbench.metrics.image.conditional:ConditionalAccuracy",
-    "clip-score": "benchbench.metrics.image.clip_score:CLIPScore",
-    "prompt-diversity": "benchbench.metrics.image.conditional:PromptDiversity",
-    "bleu": "benchbench.metrics.text.sacrebleu_metrics:BLEU",
-    "chrf": "benchbench.metrics.text.sacrebleu_metrics:ChrF",
-    "ter": "benchbench.metrics.text.sacrebleu_metrics:TER",
-    "rouge1": "benchbench.metrics.text.rouge:Rouge1",
-    "rouge2": "benchbench.metrics.text.rouge:Rouge2",
-    "rouge-l": "benchbench.metrics.text.rouge:RougeL",
-    "rouge-lsum": "benchbench.metrics.text.rouge:RougeLsum",
-    "rouge-s": "benchbench.metrics.text.rouge:RougeS",
-    "rouge-s4": "benchbench.metrics.text.rouge:RougeS4",
-    "perplexity": "benchbench.metrics.text.perplexity:Perplexity",
-    "perplexity-word": "benchbench.metrics.text.perplexity:PerplexityPerWord",
-    "bits-per-byte": "benchbench.metrics.text.perplexity:BitsPerByte",
-    "distinct-1": "benchbench.metrics.text.diversity:DistinctN",
-    "distinct-2": "benchbench.metrics.text.diversity:Distinct2",
-    "distinct-3": "benchbench.metrics.text.diversity:Distinct3",
-    "self-bleu": "benchbench.metrics.text.diversity:SelfBLEU",
-    "bertscore": "benchbench.metrics.text.bertscore:BERTScore",
-    "mauve": "benchbench.metrics.text.mauve_metric:MAUVE",
-}.items():
-    METRICS.register(_name, _target)

@@ -17,12 +17,12 @@ from typing import Any
 
 import torch
 
+from benchbench.catalogue import METRICS
 from benchbench.data import DATASETS, ImageSet
 from benchbench.extractors.base import EXTRACTORS, FeatureExtractor
 from benchbench.extractors.cache import FeatureCache
 from benchbench.metrics import (
     INPUT_NAMES,
-    METRICS,
     Metric,
     MetricResult,
     MetricSetup,

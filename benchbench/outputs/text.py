@@ -20,19 +20,12 @@ import numpy as np
 import torch
 
 from benchbench.adapters.text_base import TextBatch
+from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
 from benchbench.data import DATASETS
 from benchbench.data.prose import Continuations
 from benchbench.hashing import sha256_bytes
 from benchbench.measure.timing import Timer
-from benchbench.metrics import (
-    INPUTS_BY_OUTPUT,
-    METRICS,
-    Metric,
-    MetricResult,
-    MetricSetup,
-    MetricSetupError,
-    compute_all,
-)
+from benchbench.metrics import Metric, MetricResult, MetricSetup, MetricSetupError, compute_all
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
 from benchbench.metrics.text.perplexity import LIKELIHOODS
 from benchbench.records import Artifact, Measurement

@@ -26,7 +26,7 @@ from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord, Measurement, now
 from benchbench.run.observer import RunObserver
 from benchbench.run.plan import CellPlan
-from benchbench.suite.schema import LoadedSuite
+from benchbench.suite.load import LoadedSuite
 
 
 def batch_seed(seed: int, index: int) -> int:

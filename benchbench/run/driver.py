@@ -22,7 +22,7 @@ from benchbench.run.executors.base import CellJob, Executor
 from benchbench.run.observer import RunObserver, SilentObserver
 from benchbench.run.plan import plan_cells
 from benchbench.store.runs import Store
-from benchbench.suite.schema import LoadedSuite
+from benchbench.suite.load import LoadedSuite
 
 
 @dataclass(frozen=True)

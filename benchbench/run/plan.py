@@ -21,10 +21,11 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.architectures import resolve_config
 from benchbench.adapters.base import Adapter
 from benchbench.adapters.weights import resolve_weights
+from benchbench.catalogue import METRICS
 from benchbench.hashing import stable_hash
 from benchbench.measure import efficiency
-from benchbench.metrics import METRICS
-from benchbench.suite.schema import LoadedSuite, ModelSpec, SamplingSpec, sweep
+from benchbench.suite.load import LoadedSuite
+from benchbench.suite.schema import ModelSpec, SamplingSpec, sweep
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from benchbench.measure.device import resolve_device
 from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord
 from benchbench.run.plan import CellPlan
-from benchbench.suite.schema import LoadedSuite
+from benchbench.suite.load import LoadedSuite
 
 
 class NoOptions(BaseModel):

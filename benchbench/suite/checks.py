@@ -1,0 +1,270 @@
+"""The checks pydantic cannot make: names against the registries, the reference data
+against the metrics, weights on disk, every sweep combination against its adapter's
+``Params``, and numbers that are each in bounds but do not fit together.
+
+Each check is a function that returns its problems; ``suite_problems`` runs them all.
+Nothing here imports a metric, the runner or the store: metrics are known by their
+``catalogue`` entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from benchbench.adapters import resolve_adapter
+from benchbench.adapters.weights import WeightsError, resolve_weights
+from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
+from benchbench.data import DATASETS, Dataset
+from benchbench.extractors.base import EXTRACTORS
+from benchbench.measure.memory import MEMORY_METRICS
+from benchbench.measure.timing import SPEED_METRICS
+from benchbench.registry import Registry, RegistryError, UnknownNameError, did_you_mean
+from benchbench.suite.problems import Problem, problem_from_pydantic
+from benchbench.suite.prompts import PromptFileError, load_prompts
+from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep, sweep_size
+from benchbench.suite.yamlsource import YamlSource
+
+
+class Checks:
+    """The problems found in one suite file; each ``check_*`` method adds its own."""
+
+    def __init__(self, suite: Suite, source: YamlSource):
+        self.suite = suite
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(self.source.path, self.source.line_of(loc), loc, message))
+
+    def lookup(self, registry: Registry[Any], name: str, loc: Loc) -> Any:
+        """``registry.get(name)``, or None with the problem added."""
+        try:
+            return registry.get(name)
+        except UnknownNameError as exc:
+            self.add(loc, str(exc))
+        except RegistryError as exc:
+            self.add(loc, f"cannot load {name!r}: {exc}")
+        return None
+
+    def check_reference(self) -> type[Dataset] | None:
+        """The reference dataset and split; the dataset, when it exists."""
+        reference = self.suite.reference
+        dataset = self.lookup(DATASETS, reference.dataset, ("reference", "dataset"))
+        if dataset is not None and reference.split not in dataset.splits:
+            self.add(
+                ("reference", "split"),
+                f"dataset {dataset.name!r} has no split {reference.split!r}; "
+                f"choose one of {', '.join(dataset.splits)}",
+            )
+        return dataset
+
+    def check_prompts(self, dataset: type[Dataset] | None) -> bool:
+        """The prompt file, if any; whether samples have valid prompts (conditions)."""
+        if self.suite.prompts is None:
+            return False
+        if dataset is not None and dataset.output != "image":
+            self.add(
+                ("prompts",),
+                f"prompts condition image suites; {dataset.name!r} holds {dataset.output}",
+            )
+            return False
+        try:
+            load_prompts(self.source.path.parent / self.suite.prompts)
+        except PromptFileError as exc:
+            self.add(("prompts",), str(exc))
+            return False
+        return True
+
+    def check_metrics(self, dataset: type[Dataset] | None, conditioned: bool) -> None:
+        """Every metric is known, listed once, and fed by what the suite provides — read
+        from the catalogue, so no metric's code is imported."""
+        provided = set(INPUTS_BY_OUTPUT.get(dataset.output, ())) if dataset else set()
+        if not conditioned:
+            provided.discard("conditions")
+        for i, metric in enumerate(self.suite.metrics):
+            loc: Loc = ("metrics", i)
+            if self.suite.metrics.index(metric) != i:
+                self.add(loc, f"metric {metric!r} is listed twice")
+            try:
+                inputs = METRICS.attribute(metric, "inputs")
+            except UnknownNameError as exc:
+                self.add(loc, str(exc))
+                continue
+            except RegistryError as exc:
+                self.add(loc, f"cannot load {metric!r}: {exc}")
+                continue
+            missing = set(inputs) - provided
+            if dataset is None or not missing:
+                continue
+            if missing == {"conditions"}:
+                self.add(loc, f"metric {metric!r} needs prompts: set `prompts:` to a file")
+            else:
+                self.add(
+                    loc,
+                    f"metric {metric!r} needs {', '.join(sorted(missing))}, which a suite on "
+                    f"{dataset.output} ({dataset.name!r}) does not provide",
+                )
+
+    def check_gate_names(self) -> None:
+        """Tolerances and ignores name metrics the suite measures."""
+        known = [*self.suite.metrics, *SPEED_METRICS, *MEMORY_METRICS]
+        named = [(("gate", "tolerances", m), m) for m in self.suite.gate.tolerances]
+        named += [(("gate", "ignore", i), m) for i, m in enumerate(self.suite.gate.ignore)]
+        for loc, metric in named:
+            if metric not in known:
+                hint = did_you_mean(metric, known)
+                self.add(
+                    loc,
+                    f"no metric {metric!r} in this suite"
+                    + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" (gateable: {', '.join(known)})",
+                )
+
+    def check_models(self, dataset: type[Dataset] | None) -> None:
+        """Unique names, a known adapter making the dataset's output, then (unless the
+        suite is refused for its size anyway) weights or random init, and params."""
+        too_many = sum(sweep_size(m.params) for m in self.suite.models) > self.suite.max_cells
+        seen: dict[str, int] = {}
+        for i, model in enumerate(self.suite.models):
+            loc: Loc = ("models", i)
+            if model.name in seen:
+                self.add(
+                    (*loc, "name"),
+                    f"model name {model.name!r} is already used by models[{seen[model.name]}]",
+                )
+            seen.setdefault(model.name, i)
+            adapter = self.check_adapter(model, loc, dataset)
+            if adapter is None or too_many:  # too many: checking each could take hours
+                continue
+            self.check_weights(model, adapter, loc)
+            self.problems.extend(_params_problems(model, adapter, self.source, loc))
+
+    def check_adapter(self, model: ModelSpec, loc: Loc, dataset: type[Dataset] | None) -> Any:
+        try:
+            adapter = resolve_adapter(model.adapter)
+        except (RegistryError, TypeError) as exc:
+            self.add((*loc, "adapter"), str(exc))
+            return None
+        if dataset is not None and adapter.output != dataset.output:
+            self.add(
+                (*loc, "adapter"),
+                f"adapter {model.adapter!r} makes {adapter.output}, but the reference dataset "
+                f"{dataset.name!r} holds {dataset.output}",
+            )
+        return adapter
+
+    def check_weights(self, model: ModelSpec, adapter: Any, loc: Loc) -> None:
+        """Random init with a buildable config, or weights the adapter can read."""
+        if model.init == "random":
+            self.problems.extend(
+                _random_init_problems(model, adapter, self.suite, self.source, loc)
+            )
+        elif model.config is not None:
+            self.add((*loc, "config"), "config describes a random-weight model: set `init: random`")
+        elif model.weights is None:
+            if adapter.requires_weights:
+                self.add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")
+        else:
+            try:
+                adapter.check_weights(resolve_weights(model.weights, self.source.path.parent))
+            except (WeightsError, ValueError, OSError) as exc:
+                self.add((*loc, "weights"), str(exc))
+
+
+def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
+    """Everything the schema could not check, in file order where it can be."""
+    checks = Checks(suite, source)
+    dataset = checks.check_reference()
+    conditioned = checks.check_prompts(dataset)
+    checks.lookup(EXTRACTORS, suite.features, ("features",))
+    checks.check_metrics(dataset, conditioned)
+    checks.check_gate_names()
+    checks.problems.extend(_size_problems(suite, source))
+    checks.check_models(dataset)
+    return checks.problems
+
+
+def _params_problems(model: ModelSpec, adapter: Any, source: YamlSource, loc: Loc) -> list[Problem]:
+    """Every sweep combination of ``model``'s params checked against its adapter's ``Params``
+    (each problem once, though several combinations share it)."""
+    found: list[Problem] = []
+    for combo in sweep(model.params):
+        try:
+            adapter.Params.model_validate(combo)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                problem = problem_from_pydantic(error, source, adapter.Params, (*loc, "params"))
+                if problem not in found:
+                    found.append(problem)
+    return found
+
+
+def _size_problems(suite: Suite, source: YamlSource) -> list[Problem]:
+    """Numbers that are each in bounds but do not fit together: more repeats required than
+    allowed, an empty sweep, or more cells than the suite confirms with ``max_cells``."""
+    found: list[tuple[Loc, str]] = []
+    timing = suite.timing
+    if timing.min_repeats > timing.max_repeats:
+        found.append(
+            (
+                ("timing", "min_repeats"),
+                f"min_repeats ({timing.min_repeats}) exceeds max_repeats ({timing.max_repeats})",
+            )
+        )
+    for i, model in enumerate(suite.models):
+        for name, values in model.params.items():
+            if values == []:
+                found.append(
+                    (("models", i, "params", name), "an empty list sweeps nothing: give a value")
+                )
+    cells = [sweep_size(model.params) for model in suite.models]
+    total = sum(cells)
+    if total > suite.max_cells:
+        biggest = cells.index(max(cells))
+        remedy = (
+            f"if so large a sweep is meant, confirm it with `max_cells: {total}`"
+            if total <= MAX_CELLS
+            else f"split it into suites of at most {MAX_CELLS:,} cells"
+        )
+        found.append(
+            (
+                ("models", biggest, "params") if cells[biggest] > 1 else ("models",),
+                f"the suite plans {total:,} cells ({len(cells):,} models, "
+                f"{suite.models[biggest].name!r} with the most: {cells[biggest]:,}), more than "
+                f"max_cells ({suite.max_cells:,}); {remedy}",
+            )
+        )
+    return [Problem(source.path, source.line_of(where), where, message) for where, message in found]
+
+
+def _random_init_problems(
+    model: ModelSpec, adapter: Any, suite: Suite, source: YamlSource, loc: Loc
+) -> list[Problem]:
+    """What is wrong with an ``init: random`` model: weights given, no buildable config, or
+    quality metrics in its suite (scores of random weights would read as findings)."""
+    from benchbench.adapters.architectures import ConfigError, resolve_config
+
+    found: list[tuple[Loc, str]] = []
+    if model.weights is not None:
+        found.append(((*loc, "weights"), "init: random builds the weights; remove `weights`"))
+    if not adapter.can_build():
+        found.append(((*loc, "init"), f"adapter {model.adapter!r} cannot build random weights"))
+    elif model.config is None:
+        found.append(((*loc, "init"), "init: random needs `config` (a preset name or mapping)"))
+    else:
+        try:
+            resolve_config(model.config, model.adapter)
+        except ConfigError as exc:
+            found.append(((*loc, "config"), str(exc)))
+    if suite.metrics:
+        found.append(
+            (
+                ("metrics",),
+                f"{model.name!r} has random weights (init: random), so quality metrics would "
+                f"score noise; list no metrics in this suite (speed, memory and roofline are "
+                f"measured for every cell)",
+            )
+        )
+    return [Problem(source.path, source.line_of(where), where, message) for where, message in found]
