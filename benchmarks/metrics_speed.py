@@ -143,8 +143,8 @@ def prdc_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], obje
 
 
 def cache_speedup(n: int) -> tuple[float, float]:
-    from benchbench.extractors.base import DigitsCNNExtractor
     from benchbench.extractors.cache import FeatureCache
+    from benchbench.extractors.digits_cnn import DigitsCNNExtractor
 
     extractor = DigitsCNNExtractor(torch.device("cpu"))
     images = torch.rand(n, 1, 16, 16, generator=torch.Generator().manual_seed(0))

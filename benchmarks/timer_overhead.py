@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from benchbench.measure.device import resolve_device
-from benchbench.outputs.base import output_kind
+from benchbench.outputs import output_kind
 from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.run.plan import CellPlan, plan_cells

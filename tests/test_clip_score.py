@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.metrics.image.clip_score import HFCLIPEncoder, clip_score, pair_cosines
+from benchbench.extractors.clip import HFCLIPEncoder
+from benchbench.metrics.image.clip_score import clip_score, pair_cosines
 from benchbench.metrics.stats import BootstrapSpec
 
 PROMPTS = ["a handwritten seven", "a one", "the digit two", "three", "a zero", "nine"]

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from benchbench.data.digits import load_digits
-from benchbench.metrics.image.clip_score import clip_score, load_encoder
+from benchbench.extractors.clip import load_encoder
+from benchbench.metrics.image.clip_score import clip_score
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.nets.digits_clip import UNKNOWN, DigitsCLIP
 from benchbench.suite.prompts import DIGIT_WORDS

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.extractors.base import DigitsCNNExtractor
 from benchbench.extractors.cache import FeatureCache
-from benchbench.outputs.image import QualityEvaluator
+from benchbench.extractors.digits_cnn import DigitsCNNExtractor
+from benchbench.outputs.image import ImageEvaluator
 from benchbench.suite.schema import Suite
 from tests.conftest import noise_suite
 
@@ -34,10 +34,10 @@ def test_a_second_evaluator_reads_reference_features_from_the_cache(tmp_path, co
         noise_suite(metrics=["fd", "precision"], bootstrap={"resamples": 0})
     )
     samples = torch.rand(40, 1, 16, 16)
-    first = QualityEvaluator(suite, CPU, cache=FeatureCache(tmp_path)).evaluate(samples)
+    first = ImageEvaluator(suite, CPU, cache=FeatureCache(tmp_path)).evaluate(samples)
     reference_size = 355 + len(samples)
     assert counted["images"] == reference_size
-    second = QualityEvaluator(suite, CPU, cache=FeatureCache(tmp_path)).evaluate(samples)
+    second = ImageEvaluator(suite, CPU, cache=FeatureCache(tmp_path)).evaluate(samples)
     assert counted["images"] == reference_size + len(samples)  # only the new samples
     assert [r.value for r in first] == [r.value for r in second]
     assert not list(tmp_path.glob("*.tmp"))  # written atomically: no leftovers

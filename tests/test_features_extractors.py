@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from benchbench.extractors.base import EXTRACTORS
+from benchbench.extractors import EXTRACTORS
 from benchbench.extractors.weights_files import MissingWeightsError
 from benchbench.metrics.image.lpips_diversity import (
     BACKBONES,

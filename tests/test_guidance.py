@@ -146,7 +146,8 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     """The unconditional zoo DDPM, same seed, with and without CLIP guidance: the CLIP score
     (by the digits-CLIP it was steered with: optimistic) and the conditional accuracy (by
     the independent digits-CNN) both rise, their 95% intervals apart."""
-    from benchbench.metrics.image.clip_score import clip_score, load_encoder
+    from benchbench.extractors.clip import load_encoder
+    from benchbench.metrics.image.clip_score import clip_score
     from benchbench.metrics.image.conditional import conditional_accuracy
     from benchbench.metrics.stats import BootstrapSpec
     from benchbench.nets.checkpoint import load_checkpoint

@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from benchbench.data.digits import load_digits
-from benchbench.extractors.base import DigitsCNNExtractor
 from benchbench.extractors.cache import FeatureCache
+from benchbench.extractors.digits_cnn import DigitsCNNExtractor
 from benchbench.metrics import MetricSetupError
 from benchbench.metrics.image import density_coverage, frechet_distance, precision_recall
-from benchbench.outputs.image import QualityEvaluator
+from benchbench.outputs.image import ImageEvaluator
 from benchbench.suite.schema import Suite
 from tests.conftest import noise_suite
 
@@ -102,7 +102,7 @@ def test_evaluator_feeds_logits_images_and_the_model(tmp_path):
     suite = Suite.model_validate(
         noise_suite(metrics=["is", "ppl", "coverage"], bootstrap={"resamples": 20})
     )
-    evaluator = QualityEvaluator(suite, CPU, cache=FeatureCache(tmp_path))
+    evaluator = ImageEvaluator(suite, CPU, cache=FeatureCache(tmp_path))
     vae = VAEAdapter.load(weights_path("vae-digits"), CPU)
     samples = vae.sample(200, torch.Generator().manual_seed(0))
     results = {r.metric: r for r in evaluator.evaluate(samples, adapter=vae)}

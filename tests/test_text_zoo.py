@@ -11,10 +11,11 @@ import torch
 from benchbench.adapters import resolve_adapter
 from benchbench.data import prose
 from benchbench.hashing import sha256_tree
-from benchbench.zoo import card, train, weights_path
-from benchbench.zoo.text_zoo import TEXT_ZOO
+from benchbench.train import train
+from benchbench.zoo import ZOO, card, weights_path
 
 MAX_WEIGHT_BYTES = 5 * 2**20
+TEXT_ZOO = {n: e for n, e in ZOO.items() if e.recipe.startswith("benchbench.train.text_recipes:")}
 LANGUAGE_MODELS = [name for name, e in TEXT_ZOO.items() if e.family != "text-encoder"]
 CPU = torch.device("cpu")
 

@@ -13,11 +13,11 @@ from benchbench.hashing import sha256_tree
 from benchbench.nets.checkpoint import load_checkpoint
 from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.registry import UnknownNameError
+from benchbench.train import train
 from benchbench.train.grids import generative_names, sampler
-from benchbench.zoo import ZOO, card, card_path, train, weights_path
-from benchbench.zoo.text_zoo import TEXT_ZOO
+from benchbench.zoo import ZOO, card, card_path, weights_path
 
-IMAGE_ZOO = [name for name in ZOO if name not in TEXT_ZOO]  # text: tests/test_text_zoo.py
+IMAGE_ZOO = [n for n, e in ZOO.items() if e.recipe.startswith("benchbench.train.recipes:")]
 CHECKPOINTS = [name for name in IMAGE_ZOO if ZOO[name].family != "diffusion"]
 MAX_WEIGHT_BYTES = 5 * 2**20
 

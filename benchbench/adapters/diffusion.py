@@ -203,7 +203,7 @@ class DiffusionAdapter(Adapter):
 
     def _clip_net(self, spec: str) -> TextImageNet:
         """The contrastive model named ``spec``, loaded once, frozen."""
-        from benchbench.metrics.image.clip_score import CheckpointEncoder, load_encoder
+        from benchbench.extractors.clip import CheckpointEncoder, load_encoder
 
         if spec not in self._clip_nets:
             with torch.inference_mode(False):  # weights made in inference mode cannot be used

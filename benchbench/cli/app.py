@@ -344,7 +344,7 @@ def list_plugins(
     from benchbench.adapters import ADAPTERS
     from benchbench.catalogue import METRICS
     from benchbench.data import DATASETS
-    from benchbench.extractors.base import EXTRACTORS
+    from benchbench.extractors import EXTRACTORS
     from benchbench.run.executors import EXECUTORS
 
     registries = {
@@ -434,7 +434,7 @@ def zoo_train(
 ) -> None:
     """Train a zoo model with its recipe (seeded; minutes on 2 CPU cores) and write its card."""
     from benchbench.registry import UnknownNameError
-    from benchbench.zoo import train
+    from benchbench.train import train
 
     try:
         info = train(name, out_dir=out, seed=seed, epochs=epochs)

@@ -143,7 +143,7 @@ def score_images(
     from benchbench.extractors.weights_files import MissingWeightsError
     from benchbench.measure.device import resolve_device
     from benchbench.metrics import MetricSetupError
-    from benchbench.outputs.image import QualityEvaluator
+    from benchbench.outputs.image import ImageEvaluator
     from benchbench.registry import RegistryError
 
     names = metric_names(metrics, "image")
@@ -152,7 +152,7 @@ def score_images(
     cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
     reference, generated = _image_set(real, "REAL"), _image_set(fake, "FAKE")
     try:
-        evaluator = QualityEvaluator.for_reference(
+        evaluator = ImageEvaluator.for_reference(
             reference,
             names,
             features,
@@ -238,7 +238,7 @@ def _as_dict(result) -> dict:
 
 def weights_catalogue() -> dict:
     """Every downloadable weights set by the name ``bench weights`` takes."""
-    from benchbench.extractors.base import EXTRACTORS
+    from benchbench.extractors import EXTRACTORS
     from benchbench.metrics.image.lpips_diversity import BACKBONES
 
     catalogue = {}

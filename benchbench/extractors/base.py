@@ -17,8 +17,6 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from benchbench.registry import Registry
-
 
 class FeatureExtractor(ABC):
     name: ClassVar[str]
@@ -87,58 +85,3 @@ class FeatureExtractor(ABC):
     def __call__(self, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
         """Features ``[N, feature_dim]`` (float32, on the CPU) of images in [0, 1], NCHW."""
         return self.extract(images, batch_size)["features"]
-
-
-class DigitsCNNExtractor(FeatureExtractor):
-    """Penultimate layer of the embedded digits classifier (zoo model ``digits-cnn``).
-
-    Trained by this project on scikit-learn's digits; meaningful for digit-like images
-    only. Metrics computed on it are named FD[digits-cnn], KD[digits-cnn], never FID/KID.
-    """
-
-    name = "digits-cnn"
-    version = "1"
-    input_size = 16
-    channels = 1
-    outputs = ("features", "logits")
-
-    def __init__(self, device: torch.device, weights_dir: Path | None = None):
-        super().__init__(device, weights_dir)
-        from benchbench.hashing import sha256_file
-        from benchbench.nets.checkpoint import load_checkpoint
-        from benchbench.zoo import weights_path
-
-        path = weights_path("digits-cnn")
-        self._sha256 = sha256_file(path)
-        self.net = load_checkpoint(path).build().to(device).eval()
-        probe = torch.zeros(1, self.channels, self.input_size, self.input_size, device=device)
-        with torch.inference_mode():
-            self._feature_dim = int(self.net.features(probe).shape[1])
-
-    @property
-    def weights_sha256(self) -> str:
-        return self._sha256
-
-    @property
-    def feature_dim(self) -> int:
-        return self._feature_dim
-
-    def _extract(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = self.net.features(images)
-        return {"features": features, "logits": self.net.classify(features)}
-
-
-EXTRACTORS: Registry[type[FeatureExtractor]] = Registry(
-    "feature extractor", base=FeatureExtractor, entry_point_group="benchbench.extractors"
-)
-EXTRACTORS.register("digits-cnn", DigitsCNNExtractor)
-_REAL = "benchbench.extractors.real"
-EXTRACTORS.register("inception-v3-compat", f"{_REAL}:InceptionV3")
-EXTRACTORS.register("clip-vit-b-32", f"{_REAL}:CLIPViTB32")
-EXTRACTORS.register("clip-vit-b-16", f"{_REAL}:CLIPViTB16")
-EXTRACTORS.register("clip-vit-l-14", f"{_REAL}:CLIPViTL14")
-EXTRACTORS.register("clip-vit-l-14-336px", f"{_REAL}:CLIPViTL14336")
-EXTRACTORS.register("dinov2-vit-s-14", f"{_REAL}:DINOv2ViTS14")
-EXTRACTORS.register("dinov2-vit-b-14", f"{_REAL}:DINOv2ViTB14")
-EXTRACTORS.register("dinov2-vit-l-14", f"{_REAL}:DINOv2ViTL14")
-EXTRACTORS.register("dinov2-vit-g-14", f"{_REAL}:DINOv2ViTG14")

@@ -1,4 +1,5 @@
-"""Quality evaluation of one cell's samples against a reference set.
+"""The image side of the runner: image batches in, and the quality metrics of one
+cell's samples against a reference set out.
 
 The feature extractor and the reference features are loaded once per evaluator, on
 first use, and shared by every cell (a run whose cells are all skipped loads nothing);
@@ -19,8 +20,11 @@ import torch
 
 from benchbench.catalogue import METRICS
 from benchbench.data import DATASETS, ImageSet
-from benchbench.extractors.base import EXTRACTORS, FeatureExtractor
+from benchbench.extractors import EXTRACTORS
+from benchbench.extractors.base import FeatureExtractor
 from benchbench.extractors.cache import FeatureCache
+from benchbench.hashing import sha256_bytes
+from benchbench.measure.timing import Timer
 from benchbench.metrics import (
     INPUT_NAMES,
     Metric,
@@ -30,14 +34,72 @@ from benchbench.metrics import (
     compute_all,
 )
 from benchbench.metrics.stats import BootstrapSpec
+from benchbench.outputs.base import Evaluator
+from benchbench.outputs.image_batches import check_image_batch, npz_bytes, png_grid
+from benchbench.records import Artifact, Measurement
 from benchbench.suite.prompts import Prompt, prompts_for
 from benchbench.suite.schema import Suite
+
+GRID_SIZE = 64  # samples in a cell's gallery grid
+
+
+class ImageOutput:
+    """Image batches: float tensors in [0, 1], NCHW; a PNG grid and the arrays are stored.
+
+    With prompts, sample i of the cell is asked for prompt i mod the number of prompts:
+    models that take ``labels`` get each sample's class, models that take ``prompts`` its
+    prompt text (warm-up calls, index < 0, those of the first batch), and metrics get each
+    sample's prompt as its ``conditions``.
+    """
+
+    def __init__(self, suite: Suite, device: torch.device, prompts: list[Prompt] | None = None):
+        self.suite = suite
+        self.device = device
+        self.prompts = prompts
+
+    def evaluator(self) -> Evaluator:
+        return ImageEvaluator(self.suite, self.device, prompts=self.prompts)
+
+    def batch_inputs(self, index: int, batch_size: int) -> dict[str, Any]:
+        if self.prompts is None:
+            return {}
+        batch = prompts_for(self.prompts, max(index, 0) * batch_size, batch_size)
+        return {
+            "labels": torch.tensor([p.label for p in batch], dtype=torch.long),
+            "prompts": [p.text for p in batch],
+        }
+
+    def check(self, batch: Any, n: int, who: str) -> torch.Tensor:
+        return check_image_batch(batch, n, who).detach().float().cpu()
+
+    def collect(self, kept: list[torch.Tensor], n: int) -> torch.Tensor:
+        return torch.cat(kept)[:n]
+
+    def artifacts(self, samples: torch.Tensor, seed: int) -> list[Artifact]:
+        grid = png_grid(samples[:GRID_SIZE])
+        arrays = npz_bytes(samples)
+        meta = {"seed": seed, "count": len(samples)}
+        return [
+            Artifact(
+                "samples.png",
+                "image/png",
+                sha256_bytes(grid),
+                grid,
+                {**meta, "count": min(GRID_SIZE, len(samples))},
+            ),
+            Artifact("samples.npz", "application/x-npz", sha256_bytes(arrays), arrays, meta),
+        ]
+
+    def speed_measurements(
+        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+    ) -> list[Measurement]:
+        return []
 
 
 class EvaluationInputs:
     """The ``MetricInputs`` of one evaluation: each input computed once, on request."""
 
-    def __init__(self, evaluator: QualityEvaluator, images: torch.Tensor, adapter: Any = None):
+    def __init__(self, evaluator: ImageEvaluator, images: torch.Tensor, adapter: Any = None):
         self.evaluator = evaluator
         self.images = images
         self.adapter = adapter
@@ -94,7 +156,7 @@ class EvaluationInputs:
         return self.adapter
 
 
-class QualityEvaluator:
+class ImageEvaluator:
     """Scores image batches with a list of metrics against one reference set."""
 
     def __init__(
@@ -136,7 +198,7 @@ class QualityEvaluator:
         device: torch.device,
         cache: FeatureCache | None = None,
         weights_dir: Path | None = None,
-    ) -> QualityEvaluator:
+    ) -> ImageEvaluator:
         """An evaluator for a reference set already in memory (``bench score``)."""
         evaluator = cls.__new__(cls)
         evaluator._configure(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import benchbench
 from benchbench.measure import envinfo
-from benchbench.outputs.base import output_kind
+from benchbench.outputs import output_kind
 from benchbench.run.executors import EXECUTORS
 from benchbench.run.executors.base import CellJob, Executor
 from benchbench.run.observer import RunObserver, SilentObserver

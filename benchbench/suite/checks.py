@@ -17,7 +17,7 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.weights import WeightsError, resolve_weights
 from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
 from benchbench.data import DATASETS, Dataset
-from benchbench.extractors.base import EXTRACTORS
+from benchbench.extractors import EXTRACTORS
 from benchbench.measure.memory import MEMORY_METRICS
 from benchbench.measure.timing import SPEED_METRICS
 from benchbench.registry import Registry, RegistryError, UnknownNameError, did_you_mean

@@ -1,13 +1,15 @@
-"""The embedded zoo: small image models trained by this project's own recipes.
+"""The embedded zoo: small models trained by this project's own recipes, shipped with the
+package.
 
 No machine here reaches a model hub, so the default suites run on models that ship
-with the package: trained on the ``train`` split of scikit-learn's digits (16×16), with
-the ``test`` split held out as the reference set for quality metrics. Each entry names
-its weights under ``benchbench/zoo/weights/``, the recipe that made them, and a model
-card (``<name>.card.json`` beside the weights, for every entry) with the seed, losses,
-training time, parameter count and the weights' sha256.
+with the package: image models trained on the ``train`` split of scikit-learn's digits
+(16×16), with the ``test`` split held out as the reference set for quality metrics, and
+language models and a text encoder trained on stdlib prose. Each entry names its weights
+under ``benchbench/zoo/weights/``, the recipe that made them (``benchbench.train``), and a
+model card (``<name>.card.json`` beside the weights, for every entry) with the seed,
+losses, training time, parameter count and the weights' sha256.
 
-Importing this module is cheap (no torch); ``train`` imports its recipe on use.
+Importing this module is cheap (no torch, no recipe).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchbench.registry import UnknownNameError, load_target
+from benchbench.registry import UnknownNameError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -92,6 +94,36 @@ ZOO: dict[str, ZooEntry] = {
             "benchbench.train.recipes:train_classifier",
             "Digit classifier; its 64-dim penultimate layer is the digits-CNN feature space.",
         ),
+        # text: language models and a BERTScore encoder trained on stdlib prose
+        ZooEntry(
+            "gpt-prose",
+            "hf-causal-lm",
+            "gpt-prose",
+            "benchbench.train.text_recipes:train_gpt",
+            "GPT-2 architecture (2 layers, 128 wide, byte-level BPE of 1,024) on stdlib prose.",
+        ),
+        ZooEntry(
+            "ngram-prose",
+            "ngram-lm",
+            "ngram-prose.npz",
+            "benchbench.train.text_recipes:train_ngram",
+            "Word trigram model with interpolated Kneser-Ney smoothing on stdlib prose.",
+        ),
+        ZooEntry(
+            "lstm-prose",
+            "lstm-lm",
+            "lstm-prose.pt",
+            "benchbench.train.text_recipes:train_lstm",
+            "Byte-level LSTM (1 layer, 256 units) on stdlib prose.",
+        ),
+        ZooEntry(
+            "prose-roberta-tiny",
+            "text-encoder",
+            "prose-roberta-tiny",
+            "benchbench.train.text_recipes:train_encoder",
+            "RoBERTa architecture (2 layers, 128 wide), masked LM on stdlib prose: "
+            "the embedded BERTScore and MAUVE encoder.",
+        ),
     )
 }
 
@@ -116,29 +148,3 @@ def card_path(name: str, root: Path | None = None) -> Path:
 def card(name: str, root: Path | None = None) -> dict[str, Any]:
     """The model card of ``name`` (the shipped one unless ``root`` says where else)."""
     return json.loads(card_path(name, root).read_text())
-
-
-def train(
-    name: str,
-    out_dir: Path | None = None,
-    seed: int | None = None,
-    epochs: int | None = None,
-    device: str = "cpu",
-) -> dict[str, Any]:
-    """Run the recipe of ``name``, write weights and card into ``out_dir``, return the card.
-
-    ``seed`` and ``epochs`` default to the recipe's own (those of the shipped weights);
-    ``out_dir`` defaults to the package's weights folder, replacing the shipped files.
-    """
-    recipe = load_target(entry(name).recipe)
-    kwargs: dict[str, Any] = {"device": device}
-    if seed is not None:
-        kwargs["seed"] = seed
-    if epochs is not None:
-        kwargs["epochs"] = epochs
-    return recipe(Path(out_dir) if out_dir is not None else WEIGHTS_DIR, **kwargs)  # type: ignore[operator]
-
-
-from benchbench.zoo.text_zoo import TEXT_ZOO  # noqa: E402 (text entries use ZooEntry above)
-
-ZOO.update(TEXT_ZOO)
