@@ -79,7 +79,7 @@ def test_a_known_peak_gives_fractions_and_the_bound_everywhere(
         expected.memory_utilisation
     )
 
-    from benchbench.cli.app import print_run_table
+    from benchbench.cli.run import print_run_table
     from benchbench.report.markdown import render_markdown
     from benchbench.report.site import load_boards
 

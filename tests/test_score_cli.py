@@ -72,13 +72,11 @@ def test_table_output_names_metrics_honestly(sets):
 
 
 def test_weights_verify_reports_missing_and_mismatched_files(tmp_path, monkeypatch):
-    from benchbench.cli.score import weights_app
-
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     (tmp_path / "alexnet-owt-7be5be79.pth").write_bytes(b"not the published weights")
     result = CliRunner().invoke(
-        weights_app,
-        ["verify", "lpips-alex", "inception-v3-compat", "--weights-dir", str(tmp_path)],
+        app,
+        ["weights", "verify", "lpips-alex", "inception-v3-compat", "--weights-dir", str(tmp_path)],
     )
     assert result.exit_code == 1
     assert "MISMATCH" in result.stdout and "missing" in result.stdout

@@ -1,43 +1,32 @@
 """``bench human``: create and serve a study, read its results, move it through CSV.
 
-Kept apart from ``cli.py``, which adds the sub-app with ``app.add_typer``.
+The commands are added to ``bench human`` in ``cli.app``.
 """
 
 from __future__ import annotations
 
 import errno
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from benchbench.cli.common import console, err_console, fail, opened_store
+from benchbench.report import format as fmt
 from benchbench.store.runs import DEFAULT_DB
 
 if TYPE_CHECKING:
     from benchbench.store.runs import Store
 
-human_app = typer.Typer(
-    help="Human evaluation: blinded A/B and rating studies on stored samples.",
-    no_args_is_help=True,
-)
-console = Console(width=160, highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 Db = Annotated[Path, typer.Option("--db", help="DuckDB file holding the runs and votes.")]
 StudyOption = Annotated[
     str, typer.Option("--study", help="Study name, or a study YAML file (created if new).")
 ]
-
-
-def fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    return typer.Exit(2)
 
 
 @contextmanager
@@ -46,7 +35,6 @@ def opened_study(db: Path, study: str, *, read_only: bool) -> Iterator[tuple[Sto
     creates the study (or checks that the stored one is unchanged), so it opens the store
     for writing; a bare name must already be stored, and a reader (``read_only``) then
     opens the store read-only. A store that cannot be used ends the command (exit 2)."""
-    from benchbench.cli.app import opened_store
     from benchbench.human.design import create_study
     from benchbench.human.study import StudyError, load_study
     from benchbench.store.human import HumanStore
@@ -65,7 +53,6 @@ def opened_study(db: Path, study: str, *, read_only: bool) -> Iterator[tuple[Sto
         yield store, name
 
 
-@human_app.command()
 def create(
     study: Annotated[Path, typer.Argument(help="Study YAML file.")],
     db: Db = DEFAULT_DB,
@@ -79,7 +66,6 @@ def create(
         console.print(f"join path: /join/{record.token}")
 
 
-@human_app.command()
 def serve(
     study: StudyOption,
     db: Db = DEFAULT_DB,
@@ -127,7 +113,6 @@ def serve(
         stop(server)
 
 
-@human_app.command("export")
 def export(
     study: StudyOption,
     out: Annotated[Path, typer.Option(help="Folder for tasks.csv and items/.")],
@@ -141,7 +126,6 @@ def export(
     console.print(f"tasks → {path}")
 
 
-@human_app.command("import")
 def import_(
     study: StudyOption,
     votes: Annotated[
@@ -165,14 +149,11 @@ def import_(
     )
 
 
-def _num(value: float, digits: int = 2) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
-@human_app.command()
 def results(study: StudyOption, db: Db = DEFAULT_DB) -> None:
-    """Attention checks, human scores with CIs, win rates, agreement and the rank
-    correlation of each automatic metric with the human ranking."""
+    """Print a study's results: human scores with CIs, win rates, agreement, checks.
+
+    Also the attention checks' exclusions and the rank correlation of each automatic metric
+    with the human ranking."""
     from benchbench.human.results import study_results
 
     with opened_study(db, study, read_only=True) as (store, name):
@@ -181,13 +162,21 @@ def results(study: StudyOption, db: Db = DEFAULT_DB) -> None:
 
 
 def print_results(found) -> None:
-    """The tables of ``bench human results``."""
+    """The tables of ``bench human results``, one function each."""
+    print_raters(found)
+    print_scores(found)
+    print_win_rates(found)
+    print_correlations(found)
+
+
+def print_raters(found) -> None:
+    """Who rated, who was excluded by the attention checks, and why."""
     study = found.study
     kept = [r for r in found.raters if not r.excluded]
     console.print(
         f"study [bold]{escape(study.name)}[/] ({study.task}) on run {found.record.run_id}: "
-        f"{len(found.raters)} raters, {len(kept)} kept, median {_num(found.median_seconds, 1)} s "
-        "per task"
+        f"{len(found.raters)} raters, {len(kept)} kept, median "
+        f"{fmt.number(found.median_seconds)} s per task"
     )
     flagged = [r for r in found.raters if r.passed < r.checks]
     clean = sum(r.checks > 0 and r.passed == r.checks for r in found.raters)
@@ -196,6 +185,8 @@ def print_results(found) -> None:
         f"{len(found.raters) - clean - len(flagged)} had none; excluded below a pass rate "
         f"of {study.attention.min_pass_rate:.0%}"
     )
+    if not flagged:
+        return
     checks = Table(title="raters who failed checks")
     columns = ("rater", "worker", "tasks", "checks", "passed", "pass rate", "failed", "status")
     for column in columns:
@@ -207,16 +198,19 @@ def print_results(found) -> None:
             str(r.votes),
             str(r.checks),
             str(r.passed),
-            _num(r.pass_rate),
+            fmt.number(r.pass_rate),
             ", ".join(
                 f"{kind} ×{r.failed_kinds.count(kind)}" for kind in dict.fromkeys(r.failed_kinds)
             ),
             "[red]excluded[/]" if r.excluded else "kept",
         )
-    if flagged:
-        console.print(checks)
+    console.print(checks)
+
+
+def print_scores(found) -> None:
+    """Each cell's human score per question with its interval, and the raters' agreement."""
+    study, questions = found.study, found.questions
     level = f"{study.bootstrap.confidence:.0%}"
-    questions = found.questions
     scores = Table(title=f"{found.score_name} with {level} CI, one column per question")
     scores.add_column("cell")
     for q in questions:
@@ -226,7 +220,10 @@ def print_results(found) -> None:
     for i in sorted(range(len(found.labels)), key=lambda i: -first.score[i]):
         scores.add_row(
             escape(found.labels[i]),
-            *(f"{_num(q.score[i])} [{_num(q.low[i])}, {_num(q.high[i])}]" for q in questions),
+            *(
+                f"{fmt.number(q.score[i])} [{fmt.number(q.low[i])}, {fmt.number(q.high[i])}]"
+                for q in questions
+            ),
             str(int(first.votes[i])),
         )
     console.print(scores)
@@ -235,9 +232,13 @@ def print_results(found) -> None:
     kind = "nominal" if study.task == "ab" else "interval"
     console.print(
         f"Krippendorff's alpha ({kind}): "
-        + ", ".join(f"{escape(q.question)} {_num(q.alpha, 3)}" for q in questions)
+        + ", ".join(f"{escape(q.question)} {fmt.number(q.alpha)}" for q in questions)
     )
-    for q in questions:
+
+
+def print_win_rates(found) -> None:
+    """A/B studies: how often each cell beat each other, per question."""
+    for q in found.questions:
         if q.win_rates is None:
             continue
         order = sorted(range(len(q.score)), key=lambda i: -q.score[i])
@@ -248,23 +249,32 @@ def print_results(found) -> None:
         for rank, i in enumerate(order):
             matrix.add_row(
                 f"#{rank + 1} {escape(found.labels[i])}",
-                *(_num(q.win_rates[i, j]) for j in order),
+                *(fmt.number(q.win_rates[i, j]) for j in order),
             )
         console.print(matrix)
+
+
+def print_correlations(found) -> None:
+    """Kendall's tau of each automatic metric against the human ranking, per question."""
+    questions = found.questions
     metrics = sorted({c.metric for q in questions for c in q.correlations})
-    if metrics:
-        taus = Table(title="Kendall's tau: automatic metric vs human (p), per question")
-        taus.add_column("metric")
-        for q in questions:
-            taus.add_column(escape(q.question), justify="right")
-        taus.add_column("cells", justify="right")
-        for metric in metrics:
-            found_in = [
-                next((c for c in q.correlations if c.metric == metric), None) for q in questions
-            ]
-            taus.add_row(
-                escape(metric),
-                *("–" if c is None else f"{_num(c.tau)} ({_num(c.p_value, 3)})" for c in found_in),
-                str(max(c.n for c in found_in if c is not None)),
-            )
-        console.print(taus)
+    if not metrics:
+        return
+    taus = Table(title="Kendall's tau: automatic metric vs human (p), per question")
+    taus.add_column("metric")
+    for q in questions:
+        taus.add_column(escape(q.question), justify="right")
+    taus.add_column("cells", justify="right")
+    for metric in metrics:
+        found_in = [
+            next((c for c in q.correlations if c.metric == metric), None) for q in questions
+        ]
+        taus.add_row(
+            escape(metric),
+            *(
+                "–" if c is None else f"{fmt.number(c.tau)} ({fmt.number(c.p_value)})"
+                for c in found_in
+            ),
+            str(max(c.n for c in found_in if c is not None)),
+        )
+    console.print(taus)

@@ -1,8 +1,6 @@
 """``bench report`` (static HTML site or Markdown summary) and ``bench compare``.
 
-Kept apart from ``cli.py``, which adds these commands with ``register(app)``. The
-helpers of ``cli.py`` are imported inside the commands, so either module can be
-imported first.
+Both read the store read-only: a report writes nothing to it.
 """
 
 from __future__ import annotations
@@ -16,14 +14,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from benchbench.cli.score import describe_os_error
+from benchbench.cli.common import DbOption, console, describe_os_error, fail, opened_store
 from benchbench.store.runs import DEFAULT_DB
 
 DEFAULT_SITE = Path("reports/site")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 VERDICT_STYLES = {"better": "green", "worse": "red", "not comparable": "yellow", "only": "yellow"}
-
-Db = Annotated[Path, typer.Option("--db", help="DuckDB file holding all results.")]
 
 
 class Format(StrEnum):
@@ -31,14 +27,8 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``report`` and ``compare`` to the ``bench`` app."""
-    app.command("report")(report)
-    app.command("compare")(compare)
-
-
 def report(
-    db: Db = DEFAULT_DB,
+    db: DbOption = DEFAULT_DB,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -57,9 +47,11 @@ def report(
         Format, typer.Option("--format", help="html site or markdown table.")
     ] = (Format.html),
 ) -> None:
-    """Build a leaderboard from the store: a static HTML site (index.html + assets/,
-    works from file:// and any static host) with sortable tables, CIs, ties, Pareto and
-    steps plots, galleries, history and provenance — or a Markdown summary for a PR."""
+    """Build a leaderboard from the store: a static HTML site or a Markdown summary.
+
+    The site (index.html + assets/, works from file:// and any static host) has sortable
+    tables, CIs, ties, Pareto and steps plots, galleries, history and provenance; the
+    Markdown summary is for a pull request."""
     from benchbench.report.markdown import render_markdown
     from benchbench.report.site import ReportError, build_site, load_boards
 
@@ -67,18 +59,18 @@ def report(
         out = _site_folder(out or DEFAULT_SITE)
     elif out is not None:
         _check_markdown_file(out)
-    with _opened(db) as store:
+    with opened_store(db, read_only=True) as store:
         try:
             if output_format is Format.markdown:
                 text = render_markdown(load_boards(store, suite, run_id))
             else:
                 index = build_site(store, out, suite, run_id)
         except ReportError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         except OSError as exc:
-            raise _fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
+            raise fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
     if output_format is Format.html:
-        _console().print(f"leaderboard → {index}", highlight=False)
+        console.print(f"leaderboard → {index}", highlight=False)
     elif out is None:
         sys.stdout.write(text)
     else:
@@ -86,14 +78,14 @@ def report(
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text)
         except OSError as exc:
-            raise _fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
-        _console().print(f"markdown summary → {out}", highlight=False)
+            raise fail(f"cannot write the report to {out}: {describe_os_error(exc)}") from None
+        console.print(f"markdown summary → {out}", highlight=False)
 
 
 def _site_folder(out: Path) -> Path:
     """``out`` for the html site (created as it is written); a file there is an error."""
     if out.exists() and not out.is_dir():
-        raise _fail(
+        raise fail(
             f"--out {out} is a file; the html report is a folder (index.html and assets/): "
             f"give a folder, or --format markdown to write one file"
         )
@@ -104,11 +96,11 @@ def _check_markdown_file(out: Path) -> None:
     """A Markdown summary replaces an earlier ``.md`` file, nothing else: a folder, the
     store or any other existing file given as ``--out`` is an error, and is left as it is."""
     if out.is_dir():
-        raise _fail(
+        raise fail(
             f"--out {out} is a folder; the markdown summary is one file, e.g. {out}/summary.md"
         )
     if out.exists() and out.suffix.lower() not in MARKDOWN_SUFFIXES:
-        raise _fail(
+        raise fail(
             f"--out {out} exists and is not a {'/'.join(MARKDOWN_SUFFIXES)} file; "
             f"refusing to overwrite it: give a new path or an earlier summary"
         )
@@ -117,21 +109,23 @@ def _check_markdown_file(out: Path) -> None:
 def compare(
     run_a: Annotated[str, typer.Argument(help="The earlier run (the reference).")],
     run_b: Annotated[str, typer.Argument(help="The later run.")],
-    db: Db = DEFAULT_DB,
+    db: DbOption = DEFAULT_DB,
     every_metric: Annotated[
         bool, typer.Option("--all", help="Every stored metric, not only the leaderboard's.")
     ] = False,
 ) -> None:
-    """Print, per cell × metric, both runs' values, the change and whether it exceeds
-    the noise (confidence intervals overlap or not). Cells match by model and params."""
+    """Compare two runs, cell × metric: both values, the change, and whether it is noise.
+
+    A change is noise when the confidence intervals overlap. Cells match by model and
+    params."""
     from benchbench.report import format as fmt
     from benchbench.report.compare import diff_runs
     from benchbench.report.data import load_run
 
-    with _opened(db) as store:
+    with opened_store(db, read_only=True) as store:
         missing = [r for r in (run_a, run_b) if store.run(r) is None]
         if missing:
-            raise _fail(f"no run {missing[0]!r} in {db}")
+            raise fail(f"no run {missing[0]!r} in {db}")
         a, b = (load_run(store, r, samples=False) for r in (run_a, run_b))
     table = Table(title=f"{a.suite_name} {run_a} → {b.suite_name} {run_b}", title_justify="left")
     differences = diff_runs(a, b, every_metric)
@@ -159,7 +153,7 @@ def compare(
             Text(d.verdict, style=_style(d.verdict)),
         )
         previous = d.cell
-    _console().print(table)
+    console.print(table)
 
 
 def _signed(delta: float, unit: str) -> str:
@@ -170,22 +164,3 @@ def _signed(delta: float, unit: str) -> str:
 
 def _style(verdict: str) -> str:
     return next((s for key, s in VERDICT_STYLES.items() if verdict.startswith(key)), "dim")
-
-
-def _opened(db: Path):
-    """The store, read-only: reports and comparisons write nothing to it."""
-    from benchbench.cli.app import opened_store
-
-    return opened_store(db, read_only=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    from benchbench.cli.app import fail
-
-    return fail(message)
-
-
-def _console():
-    from benchbench.cli.app import console
-
-    return console

@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchbench.cli.score import (
-    _fail,
-    bootstrap_spec,
-    describe_os_error,
-    metric_names,
-    print_results,
-)
+from benchbench.cli.common import describe_os_error, fail
+from benchbench.cli.score import bootstrap_spec, metric_names, print_results
 
 if TYPE_CHECKING:
     from benchbench.metrics import MetricResult
@@ -32,22 +27,22 @@ def read_lines(path: Path, what: str, skip_empty: bool = False) -> list[str]:
     """The file's lines (UTF-8), without line ends; errors name the file. Only a regular
     file is read: a pipe or a device could block or never end."""
     if path.is_dir():
-        raise _fail(f"{what} {path} is a folder; give a text file, one segment per line")
+        raise fail(f"{what} {path} is a folder; give a text file, one segment per line")
     if path.exists() and not path.is_file():
-        raise _fail(f"{what} {path} is not a regular file (a pipe or a device?)")
+        raise fail(f"{what} {path} is not a regular file (a pipe or a device?)")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise _fail(f"{what} file {path} not found") from None
+        raise fail(f"{what} file {path} not found") from None
     except OSError as exc:
-        raise _fail(f"{what} file {describe_os_error(exc)}") from None
+        raise fail(f"{what} file {describe_os_error(exc)}") from None
     except UnicodeDecodeError as exc:
-        raise _fail(f"{what} file {path} is not UTF-8 text (byte {exc.start})") from None
+        raise fail(f"{what} file {path} is not UTF-8 text (byte {exc.start})") from None
     lines = text.splitlines()
     if skip_empty:
         lines = [line for line in lines if line.strip()]
     if not lines:
-        raise _fail(f"{what} file {path} has no lines to score")
+        raise fail(f"{what} file {path} has no lines to score")
     return lines
 
 
@@ -88,14 +83,14 @@ def score_text(
     bootstrap = bootstrap_spec(resamples, confidence, seed)
     hyps, refs = read_lines(hyp, "--hyp"), read_lines(ref, "--ref")
     if len(hyps) != len(refs):
-        raise _fail(
+        raise fail(
             f"{hyp} has {len(hyps)} lines but {ref} has {len(refs)}: "
             f"one segment per line, line i of --hyp is scored against line i of --ref"
         )
     try:
         for name in names:
             if "model" in METRICS.get(name).inputs:
-                raise _fail(f"metric {name!r} scores a model: use `bench score perplexity`")
+                raise fail(f"metric {name!r} scores a model: use `bench score perplexity`")
         reference = f"{ref.name}@{sha256_bytes(chr(10).join(refs).encode())[:16]}"
         evaluator = TextEvaluator(
             names,
@@ -105,7 +100,7 @@ def score_text(
         )
         results = evaluator.evaluate(TextSamples(hyps, [], refs, []))
     except (MetricSetupError, RegistryError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     print_text_results(results, as_json, confidence)
 
 
@@ -157,7 +152,7 @@ def score_perplexity(
 
     bootstrap = bootstrap_spec(resamples, confidence, seed)
     if stride is not None and stride < 1:
-        raise _fail(f"--stride {stride}: give a positive number of tokens")
+        raise fail(f"--stride {stride}: give a positive number of tokens")
     segments = read_lines(text, "--text", skip_empty=True)
     reference = f"{text.name}@{sha256_bytes(chr(10).join(segments).encode())[:16]}"
     try:
@@ -175,10 +170,5 @@ def score_perplexity(
         RegistryError,
         ValueError,
     ) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     print_text_results(results, as_json, confidence)
-
-
-def register(score_app: typer.Typer) -> None:
-    score_app.command("text")(score_text)
-    score_app.command("perplexity")(score_perplexity)

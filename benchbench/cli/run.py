@@ -1,0 +1,261 @@
+"""``bench run``: every cell of a suite measured and stored, with progress bars and the
+results table at the end (``--dry-run``: the plan only).
+
+Exit codes: 0 success, 1 some cells failed, 2 bad input (suite, names, files), 130
+interrupted (completed cells are kept; run again to resume).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from benchbench.cli.common import DbOption, console, err_console, fail, opened_store
+from benchbench.report import format as fmt
+from benchbench.store.runs import DEFAULT_DB
+
+
+def run(
+    suite: Annotated[Path, typer.Argument(help="Suite YAML file, e.g. suites/image.yaml.")],
+    db: DbOption = DEFAULT_DB,
+    device: Annotated[
+        str | None, typer.Option(help="Override the suite's device: auto, cpu, cuda, cuda:N.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Recompute every cell, even those already stored.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    executor: Annotated[
+        str, typer.Option(help="Where cells run: local (this process) or ray (a Ray cluster).")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="ray: 'auto' or HOST:PORT of a running cluster (default: start one)."),
+    ] = None,
+    max_parallel: Annotated[
+        int | None, typer.Option(help="ray: at most this many cells at once.")
+    ] = None,
+    max_retries: Annotated[
+        int | None, typer.Option(help="ray: reruns of a cell whose worker died (default 3).")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate the suite and its weights and list the planned cells, with how "
+            "many are already stored in --db; sample nothing and write nothing.",
+        ),
+    ] = False,
+) -> None:
+    """Run every model × parameter cell of SUITE and store speed, memory and quality.
+
+    Each cell's sampling is timed, its peak memory read and its quality metrics computed.
+    Cells already complete in the store are skipped, so an interrupted run resumes where
+    it stopped."""
+    from benchbench.registry import RegistryError
+    from benchbench.run.driver import run_suite
+    from benchbench.run.executors import make_executor
+    from benchbench.store.runs import Store, StoreError
+    from benchbench.suite.load import load_suite
+    from benchbench.suite.problems import SuiteError
+
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise fail(str(exc)) from None
+    if dry_run:
+        print_plan(loaded, db, device)
+        return
+    given = {"address": address, "max_parallel": max_parallel, "max_retries": max_retries}
+    try:
+        runner = make_executor(executor, {k: v for k, v in given.items() if v is not None})
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    observer = ProgressObserver(quiet)
+    try:
+        with store, observer, runner:
+            result = run_suite(
+                loaded, store, device=device, fresh=fresh, observer=observer, executor=runner
+            )
+            print_run_table(store, result.run_id, loaded.suite.name)
+    except KeyboardInterrupt:
+        err_console.print(
+            "[yellow]interrupted[/]: completed cells are stored; run the same command to resume."
+        )
+        raise typer.Exit(130) from None
+    except RuntimeError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"run [bold]{result.run_id}[/]: {result.executed} cells run, {result.skipped} skipped "
+        f"(already stored), {result.failed} failed → {db}"
+    )
+    if result.failed:
+        raise typer.Exit(1)
+
+
+class ProgressObserver:
+    """Rich progress bars: one for the suite's cells, one for the current cell's batches."""
+
+    def __init__(self, quiet: bool):
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=quiet,
+            transient=True,
+        )
+        self.cells_task = None
+        self.batch_task = None
+        self.run_id: str | None = None  # once the run has started (a stopped gate still needs it)
+
+    def __enter__(self) -> ProgressObserver:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def run_started(self, run_id, cells) -> None:
+        self.run_id = run_id
+        self.cells_task = self.progress.add_task(f"run {run_id}", total=len(cells))
+
+    def cell_skipped(self, cell) -> None:
+        self.progress.advance(self.cells_task)
+
+    def cell_started(self, cell, batches: int) -> None:
+        if self.batch_task is not None:
+            self.progress.remove_task(self.batch_task)
+        self.batch_task = self.progress.add_task(f"  sampling {escape(cell.label)}", total=batches)
+
+    def batch_done(self, cell) -> None:
+        self.progress.advance(self.batch_task)
+
+    def metrics_started(self, cell) -> None:
+        self.progress.update(self.batch_task, description=f"  metrics  {escape(cell.label)}")
+
+    def cell_finished(self, cell, record) -> None:
+        self.progress.advance(self.cells_task)
+        if record.status == "failed":
+            first_line = (record.error or "").splitlines()[0] if record.error else ""
+            self.progress.console.print(
+                f"[red]cell failed[/]: {escape(cell.label)}: {escape(first_line)}"
+            )
+
+
+def print_plan(loaded, db: Path, device: str | None) -> None:
+    """``bench run --dry-run``: one row per planned cell, marked when the store at ``db``
+    already holds it complete (that cell would be reused, not run)."""
+    from benchbench.measure.device import resolve_device
+    from benchbench.run.plan import plan_cells
+
+    try:
+        torch_device = resolve_device(device or loaded.suite.device)
+        cells = plan_cells(loaded, torch_device)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise fail(str(exc)) from None
+    stored = stored_cell_keys(db, [cell.key for cell in cells])
+    table = Table(
+        title=escape(f"{loaded.suite.name} — planned cells on {torch_device} (dry run)"),
+        title_justify="left",
+    )
+    for header in ("#", "model", "adapter", "params", "weights", "samples/batch", "key", "status"):
+        table.add_column(header, overflow="fold")
+    for cell in cells:
+        table.add_row(
+            str(cell.position),
+            escape(cell.model.name),
+            escape(cell.model.adapter),
+            escape(" ".join(f"{k}={v}" for k, v in cell.given.items())),
+            escape(cell.model.weights or cell.model.init),
+            f"{cell.sampling.num_samples}/{cell.sampling.batch_size}",
+            cell.key,
+            "[dim]stored[/]" if cell.key in stored else "to run",
+        )
+    console.print(table)
+    count = sum(cell.key in stored for cell in cells)
+    where = str(db) if db.exists() else f"{db} (no store there yet)"
+    console.print(
+        f"{len(cells)} cells planned: {count} already stored in {escape(where)}, "
+        f"{len(cells) - count} to run. Nothing was sampled."
+    )
+
+
+def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
+    """Which of ``keys`` the store at ``db`` holds as complete cells, read without writing
+    (no file is created where none exists)."""
+    if not db.exists():
+        return set()
+    with opened_store(db, read_only=True) as store:
+        return {key for key in keys if store.find_complete_cell(key) is not None}
+
+
+def print_run_table(store, run_id: str, suite_name: str) -> None:
+    from benchbench.report.summary import summarize_run
+
+    rows = summarize_run(store, run_id)
+    labels = list(dict.fromkeys(label for row in rows for label in row.quality))
+    roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
+    table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
+    headers = ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem")
+    for header in (*headers, *roofline, *labels, "from"):
+        table.add_column(escape(header), overflow="fold")
+    warnings: list[str] = []
+    for row in rows:
+        params = escape(" ".join(f"{k}={v}" for k, v in row.params.items()))
+        model, family = escape(row.model), escape(row.family)
+        if row.status != "complete":
+            error = (row.error or "").splitlines()[0] if row.error else row.status
+            table.add_row(
+                model,
+                family,
+                params,
+                f"[red]{row.status}[/]: {escape(error)}",
+                *[""] * (2 + len(roofline) + len(labels)),
+                "this run",
+            )
+            continue
+        speed = row.speed.get("samples_per_s")
+        cv = row.speed.get("timing_cv")
+        peak = row.peak_memory
+        table.add_row(
+            model,
+            family,
+            params,
+            fmt.with_interval(speed) if speed else "–",
+            f"{cv.value:.1%}" if cv else "–",
+            fmt.quantity(peak[1], "bytes") if peak else "–",
+            *(_roofline_cells(row) if roofline else []),
+            *[
+                fmt.with_interval(row.quality[label]) if label in row.quality else "–"
+                for label in labels
+            ],
+            "[dim]store[/]" if row.reused else "this run",
+        )
+        warnings += [
+            f"{model} {params}: {escape(w)}" for v in row.quality.values() for w in v.warnings
+        ]
+    console.print(table)
+    if rows and (peak := rows[0].peak_memory) and peak[0].startswith("cpu"):
+        console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
+    for warning in dict.fromkeys(warnings):
+        console.print(f"[yellow]warning[/]: {warning}")
+
+
+def _roofline_cells(row) -> list[str]:
+    """Achieved TFLOP/s, and the bound with the share of its roof (known GPUs only)."""
+    tflops, bound = row.roofline.get("achieved_tflops"), row.roofline.get("roofline_bound")
+    return [
+        fmt.number(tflops.value) if tflops else "–",
+        f"{bound.label} ({bound.value:.1%})" if bound else "–",
+    ]
