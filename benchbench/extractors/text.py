@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from benchbench.metrics import MetricSetupError
+from benchbench.extractors.weights_files import MissingWeightsError
 
 EMBEDDED = "prose-roberta-tiny"
 BASELINE_FILE = "bertscore_baseline.csv"
@@ -52,7 +52,7 @@ def find_encoder() -> TextEncoder:
         return TextEncoder(name, name, layers, f"hf-cache:{config._commit_hash or 'unknown'}")
     path: Path = weights_path(EMBEDDED)
     if not path.is_dir():
-        raise MetricSetupError(
+        raise MissingWeightsError(
             f"no text encoder: {name} is not in the Hugging Face cache and the embedded "
             f"{EMBEDDED} is missing at {path}; run `bench zoo train {EMBEDDED}`"
         )

@@ -13,8 +13,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.extractors.text import TextEncoder, find_encoder
+from benchbench.extractors.weights_files import MissingWeightsError
+from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
+
+
+def encoder_or_found(encoder: TextEncoder | None) -> TextEncoder:
+    """``encoder``, else the best text encoder on disk; none at all means the metric
+    cannot run here (a setup error, which names the missing weights)."""
+    try:
+        return encoder or find_encoder()
+    except MissingWeightsError as exc:
+        raise MetricSetupError(str(exc)) from None
 
 
 def check_pairs(name: str, hyps: list[str], refs: list[str]) -> None:

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from benchbench.extractors.text import TextEncoder, find_encoder
-from benchbench.metrics.text.base import SegmentMetric, mean_score, mean_stats
+from benchbench.extractors.text import TextEncoder
+from benchbench.metrics.text.base import SegmentMetric, encoder_or_found, mean_score, mean_stats
 
 
 class BERTScore(SegmentMetric):
@@ -25,7 +25,7 @@ class BERTScore(SegmentMetric):
 
     def __init__(self, *args: Any, encoder: TextEncoder | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.encoder = encoder or find_encoder()
+        self.encoder = encoder_or_found(encoder)
         self.rescale = self.encoder.baseline is not None
         self.label = (
             "BERTScore-F1"

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchbench.extractors.text import TextEncoder, find_encoder
+from benchbench.extractors.text import TextEncoder
 from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
-from benchbench.metrics.text.base import check_pairs
+from benchbench.metrics.text.base import check_pairs, encoder_or_found
 
 MAX_RESAMPLES = 20
 
@@ -69,7 +69,7 @@ class MAUVE(Metric):
         self.reference = reference
         self.bootstrap = bootstrap
         self.seed = seed
-        self.encoder = encoder or find_encoder()
+        self.encoder = encoder_or_found(encoder)
         self.hyps: list[str] = []
         self.refs: list[str] = []
 
