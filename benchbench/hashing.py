@@ -1,7 +1,7 @@
 """Content hashes: the identity of weights, data, suites and cells.
 
 Everything that keys a cache or a stored cell is hashed from content, never from a
-bare name (see DESIGN.md: a new file under an old name must miss the cache).
+bare name: a new file under an old name must miss the cache.
 """
 
 from __future__ import annotations
