@@ -11,7 +11,6 @@ planted-sample check); only the raters' assignments decide which of those are sh
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -50,10 +49,10 @@ def resolve_run(loaded: LoadedStudy, store: Store) -> str:
 def resolve_cells(loaded: LoadedStudy, store: Store, run_id: str) -> list[StudyCell]:
     """The run's complete cells the study names (all by default), with their samples."""
     humans = HumanStore(store)
-    cells = store.run_cells(run_id)
-    cells = cells[cells["status"] == "complete"]
     rows = [
-        (r.cell_id, r.model_name, json.loads(r.suite_params or "{}")) for r in cells.itertuples()
+        (c.cell_id, c.model_name, c.suite_params)
+        for c in store.run_cells(run_id)
+        if c.status == "complete"
     ]
     problems = []
     chosen: list[tuple[str, str, dict[str, Any]]] = []
