@@ -85,7 +85,7 @@ def test_summary_snapshot_and_report_read_one_missing_interval(stored):
         assert (value.ci_low, value.ci_high) == (None, None)
         assert (snapshot.metrics[metric].ci_low, snapshot.metrics[metric].ci_high) == (None, None)
         assert shown.details[metric].ci_level is None
-    assert snapshot.params == summary.params == {"steps": 5}
+    assert snapshot.params == summary.suite_params == {"steps": 5}
 
 
 def test_a_store_older_than_planned_cells_reads_it_as_none(stored, tmp_path):

@@ -121,7 +121,7 @@ class Adapter(ABC):
         return name in inspect.signature(self.sample).parameters
 
     @classmethod
-    def fingerprint(cls, weights: Path | None) -> str:
+    def model_fingerprint(cls, weights: Path | None) -> str:
         """Content hash of what defines the model; part of every stored cell's key."""
         if weights is None:
             return "none"

@@ -67,6 +67,10 @@ class MetricSnapshot:
 
 @dataclass(frozen=True)
 class CellSnapshot:
+    """One cell as a baseline file holds it. The field names are the file format's
+    (``benchbench.baseline/1``): ``params`` are the cell's suite params and ``fingerprint``
+    its model fingerprint; renaming them would make every existing baseline unreadable."""
+
     model: str
     params: dict[str, Any]
     family: str

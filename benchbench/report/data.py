@@ -58,20 +58,20 @@ class Cell:
     num_samples: int
     adapter: str
     weights: str | None
-    fingerprint: str
-    all_params: dict[str, Any]  # every declared parameter, defaults included
+    model_fingerprint: str
+    params: dict[str, Any]  # every declared parameter, defaults included
     details: dict[str, Detail] = field(default_factory=dict)  # keyed like the summary
     samples: list[Sample] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        knobs = " ".join(f"{k}={v}" for k, v in self.summary.params.items())
+        knobs = " ".join(f"{k}={v}" for k, v in self.summary.suite_params.items())
         return f"{self.summary.model} {knobs}".strip()
 
     @property
     def identity(self) -> str:
         """The same model and suite params across runs (content keys change with code)."""
-        return f"{self.summary.model} {canonical_json(self.summary.params)}"
+        return f"{self.summary.model} {canonical_json(self.summary.suite_params)}"
 
     def value(self, group: str, key: str) -> Value | None:
         return getattr(self.summary, group).get(key)
@@ -114,8 +114,8 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
             num_samples=c.num_samples,
             adapter=c.adapter,
             weights=c.weights,
-            fingerprint=c.model_fingerprint,
-            all_params=c.params,
+            model_fingerprint=c.model_fingerprint,
+            params=c.params,
             details=details.get(c.position, {}),
             samples=artifacts.get(c.position, []),
         )

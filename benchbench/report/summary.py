@@ -29,7 +29,7 @@ class CellSummary:
     position: int
     model: str
     family: str
-    params: dict
+    suite_params: dict  # the params the suite file set (what tells cells apart)
     status: str
     reused: bool
     error: str | None
@@ -52,7 +52,7 @@ def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
             position=c.position,
             model=c.model_name,
             family=c.family,
-            params=c.suite_params,
+            suite_params=c.suite_params,
             status=c.status,
             reused=c.reused,
             error=c.error,
