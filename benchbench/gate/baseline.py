@@ -41,7 +41,7 @@ ENVIRONMENT_KEYS = (
 )
 
 
-# Run statuses of a run that went through every planned cell (see ``runner.run_suite``).
+# Statuses of a run that went through every planned cell (see ``run.driver.run_suite``).
 FINISHED_RUN_STATUSES = ("complete", "complete-with-failures")
 MAX_ERRORS_SHOWN = 5
 
