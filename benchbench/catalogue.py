@@ -36,7 +36,7 @@ INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
         "references",  # the true continuations
         "heldout",  # held-out passages the model's perplexity is measured on
         "model",  # the language model (for perplexity)
-        "model_key",  # its fingerprint (weights), keying what depends on the model alone
+        "model_fingerprint",  # its weights' identity, keying what depends on the model alone
     ),
 }
 

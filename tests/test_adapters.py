@@ -71,9 +71,9 @@ def test_bare_unet_folder_and_fingerprint(pipeline_dir, tmp_path):
     tiny_unet().save_pretrained(tmp_path / "unet_only")
     adapter = DiffusionAdapter.load(tmp_path / "unet_only", CPU)
     assert adapter.scheduler_config["num_train_timesteps"] == 1000  # diffusers' default schedule
-    first = DiffusionAdapter.fingerprint(pipeline_dir)
-    assert first == DiffusionAdapter.fingerprint(pipeline_dir)
-    assert first != DiffusionAdapter.fingerprint(tmp_path / "unet_only")
+    first = DiffusionAdapter.model_fingerprint(pipeline_dir)
+    assert first == DiffusionAdapter.model_fingerprint(pipeline_dir)
+    assert first != DiffusionAdapter.model_fingerprint(tmp_path / "unet_only")
     with pytest.raises(FileNotFoundError, match="not a diffusers UNet2DModel directory"):
         DiffusionAdapter.load(tmp_path, CPU)
 
@@ -92,7 +92,7 @@ def test_diffusion_suite_runs_from_a_local_directory(pipeline_dir, write_suite, 
         result = run_suite(loaded, store)
         assert (result.executed, result.failed) == (2, 0)
         fingerprints = set(store.query("SELECT model_fingerprint FROM cells")["model_fingerprint"])
-    assert fingerprints == {DiffusionAdapter.fingerprint(pipeline_dir)}
+    assert fingerprints == {DiffusionAdapter.model_fingerprint(pipeline_dir)}
 
 
 def test_checkpoints_load_with_weights_only(tmp_path):

@@ -25,8 +25,7 @@ runner = CliRunner()
 
 
 def fd_of_cells(store: Store, run_id: str) -> dict[str, float]:
-    frame = store.run_measurements(run_id)
-    return {r.cell_id: r.value for r in frame[frame["metric"] == "fd"].itertuples()}
+    return {m.cell_id: m.value for m in store.run_measurements(run_id) if m.metric == "fd"}
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_random_cells_have_their_own_keys(write_suite, tmp_path):
         ),
     ]:
         cells = plan_cells(load_suite(write_suite(noise_suite(models=[model]))), CPU)
-        keys[label] = (cells[0].key, cells[0].fingerprint)
+        keys[label] = (cells[0].key, cells[0].model_fingerprint)
     assert len({k for k, _ in keys.values()}) == 3
     assert len({f for _, f in keys.values()}) == 3
 

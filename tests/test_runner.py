@@ -24,7 +24,7 @@ def test_cells_are_measured_stored_and_skipped_on_rerun(write_suite, store):
     loaded = load_suite(write_suite(noise_suite()))
     first = run_suite(loaded, store)
     assert (first.executed, first.skipped, first.failed, first.status) == (2, 0, 0, "complete")
-    metrics = set(store.run_measurements(first.run_id)["metric"])
+    metrics = {m.metric for m in store.run_measurements(first.run_id)}
     assert {
         "samples_per_s",
         "latency_median_s",
@@ -43,8 +43,8 @@ def test_cells_are_measured_stored_and_skipped_on_rerun(write_suite, store):
     assert (second.executed, second.skipped) == (0, 2)
     assert {t: count(store, t) for t in rows} == rows  # nothing duplicated
     cells = store.run_cells(second.run_id)
-    assert list(cells["reused"]) == [True, True]
-    assert list(cells["cell_id"]) == list(store.run_cells(first.run_id)["cell_id"])
+    assert [c.reused for c in cells] == [True, True]
+    assert [c.cell_id for c in cells] == [c.cell_id for c in store.run_cells(first.run_id)]
 
 
 def test_fresh_recomputes_and_same_seed_gives_same_samples(write_suite, store):
@@ -84,7 +84,7 @@ def test_failing_cell_is_recorded_and_the_run_goes_on_then_resumes(write_suite, 
     marker.unlink()  # the bug is fixed
     second = run_suite(loaded, store)
     assert (second.executed, second.skipped, second.failed) == (1, 1, 0)
-    assert list(store.run_cells(second.run_id)["status"]) == ["complete", "complete"]
+    assert [c.status for c in store.run_cells(second.run_id)] == ["complete", "complete"]
 
 
 def test_ctrl_c_keeps_completed_cells_and_next_run_resumes(write_suite, store, tmp_path):

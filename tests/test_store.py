@@ -102,8 +102,8 @@ def test_cell_round_trip_and_reuse_lookup(store):
     store.save_cell(cell, position=0)
     assert store.find_complete_cell("k1") == cell.cell_id
     assert store.find_complete_cell("other") is None
-    frame = store.run_measurements(run_id)
-    assert list(frame["metric"]) == ["fd"] and frame["ci_high"][0] == 2.0
+    [stored] = store.run_measurements(run_id)
+    assert (stored.metric, stored.ci_low, stored.ci_high, stored.n) == ("fd", 1.0, 2.0, 4)
     assert len(store.query("SELECT * FROM timing_samples")) == 2
 
 

@@ -254,14 +254,14 @@ def test_only_runs_of_a_dead_process_are_abandoned(tmp_path):
     with Store(db) as store:
         live = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
         with Store(db) as again:  # same process, same file: shares the database
-            assert again.run(live)["status"] == "running"
+            assert again.run(live).status == "running"
         store.finish_run(live, "complete")
         dead = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
         Store._live_runs.discard(dead)  # as if its process had been killed
     with Store(db, read_only=True) as reader:  # a reader writes nothing, not even this
-        assert reader.run(dead)["status"] == "running"
+        assert reader.run(dead).status == "running"
     with Store(db) as store:
-        assert (store.run(live)["status"], store.run(dead)["status"]) == ("complete", "abandoned")
+        assert (store.run(live).status, store.run(dead).status) == ("complete", "abandoned")
 
 
 def test_a_locked_store_is_a_clear_error_for_every_command(stored, tmp_path):

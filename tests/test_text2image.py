@@ -155,7 +155,7 @@ def test_a_suite_cell_runs_the_pipeline_on_the_suites_prompts(saved_pipeline, wr
             [result.run_id],
         )
     assert result.status == "complete", [r.error for r in rows]
-    assert [r.params["guidance"] for r in rows] == [1.0, 3.0]
+    assert [r.suite_params["guidance"] for r in rows] == [1.0, 3.0]
     assert all(r.speed["samples_per_s"].value > 0 for r in rows)
     # The stored samples of the first cell are the adapter's own images for the same prompts.
     stored = np.load(io.BytesIO(bytes(npz.content[0])))["images"]

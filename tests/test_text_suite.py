@@ -74,7 +74,7 @@ def test_text_suite_stores_every_cell_with_token_speed(write_suite, tmp_path):
     with Store(tmp_path / "b.duckdb") as store:
         result = run_suite(load_suite(write_suite(suite)), store)
         assert (result.executed, result.failed) == (4, 0), store.query("SELECT error FROM cells")
-        rows = store.run_measurements(result.run_id)
+        rows = store.query("SELECT * FROM measurements")
         artifacts = store.query("SELECT name, meta FROM artifacts")
     assert set(artifacts["name"]) == {"samples.jsonl"}
     for metric in ("tokens_per_s", "ttft_median_s", "bleu", "perplexity-word", "self-bleu"):

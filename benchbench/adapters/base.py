@@ -1,10 +1,11 @@
 """The adapter protocol: how benchbench loads a model of any family and samples from it.
 
 An adapter is the only place that knows a family's quirks (a GAN draws a latent, a
-diffusion model runs a sampler loop). Everything downstream sees the same thing:
-image batches as float tensors in [0, 1], NCHW. Knobs a suite may sweep are declared
-as a pydantic ``Params`` model, so a typo or a wrong type in a suite is caught before
-anything runs, with the file and line.
+diffusion model runs a sampler loop). Everything downstream sees one form per output
+kind (the adapter's ``output``, see ``benchbench.outputs``): image batches as float
+tensors in [0, 1], NCHW; text as a ``TextBatch`` (``benchbench.adapters.text_base``).
+Knobs a suite may sweep are declared as a pydantic ``Params`` model, so a typo or a
+wrong type in a suite is caught before anything runs, with the file and line.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class Adapter(ABC):
     """
 
     family: ClassVar[str]
-    output: ClassVar[str] = "image"
+    output: ClassVar[str] = "image"  # the output kind (``benchbench.outputs``) of its samples
     Params: ClassVar[type[BaseModel]] = NoParams
     requires_weights: ClassVar[bool] = True
     load_params: ClassVar[tuple[str, ...]] = ()
@@ -107,8 +108,10 @@ class Adapter(ABC):
         return cls.build.__func__ is not Adapter.build.__func__
 
     @abstractmethod
-    def sample(self, n: int, generator: torch.Generator, **params: Any) -> torch.Tensor:
-        """``n`` samples drawn with ``generator`` (on ``self.device``), in [0, 1], NCHW."""
+    def sample(self, n: int, generator: torch.Generator, **params: Any) -> Any:
+        """``n`` samples drawn with ``generator`` (on ``self.device``), in the form the
+        adapter's ``output`` kind checks: for ``image`` a float tensor in [0, 1], NCHW; for
+        ``text`` a ``TextBatch``. Each family's override narrows the return type."""
 
     def networks(self) -> list[torch.nn.Module]:
         """The torch modules a sampling call runs (the roofline counts their work)."""
@@ -121,7 +124,7 @@ class Adapter(ABC):
         return name in inspect.signature(self.sample).parameters
 
     @classmethod
-    def fingerprint(cls, weights: Path | None) -> str:
+    def model_fingerprint(cls, weights: Path | None) -> str:
         """Content hash of what defines the model; part of every stored cell's key."""
         if weights is None:
             return "none"

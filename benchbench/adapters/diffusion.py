@@ -139,7 +139,7 @@ class DiffusionAdapter(Adapter):
         _diffusers_layout(weights)
 
     @classmethod
-    def fingerprint(cls, weights: Path | None) -> str:
+    def model_fingerprint(cls, weights: Path | None) -> str:
         unet_dir, scheduler_dir = _diffusers_layout(weights)
         parts = [sha256_tree(unet_dir)]
         if scheduler_dir is not None:

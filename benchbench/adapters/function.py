@@ -47,7 +47,7 @@ class CallableAdapter(Adapter):
         return cls(device)
 
     @classmethod
-    def fingerprint(cls, weights: Path | None) -> str:
+    def model_fingerprint(cls, weights: Path | None) -> str:
         """The function's name and its source file's content: editing the code changes it."""
         source = inspect.getsourcefile(cls.fn)
         return stable_hash([cls.target, sha256_file(source) if source else "no-source"], length=64)

@@ -176,7 +176,7 @@ def print_plan(loaded, db: Path, device: str | None) -> None:
             str(cell.position),
             escape(cell.model.name),
             escape(cell.model.adapter),
-            escape(" ".join(f"{k}={v}" for k, v in cell.given.items())),
+            escape(" ".join(f"{k}={v}" for k, v in cell.suite_params.items())),
             escape(cell.model.weights or cell.model.init),
             f"{cell.sampling.num_samples}/{cell.sampling.batch_size}",
             cell.key,
@@ -212,7 +212,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
         table.add_column(escape(header), overflow="fold")
     warnings: list[str] = []
     for row in rows:
-        params = escape(" ".join(f"{k}={v}" for k, v in row.params.items()))
+        params = escape(" ".join(f"{k}={v}" for k, v in row.suite_params.items()))
         model, family = escape(row.model), escape(row.family)
         if row.status != "complete":
             error = (row.error or "").splitlines()[0] if row.error else row.status

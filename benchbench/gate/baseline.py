@@ -23,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from benchbench.hashing import canonical_json
 from benchbench.records import now
+from benchbench.store.rows import StoredRun
 from benchbench.store.runs import Store
 
 FORMAT = "benchbench.baseline/1"
@@ -40,7 +41,7 @@ ENVIRONMENT_KEYS = (
 )
 
 
-# Run statuses of a run that went through every planned cell (see ``runner.run_suite``).
+# Statuses of a run that went through every planned cell (see ``run.driver.run_suite``).
 FINISHED_RUN_STATUSES = ("complete", "complete-with-failures")
 MAX_ERRORS_SHOWN = 5
 
@@ -66,6 +67,10 @@ class MetricSnapshot:
 
 @dataclass(frozen=True)
 class CellSnapshot:
+    """One cell as a baseline file holds it. The field names are the file format's
+    (``benchbench.baseline/1``): ``params`` are the cell's suite params and ``fingerprint``
+    its model fingerprint; renaming them would make every existing baseline unreadable."""
+
     model: str
     params: dict[str, Any]
     family: str
@@ -156,69 +161,57 @@ def snapshot_run(store: Store, run_id: str) -> Snapshot:
     durations = store.run_steady_timings(run_id).groupby("position")["seconds"].apply(list)
     measurements = store.run_measurements(run_id)
     cells = []
-    for cell in store.run_cells(run_id).itertuples():
-        rows = measurements[measurements["position"] == cell.position]
+    for cell in store.run_cells(run_id):
         metrics = {
             m.metric: MetricSnapshot(
-                value=float(m.value),
+                value=m.value,
                 kind=m.kind,
                 unit=m.unit,
-                higher_is_better=_optional(m.higher_is_better),
-                ci_low=_optional(m.ci_low),
-                ci_high=_optional(m.ci_high),
-                ci_level=_optional(m.ci_level),
-                n=None if _optional(m.n) is None else int(m.n),
-                signature_hash=_optional(m.signature_hash),
-                signature=json.loads(m.signature) if _optional(m.signature) else None,
+                higher_is_better=m.higher_is_better,
+                ci_low=m.ci_low,
+                ci_high=m.ci_high,
+                ci_level=m.ci_level,
+                n=m.n,
+                signature_hash=m.signature_hash,
+                signature=m.signature,
                 samples=list(durations.get(cell.position, []))
                 if m.metric == "samples_per_s"
                 else None,
             )
-            for m in rows.itertuples()
+            for m in measurements
+            if m.position == cell.position
         }
         cells.append(
             CellSnapshot(
                 model=cell.model_name,
-                params=json.loads(cell.suite_params),
+                params=cell.suite_params,
                 family=cell.family,
                 fingerprint=cell.model_fingerprint,
                 status=cell.status,
-                error=_optional(cell.error),
+                error=cell.error,
                 metrics=metrics,
-                device_name=_optional(cell.device_name),
+                device_name=cell.device_name,
             )
         )
     env = {k: environment.get(k) for k in ENVIRONMENT_KEYS}
-    return Snapshot(run["suite_name"], run_id, env, cells, partial=_incomplete(run, cells))
+    return Snapshot(run.suite_name, run_id, env, cells, partial=_incomplete(run, cells))
 
 
-def _incomplete(run: dict[str, Any], cells: list[CellSnapshot]) -> str | None:
+def _incomplete(run: StoredRun, cells: list[CellSnapshot]) -> str | None:
     """Why ``run`` is not a complete result, or None when every planned cell is complete.
 
     A run that stopped early (Ctrl-C, a crash, a killed process) keeps the status it had
     then, and stores fewer cells than it planned; a failed cell has no values to compare."""
     problems = []
-    if run["status"] not in FINISHED_RUN_STATUSES:
-        problems.append(f"run {run['status']}")
-    planned = _optional(run.get("planned_cells"))
+    if run.status not in FINISHED_RUN_STATUSES:
+        problems.append(f"run {run.status}")
+    planned = run.planned_cells
     if planned is not None and len(cells) < planned:
-        problems.append(f"{len(cells)} of {int(planned)} planned cells stored")
+        problems.append(f"{len(cells)} of {planned} planned cells stored")
     failed = sum(cell.status != "complete" for cell in cells)
     if failed:
         problems.append(f"{failed} of {len(cells)} cells failed")
     return ", ".join(problems) or None
-
-
-def _optional(value: Any) -> Any:
-    """pandas' missing markers (NaN, NA, None) as None."""
-    import pandas as pd
-
-    if value is None:
-        return None
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):  # lists and dicts are never missing
-        return value
 
 
 def write_baseline(snapshot: Snapshot, path: Path) -> Path:

@@ -11,7 +11,6 @@ planted-sample check); only the raters' assignments decide which of those are sh
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ REAL, REPEAT, PLANTED = "", "repeat", "planted"
 class StudyCell:
     cell_id: str
     model: str
-    params: dict[str, Any]
+    suite_params: dict[str, Any]
     samples: SampleSet
 
 
@@ -50,10 +49,10 @@ def resolve_run(loaded: LoadedStudy, store: Store) -> str:
 def resolve_cells(loaded: LoadedStudy, store: Store, run_id: str) -> list[StudyCell]:
     """The run's complete cells the study names (all by default), with their samples."""
     humans = HumanStore(store)
-    cells = store.run_cells(run_id)
-    cells = cells[cells["status"] == "complete"]
     rows = [
-        (r.cell_id, r.model_name, json.loads(r.suite_params or "{}")) for r in cells.itertuples()
+        (c.cell_id, c.model_name, c.suite_params)
+        for c in store.run_cells(run_id)
+        if c.status == "complete"
     ]
     problems = []
     chosen: list[tuple[str, str, dict[str, Any]]] = []
@@ -76,15 +75,15 @@ def resolve_cells(loaded: LoadedStudy, store: Store, run_id: str) -> list[StudyC
     if loaded.study.cells is None:
         chosen = rows
     result = []
-    for cell_id, model, params in chosen:
+    for cell_id, model, suite_params in chosen:
         try:
             samples = read_samples(humans.artifacts(cell_id))
         except SampleError as exc:
             if loaded.study.cells is None:
                 continue  # by default, cells without samples are simply not judged
-            problems.append(loaded.problem(("cells",), f"{model} {params}: {exc}"))
+            problems.append(loaded.problem(("cells",), f"{model} {suite_params}: {exc}"))
             continue
-        result.append(StudyCell(cell_id, model, params, samples))
+        result.append(StudyCell(cell_id, model, suite_params, samples))
     kinds = {c.samples.kind for c in result}
     if len(kinds) > 1:
         problems.append(loaded.problem(("cells",), "cells mix image and text samples"))
@@ -149,7 +148,7 @@ def check_shared_prompts(loaded: LoadedStudy, cells: list[StudyCell], n: int) ->
     sample k answered different prompts (runs of different suites or prompt files)."""
     for k in range(n):
         prompts = {
-            f"{c.model} {c.params}": c.samples.prompts[k] if c.samples.prompts else None
+            f"{c.model} {c.suite_params}": c.samples.prompts[k] if c.samples.prompts else None
             for c in cells
         }
         if len(set(prompts.values())) > 1:

@@ -6,7 +6,6 @@ of the run ranks the cells the way people did (Kendall's tau).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +22,7 @@ from benchbench.human.stats import (
 from benchbench.human.study import Study
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.store.human import TIE, HumanStore, StudyRecord, studies_judging
+from benchbench.store.rows import StoredMeasurement
 from benchbench.store.runs import Store
 
 
@@ -129,10 +129,10 @@ def _study_cells(store: Store, humans: HumanStore, record: StudyRecord) -> dict[
     items = humans.items(record.study)
     wanted = set(items["cell_id"])
     labels = {}
-    for c in store.run_cells(record.run_id).itertuples():
+    for c in store.run_cells(record.run_id):
         if c.cell_id in wanted:
-            params = json.loads(c.suite_params or "{}")
-            labels[c.cell_id] = " ".join([c.model_name, *(f"{k}={v}" for k, v in params.items())])
+            knobs = (f"{k}={v}" for k, v in c.suite_params.items())
+            labels[c.cell_id] = " ".join([c.model_name, *knobs])
     return labels
 
 
@@ -243,15 +243,16 @@ def _units(answers: pd.DataFrame, values: np.ndarray, raters: list[str], who: np
 
 def _metrics(store: Store, run_id: str, cell_ids: list[str]) -> dict[str, np.ndarray]:
     """Each quality metric of the run, per study cell, oriented so higher is better."""
-    frame = store.run_measurements(run_id)
-    frame = frame[(frame["kind"] == "quality") & frame["cell_id"].isin(cell_ids)]
+    by_label: dict[str, list[StoredMeasurement]] = {}
+    for m in store.run_measurements(run_id):
+        if m.kind == "quality" and m.cell_id in cell_ids:
+            by_label.setdefault(m.label, []).append(m)
     found: dict[str, np.ndarray] = {}
-    for label, rows in frame.groupby("label", sort=True):
-        if rows["higher_is_better"].isna().any():
+    for label, rows in sorted(by_label.items()):
+        if any(m.higher_is_better is None for m in rows):
             continue  # no direction, no meaningful sign for tau
-        sign = np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0)
-        values = dict(zip(rows["cell_id"], rows["value"].to_numpy(np.float64) * sign, strict=True))
-        found[str(label)] = np.array([values.get(c, np.nan) for c in cell_ids])
+        values = {m.cell_id: m.value if m.higher_is_better else -m.value for m in rows}
+        found[label] = np.array([values.get(c, np.nan) for c in cell_ids], np.float64)
     return found
 
 

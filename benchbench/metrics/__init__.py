@@ -3,7 +3,9 @@
 A metric is a small streaming class: ``update`` many times, ``compute`` once. Its
 result carries the value, a confidence interval, N and a signature of how it was
 computed (sacrebleu's idea): two numbers are comparable only when their signatures
-are equal.
+are equal. As torchmetrics' base wraps ``compute``, ``Metric.compute`` builds the
+result and its signature; a subclass's ``calculate`` holds only the arithmetic and
+returns an ``Estimate``.
 
 A metric declares what it consumes (``inputs``: features, logits, images, the model)
 and takes it from a ``MetricInputs`` in ``observe``; the evaluator computes each input
@@ -17,6 +19,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import numpy as np
 
 from benchbench.catalogue import INPUTS_BY_OUTPUT
 from benchbench.hashing import canonical_json, stable_hash
@@ -62,6 +66,22 @@ class MetricResult:
         return canonical_json(self.signature)
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """What a metric's arithmetic yields: the value and its interval over ``n`` samples,
+    and its ``recipe``: the signature's entries after ``metric`` and ``version`` (the
+    features or encoder, N, hyper-parameters, and ``"ci": Metric.ci_signature()`` where
+    the metric first stored it: the key order of a stored signature stays as it was)."""
+
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    recipe: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    details: dict[str, float] = field(default_factory=dict)
+
+
 class MetricSetupError(ValueError):
     """A metric that cannot run in this setting (wrong extractor, missing model capability)."""
 
@@ -93,6 +113,10 @@ class Metric(ABC):
     higher_is_better: ClassVar[bool]
     unit: ClassVar[str] = ""
     inputs: ClassVar[tuple[str, ...]]
+    resampling: ClassVar[str] = "bootstrap"  # how replicates are drawn (see metrics.stats)
+    bounds: ClassVar[tuple[float, float]] = (-math.inf, math.inf)  # the interval is clipped to it
+    label: str  # what a table shows, e.g. "FD[digits-cnn]": a class constant or a property
+    bootstrap: BootstrapSpec | None  # the interval's recipe; None: no interval
 
     @classmethod
     @abstractmethod
@@ -104,10 +128,38 @@ class Metric(ABC):
         """Take what ``inputs`` declares (one ``update`` per input)."""
 
     @abstractmethod
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
+        """The arithmetic: value, interval and recipe of what was observed."""
+
     def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
         """The final result; call after all ``update`` calls. ``shared`` is one dict per
         evaluation in which metrics on the same inputs keep costly work for each other
         (precision, recall, density and coverage share one set of k-NN distances)."""
+        estimate = self.calculate({} if shared is None else shared)
+        ci_low, ci_high = estimate.ci_low, estimate.ci_high
+        if ci_low is not None:
+            ci_low, ci_high = np.clip([ci_low, ci_high], *self.bounds).tolist()
+        return MetricResult(
+            metric=self.name,
+            label=self.label,
+            value=float(estimate.value),
+            ci_low=ci_low,
+            ci_high=ci_high,
+            n=estimate.n,
+            unit=self.unit,
+            higher_is_better=self.higher_is_better,
+            signature={"metric": self.name, "version": self.version, **estimate.recipe},
+            warnings=estimate.warnings,
+            details=estimate.details,
+        )
+
+    def ci_signature(self) -> str | None:
+        """How the interval was made, as the signature records it: the bootstrap recipe,
+        the resampling scheme unless a plain bootstrap, and the re-centring."""
+        if self.bootstrap is None:
+            return "none"
+        scheme = "" if self.resampling == "bootstrap" else f",{self.resampling}"
+        return f"{self.bootstrap.signature()}{scheme},recentred"
 
 
 def compute_all(

@@ -17,9 +17,9 @@ from benchbench.records import Artifact, Measurement
 
 
 class Evaluator(Protocol):
-    def evaluate(self, samples: Any, adapter: Any = None, model_key: str = "") -> list:
-        """Every metric on ``samples``; ``adapter`` made them, ``model_key`` (the cell's model
-        fingerprint) lets work that depends on the model alone be reused across cells."""
+    def evaluate(self, samples: Any, adapter: Any = None, model_fingerprint: str = "") -> list:
+        """Every metric on ``samples``; ``adapter`` made them, and ``model_fingerprint`` (its
+        weights' identity) lets work that depends on the model alone be reused across cells."""
         ...
 
     def prepare(self) -> None:

@@ -261,10 +261,10 @@ class ImageEvaluator:
             _ = self.setup
 
     def evaluate(
-        self, images: torch.Tensor, adapter: Any = None, model_key: str = ""
+        self, images: torch.Tensor, adapter: Any = None, model_fingerprint: str = ""
     ) -> list[MetricResult]:
         """Every metric on ``images`` (float in [0, 1], NCHW); ``adapter`` is the model that
-        made them, for metrics that need its latent space (``model_key`` is unused: no image
+        made them, for metrics that need its latent space (``model_fingerprint`` is unused: no image
         metric depends on the model alone)."""
         if not self.metric_classes:
             return []

@@ -45,14 +45,16 @@ class TextSamples:
 class TextInputs:
     """``MetricInputs`` for text metrics."""
 
-    def __init__(self, samples: TextSamples, heldout: list[str], model: Any, model_key: str):
+    def __init__(
+        self, samples: TextSamples, heldout: list[str], model: Any, model_fingerprint: str
+    ):
         self.values = {
             "texts": samples.texts,
             "prompts": samples.prompts,
             "references": samples.references,
             "heldout": heldout,
             "model": model,
-            "model_key": model_key,
+            "model_fingerprint": model_fingerprint,
         }
 
     def get(self, name: str) -> Any:
@@ -92,9 +94,9 @@ class TextEvaluator:
         """Nothing to compute ahead: the held-out text is loaded with the evaluator."""
 
     def evaluate(
-        self, samples: TextSamples, adapter: Any = None, model_key: str = ""
+        self, samples: TextSamples, adapter: Any = None, model_fingerprint: str = ""
     ) -> list[MetricResult]:
-        inputs = TextInputs(samples, self.heldout, adapter, model_key)
+        inputs = TextInputs(samples, self.heldout, adapter, model_fingerprint)
         return compute_all(self.metric_classes, self.setup, inputs, {LIKELIHOODS: self.likelihoods})
 
 

@@ -7,12 +7,9 @@ and when it was measured, its sample artifacts, and the run's environment.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import pandas as pd
 
 from benchbench.hashing import canonical_json, stable_hash
 from benchbench.human.results import human_scores
@@ -61,20 +58,20 @@ class Cell:
     num_samples: int
     adapter: str
     weights: str | None
-    fingerprint: str
-    all_params: dict[str, Any]  # every declared parameter, defaults included
+    model_fingerprint: str
+    params: dict[str, Any]  # every declared parameter, defaults included
     details: dict[str, Detail] = field(default_factory=dict)  # keyed like the summary
     samples: list[Sample] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        knobs = " ".join(f"{k}={v}" for k, v in self.summary.params.items())
+        knobs = " ".join(f"{k}={v}" for k, v in self.summary.suite_params.items())
         return f"{self.summary.model} {knobs}".strip()
 
     @property
     def identity(self) -> str:
         """The same model and suite params across runs (content keys change with code)."""
-        return f"{self.summary.model} {canonical_json(self.summary.params)}"
+        return f"{self.summary.model} {canonical_json(self.summary.suite_params)}"
 
     def value(self, group: str, key: str) -> Value | None:
         return getattr(self.summary, group).get(key)
@@ -106,37 +103,37 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
     artifacts = _samples(store, run_id) if samples else {}
     cells = [
         Cell(
-            summary=summaries[int(c.position)],
+            summary=summaries[c.position],
             cell_id=c.cell_id,
             measured_in=c.run_id,
             finished_at=_utc(c.finished_at),
             env_id=c.env_id,
             device=c.device,
-            device_name=_optional(c.device_name),
-            seed=int(c.seed),
-            num_samples=int(c.num_samples),
+            device_name=c.device_name,
+            seed=c.seed,
+            num_samples=c.num_samples,
             adapter=c.adapter,
-            weights=_optional(c.weights),
-            fingerprint=c.model_fingerprint,
-            all_params=json.loads(c.params) if _optional(c.params) else {},
-            details=details.get(int(c.position), {}),
-            samples=artifacts.get(int(c.position), []),
+            weights=c.weights,
+            model_fingerprint=c.model_fingerprint,
+            params=c.params,
+            details=details.get(c.position, {}),
+            samples=artifacts.get(c.position, []),
         )
-        for c in store.run_cells(run_id).itertuples()
+        for c in store.run_cells(run_id)
     ]
     _add_human_scores(store, cells)
-    env_ids = sorted({info["env_id"], *(c.env_id for c in cells)} - {None})
+    env_ids = sorted({info.env_id, *(c.env_id for c in cells)} - {None})
     return Run(
         run_id=run_id,
-        suite_name=info["suite_name"],
-        suite_hash=info["suite_hash"],
-        suite_path=info["suite_path"],
-        started_at=_utc(info["started_at"]),
-        finished_at=_utc(info["finished_at"]),
-        status=info["status"],
-        version=info["benchbench_version"],
-        env_id=info["env_id"],
-        suite=json.loads(info["suite"]) if _optional(info["suite"]) else {},
+        suite_name=info.suite_name,
+        suite_hash=info.suite_hash,
+        suite_path=info.suite_path,
+        started_at=_utc(info.started_at),
+        finished_at=_utc(info.finished_at),
+        status=info.status,
+        version=info.benchbench_version,
+        env_id=info.env_id,
+        suite=info.suite,
         cells=cells,
         environments=store.environments(env_ids),
     )
@@ -144,17 +141,17 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
 
 def _details(store: Store, run_id: str) -> dict[int, dict[str, Detail]]:
     found: dict[int, dict[str, Detail]] = {}
-    for m in store.run_measurements(run_id).itertuples():
+    for m in store.run_measurements(run_id):
         key = m.label if m.kind == "quality" else m.metric
-        found.setdefault(int(m.position), {})[key] = Detail(
+        found.setdefault(m.position, {})[key] = Detail(
             metric=m.metric,
             label=m.label,
             kind=m.kind,
             unit=m.unit or "",
-            higher_is_better=_optional(m.higher_is_better),
-            ci_level=_optional(m.ci_level),
-            signature=json.loads(m.signature) if _optional(m.signature) else None,
-            signature_hash=_optional(m.signature_hash),
+            higher_is_better=m.higher_is_better,
+            ci_level=m.ci_level,
+            signature=m.signature,
+            signature_hash=m.signature_hash,
         )
     return found
 
@@ -178,30 +175,17 @@ def _add_human_scores(store: Store, cells: list[Cell]) -> None:
 
 
 def _samples(store: Store, run_id: str) -> dict[int, list[Sample]]:
-    frame = store.run_artifacts(run_id)
     found: dict[int, list[Sample]] = {}
-    for a in frame.itertuples():
-        if not a.media_type.startswith(SHOWN_MEDIA):
-            continue
-        found.setdefault(int(a.position), []).append(
-            Sample(a.name, a.media_type, a.sha256, bytes(a.content), json.loads(a.meta or "{}"))
-        )
+    for a in store.run_artifacts(run_id):
+        if a.media_type.startswith(SHOWN_MEDIA):
+            found.setdefault(a.position, []).append(
+                Sample(a.name, a.media_type, a.sha256, a.content, a.meta)
+            )
     return found
 
 
-def _utc(value: Any) -> datetime | None:
-    if _optional(value) is None:
+def _utc(stamp: datetime | None) -> datetime | None:
+    """``stamp`` in UTC (DuckDB hands a TIMESTAMPTZ over in the session's time zone)."""
+    if stamp is None:
         return None
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-    return stamp.to_pydatetime()
-
-
-def _optional(value: Any) -> Any:
-    """pandas' missing markers (NaN, NA, NaT) as None."""
-    if value is None:
-        return None
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):
-        return value
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)

@@ -36,7 +36,7 @@ def _board(board: Leaderboard) -> str:
     lines.append("|" + "---|" * 4 + "---:|" * len(board.columns))
     for row in board.rows:
         s = row.cell.summary
-        params = escape(" ".join(f"{k}={v}" for k, v in s.params.items()))
+        params = escape(" ".join(f"{k}={v}" for k, v in s.suite_params.items()))
         cells = [str(row.rank) if row.rank else "–", escape(s.model), escape(s.family), params]
         if s.status != "complete":
             error = (s.error or "").splitlines()[0] if s.error else ""

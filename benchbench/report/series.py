@@ -58,11 +58,11 @@ def sweep_series(board: Leaderboard, column: Column, param: str) -> dict[str, li
     groups: dict[str, list[Point]] = {}
     for row in sorted(board.rows, key=lambda r: r.cell.summary.position):
         cell = row.cell
-        x = cell.all_params.get(param)
+        x = cell.params.get(param)
         value = row.entries[index].value if cell.summary.status == "complete" else None
         if not isinstance(x, int | float) or isinstance(x, bool) or not usable(value):
             continue
-        others = {k: v for k, v in cell.summary.params.items() if k != param}
+        others = {k: v for k, v in cell.summary.suite_params.items() if k != param}
         name = f"{cell.summary.model} " + " ".join(f"{k}={v}" for k, v in others.items())
         groups.setdefault(name.strip(), []).append(point(x, value, cell.label, cell.summary.family))
     return {

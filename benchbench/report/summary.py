@@ -6,10 +6,7 @@ the runner's memory, so what a user reads is exactly what was saved.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-
-import pandas as pd
 
 from benchbench.store.runs import Store
 
@@ -32,7 +29,7 @@ class CellSummary:
     position: int
     model: str
     family: str
-    params: dict
+    suite_params: dict  # the params the suite file set (what tells cells apart)
     status: str
     reused: bool
     error: str | None
@@ -50,34 +47,29 @@ class CellSummary:
 
 
 def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
-    cells = store.run_cells(run_id)
     rows = {
-        int(c.position): CellSummary(
-            position=int(c.position),
+        c.position: CellSummary(
+            position=c.position,
             model=c.model_name,
             family=c.family,
-            params=json.loads(c.suite_params) if c.suite_params else {},
+            suite_params=c.suite_params,
             status=c.status,
-            reused=bool(c.reused),
+            reused=c.reused,
             error=c.error,
         )
-        for c in cells.itertuples()
+        for c in store.run_cells(run_id)
     }
-    for m in store.run_measurements(run_id).itertuples():
+    for m in store.run_measurements(run_id):
         value = Value(
             m.value,
-            None if _missing(m.ci_low) else m.ci_low,
-            None if _missing(m.ci_high) else m.ci_high,
-            None if _missing(m.n) else int(m.n),
-            tuple(json.loads(m.warnings or "[]")),
+            m.ci_low,
+            m.ci_high,
+            m.n,
+            m.warnings,
             None if m.kind == "quality" or m.label == m.metric else m.label,
         )
-        row = rows[int(m.position)]
+        row = rows[m.position]
         groups = {"speed": row.speed, "memory": row.memory, "roofline": row.roofline}
         group = groups.get(m.kind, row.quality)
         group[m.label if m.kind == "quality" else m.metric] = value
     return [rows[k] for k in sorted(rows)]
-
-
-def _missing(x: object) -> bool:
-    return x is None or bool(pd.isna(x))

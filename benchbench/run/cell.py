@@ -47,9 +47,9 @@ def new_record(
         family=cell.adapter.family,
         adapter=cell.model.adapter,
         params=cell.params,
-        suite_params=cell.given,
+        suite_params=cell.suite_params,
         weights=cell.model.weights or (cell.model.init if cell.config is not None else None),
-        model_fingerprint=cell.fingerprint,
+        model_fingerprint=cell.model_fingerprint,
         device=str(device),
         env_id=env_id,
         seed=suite.seed,
@@ -94,7 +94,9 @@ def execute_cell(
     try:
         adapter, samples = _measure(cell, suite, device, record, observer, kind)
         observer.metrics_started(cell)
-        results = evaluator.evaluate(samples, adapter=adapter, model_key=cell.fingerprint)
+        results = evaluator.evaluate(
+            samples, adapter=adapter, model_fingerprint=cell.model_fingerprint
+        )
         record.measurements.extend(quality_measurements(results, suite.bootstrap.confidence))
         record.artifacts.extend(kind.artifacts(samples, suite.seed))
     except KeyboardInterrupt:

@@ -35,15 +35,15 @@ class CellPlan:
     adapter: type[Adapter]
     weights: Path | None
     params: dict[str, Any]  # every declared parameter, defaults filled in
-    given: dict[str, Any]  # the ones the suite file sets for this cell (for display)
+    suite_params: dict[str, Any]  # the ones the suite file sets (what tells cells apart)
     sampling: SamplingSpec
-    fingerprint: str
+    model_fingerprint: str  # the weights' content hash (or an init: random model's config)
     key: str
     config: dict[str, Any] | None = None  # the architecture of an ``init: random`` model
 
     @property
     def label(self) -> str:
-        knobs = " ".join(f"{k}={v}" for k, v in self.given.items())
+        knobs = " ".join(f"{k}={v}" for k, v in self.suite_params.items())
         return f"{self.model.name} {knobs}".strip()
 
     @property
@@ -84,9 +84,9 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
         config = None
         if model.init == "random":
             config = resolve_config(model.config or {}, model.adapter)
-            fingerprint = stable_hash({"init": "random", "config": config}, length=64)
+            model_fingerprint = stable_hash({"init": "random", "config": config}, length=64)
         else:
-            fingerprint = adapter.fingerprint(weights)
+            model_fingerprint = adapter.model_fingerprint(weights)
         sampling = model.sampling or suite.sampling
         for combo in sweep(model.params):
             params = adapter.Params.model_validate(combo).model_dump()
@@ -95,7 +95,7 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
                     **shared,
                     "model": model.name,
                     "adapter": model.adapter,
-                    "fingerprint": fingerprint,
+                    "fingerprint": model_fingerprint,  # the key's names are part of the key
                     "params": params,
                     "sampling": sampling.model_dump(),
                 },
@@ -108,9 +108,9 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
                     adapter=adapter,
                     weights=weights,
                     params=params,
-                    given=combo,
+                    suite_params=combo,
                     sampling=sampling,
-                    fingerprint=fingerprint,
+                    model_fingerprint=model_fingerprint,
                     key=key,
                     config=config,
                 )

@@ -1,6 +1,6 @@
 """The human-study tables, kept in the same DuckDB file as the runs they judge.
 
-The SQL of human evaluation lives here, next to ``store.py``, so that ``benchbench.human``
+The SQL of human evaluation lives here, next to ``runs.py``, so that ``benchbench.human``
 speaks none. The tables are created when missing, so a store written before human
 studies existed opens unchanged. Everything a rater sends reaches SQL only as a bound
 parameter. A vote is written in one transaction, and the primary key (study, rater,

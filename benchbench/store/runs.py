@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,13 @@ import duckdb
 import pandas as pd
 
 from benchbench.records import CellRecord, now
+from benchbench.store.rows import (
+    Row,
+    StoredArtifact,
+    StoredCell,
+    StoredMeasurement,
+    StoredRun,
+)
 
 SCHEMA_VERSION = "1"
 DEFAULT_DB = Path("results/bench.duckdb")
@@ -421,11 +428,19 @@ class Store:
         return row[0] if row else None
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Any SQL, as a table (for exports and analyses: readers of runs, cells,
+        measurements and artifacts get typed rows from the methods below)."""
         return self.con.execute(sql, params or []).df()
 
-    def run(self, run_id: str) -> dict[str, Any] | None:
-        frame = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
-        return None if frame.empty else frame.iloc[0].to_dict()
+    def _rows(self, of: Callable[[dict[str, Any]], Row], sql: str, params: list[Any]) -> list[Row]:
+        """Each row of ``sql`` as ``of`` builds it from its columns by name (NULL is None)."""
+        cursor = self.con.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [of(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def run(self, run_id: str) -> StoredRun | None:
+        runs = self._rows(StoredRun.of, "SELECT * FROM runs WHERE run_id = ?", [run_id])
+        return runs[0] if runs else None
 
     def latest_run_id(self, suite_name: str | None = None) -> str | None:
         sql = "SELECT run_id FROM runs"
@@ -436,10 +451,11 @@ class Store:
         row = self.con.execute(sql + " ORDER BY started_at DESC LIMIT 1", params).fetchone()
         return row[0] if row else None
 
-    def run_cells(self, run_id: str) -> pd.DataFrame:
+    def run_cells(self, run_id: str) -> list[StoredCell]:
         """The cells of a run in suite order, with whether each was reused and the device
         model it was measured on."""
-        return self.query(
+        return self._rows(
+            StoredCell.of,
             "SELECT rc.position, rc.reused, c.*, e.device_name FROM run_cells rc "
             "JOIN cells c USING (cell_id) LEFT JOIN environments e ON e.env_id = c.env_id "
             "WHERE rc.run_id = ? ORDER BY rc.position",
@@ -485,9 +501,10 @@ class Store:
         )
         return {row.env_id: json.loads(row.details) for row in frame.itertuples()}
 
-    def run_artifacts(self, run_id: str) -> pd.DataFrame:
+    def run_artifacts(self, run_id: str) -> list[StoredArtifact]:
         """Every artifact of a run's cells (blobs included), by cell position and name."""
-        return self.query(
+        return self._rows(
+            StoredArtifact.of,
             "SELECT rc.position, a.name, a.media_type, a.sha256, a.content, a.meta "
             "FROM run_cells rc JOIN artifacts a USING (cell_id) WHERE rc.run_id = ? "
             "ORDER BY rc.position, a.name",
@@ -503,8 +520,10 @@ class Store:
             for name, sql in EXPORT_TABLES.items()
         }
 
-    def run_measurements(self, run_id: str) -> pd.DataFrame:
-        return self.query(
+    def run_measurements(self, run_id: str) -> list[StoredMeasurement]:
+        """Every measurement of a run's cells, by cell position and metric name."""
+        return self._rows(
+            StoredMeasurement.of,
             "SELECT rc.position, m.* FROM run_cells rc JOIN measurements m USING (cell_id) "
             "WHERE rc.run_id = ? ORDER BY rc.position, m.metric",
             [run_id],

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 # The extractor a literature metric is defined on (FID, KID and IS use Inception-v3).
@@ -46,7 +46,6 @@ class FeatureMetric(Metric):
     label_prefix: ClassVar[str]
     literature_name: ClassVar[str | None] = None
     required_extractor: ClassVar[str | None] = None
-    resampling: ClassVar[str] = "bootstrap"
     inputs = ("reference_features", "features")
 
     def __init__(
@@ -95,9 +94,9 @@ class FeatureMetric(Metric):
         same features ⇒ same result); ``None`` when it is this metric's own."""
         return None
 
-    def _prepare_shared(self, real: np.ndarray, fake: np.ndarray, shared: dict | None) -> Any:
+    def _prepare_shared(self, real: np.ndarray, fake: np.ndarray, shared: dict) -> Any:
         name = self.shared_work()
-        if shared is None or name is None:
+        if name is None:
             return self.prepare(real, fake)
         digest = hashlib.blake2b(real.tobytes(), digest_size=16)
         digest.update(fake.tobytes())
@@ -121,7 +120,11 @@ class FeatureMetric(Metric):
             RESAMPLING[self.resampling],
         )
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    @property
+    def label(self) -> str:
+        return metric_label(self.label_prefix, self.literature_name, self.features["name"])
+
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if not self._real or not self._fake:
             raise RuntimeError(f"{self.name}: compute() needs both real and generated features")
         real = torch.cat(self._real).double().numpy()
@@ -132,34 +135,19 @@ class FeatureMetric(Metric):
             )
         prepared = self._prepare_shared(real, fake, shared)
         value, ci_low, ci_high = self.estimate(prepared, len(real), len(fake))
-        return MetricResult(
-            metric=self.name,
-            label=metric_label(self.label_prefix, self.literature_name, self.features["name"]),
-            value=float(value),
-            ci_low=ci_low,
-            ci_high=ci_high,
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=len(fake),
-            unit=self.unit,
-            higher_is_better=self.higher_is_better,
-            signature=self.signature(len(real), len(fake)),
+            recipe={
+                "features": self.features,
+                "reference": self.reference,
+                "n_real": len(real),
+                "n_fake": len(fake),
+                "ci": self.ci_signature(),
+                **self.hparams(),
+            },
             warnings=tuple(self.warnings(real, fake)),
             details=self.details(prepared),
         )
-
-    def ci_signature(self) -> str:
-        if self.bootstrap is None:
-            return "none"
-        scheme = "" if self.resampling == "bootstrap" else f",{self.resampling}"
-        return f"{self.bootstrap.signature()}{scheme},recentred"
-
-    def signature(self, n_real: int, n_fake: int) -> dict[str, Any]:
-        return {
-            "metric": self.name,
-            "version": self.version,
-            "features": self.features,
-            "reference": self.reference,
-            "n_real": n_real,
-            "n_fake": n_fake,
-            "ci": self.ci_signature(),
-            **self.hparams(),
-        }

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from benchbench.extractors.clip import DEFAULT_ENCODER, TextImageEncoder, load_encoder
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics import Estimate, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics.image.conditional import PromptMetric
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 SCALE = 100.0
@@ -44,39 +45,7 @@ def pair_cosines(
     return (SCALE * cosine).cpu().numpy()
 
 
-def clip_score(
-    encoder: TextImageEncoder,
-    images: torch.Tensor,
-    prompts: Sequence[str],
-    bootstrap: BootstrapSpec | None = None,
-) -> MetricResult:
-    """Mean per-pair CLIP score with a bootstrap interval over pairs."""
-    scores = np.maximum(pair_cosines(encoder, images, prompts), 0.0)
-    value, low, high = estimate_with_interval(
-        lambda w: float(w @ scores / w.sum()), [len(scores)], bootstrap
-    )
-    return MetricResult(
-        metric="clip-score",
-        label=f"CLIPScore[{encoder.identity['name']}]",
-        value=value,
-        ci_low=low,
-        ci_high=high,
-        n=len(scores),
-        unit="",
-        higher_is_better=True,
-        signature={
-            "metric": "clip-score",
-            "version": VERSION,
-            "encoder": encoder.identity,
-            "scale": SCALE,
-            "clamp": "per-pair",
-            "ci": bootstrap.signature() if bootstrap else None,
-            "n": len(scores),
-        },
-    )
-
-
-class CLIPScore(Metric):
+class CLIPScore(PromptMetric):
     """``clip-score`` of a conditional suite: each sample against its prompt's text, with
     the embedded digits-CLIP (the only text–image encoder that works offline here)."""
 
@@ -85,20 +54,19 @@ class CLIPScore(Metric):
     higher_is_better = True
     inputs = ("images", "conditions")
 
-    def __init__(
-        self,
-        encoder: str = DEFAULT_ENCODER,
-        device: torch.device | str = "cpu",
-        bootstrap: BootstrapSpec | None = None,
-    ):
-        self.encoder = load_encoder(encoder, device)
+    def __init__(self, encoder: TextImageEncoder, bootstrap: BootstrapSpec | None = None):
+        self.encoder = encoder
         self.bootstrap = bootstrap
         self._images: list[torch.Tensor] = []
         self._prompts: list[str] = []
 
     @classmethod
     def create(cls, setup: MetricSetup) -> CLIPScore:
-        return cls(device=setup.device or "cpu", bootstrap=setup.bootstrap)
+        return cls(load_encoder(DEFAULT_ENCODER, setup.device or "cpu"), setup.bootstrap)
+
+    @property
+    def label(self) -> str:
+        return f"CLIPScore[{self.encoder.identity['name']}]"
 
     def observe(self, inputs: MetricInputs) -> None:
         self.update(inputs.get("images"), [c.text for c in inputs.get("conditions")])
@@ -107,5 +75,35 @@ class CLIPScore(Metric):
         self._images.append(images.detach().float().cpu())
         self._prompts.extend(prompts)
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
-        return clip_score(self.encoder, torch.cat(self._images), self._prompts, self.bootstrap)
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
+        """Mean per-pair CLIP score with a bootstrap interval over pairs."""
+        cosines = pair_cosines(self.encoder, torch.cat(self._images), self._prompts)
+        scores = np.maximum(cosines, 0.0)
+        value, low, high = estimate_with_interval(
+            lambda w: float(w @ scores / w.sum()), [len(scores)], self.bootstrap
+        )
+        return Estimate(
+            value,
+            low,
+            high,
+            n=len(scores),
+            recipe={
+                "encoder": self.encoder.identity,
+                "scale": SCALE,
+                "clamp": "per-pair",
+                "ci": self.ci_signature(),
+                "n": len(scores),
+            },
+        )
+
+
+def clip_score(
+    encoder: TextImageEncoder,
+    images: torch.Tensor,
+    prompts: Sequence[str],
+    bootstrap: BootstrapSpec | None = None,
+) -> MetricResult:
+    """``clip-score`` of ``images`` (in [0, 1], NCHW) against their ``prompts``."""
+    metric = CLIPScore(encoder, bootstrap)
+    metric.update(images, prompts)
+    return metric.compute()

@@ -12,52 +12,24 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricResult, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 VERSION = "1"
 
 
-def conditional_accuracy(
-    logits: np.ndarray,
-    intended: np.ndarray,
-    classifier: dict,
-    bootstrap: BootstrapSpec | None = None,
-) -> MetricResult:
-    """Share of samples whose arg-max class under ``classifier`` (its identity: name and
-    weights hash) is the ``intended`` one, with a bootstrap interval over samples."""
-    logits = np.asarray(logits)
-    intended = np.asarray(intended)
-    if logits.ndim != 2 or intended.shape != (len(logits),):
-        raise ValueError(
-            f"conditional accuracy needs [N, classes] logits and N intended labels; got "
-            f"{logits.shape} and {intended.shape}"
-        )
-    hits = (logits.argmax(axis=1) == intended).astype(np.float64)
-    value, low, high = estimate_with_interval(
-        lambda w: float(w @ hits / w.sum()), [len(hits)], bootstrap
-    )
-    return MetricResult(
-        metric="cond-accuracy",
-        label=f"cond-acc[{classifier['name']}]",
-        value=value,
-        ci_low=low,
-        ci_high=high,
-        n=len(hits),
-        unit="",
-        higher_is_better=True,
-        signature={
-            "metric": "cond-accuracy",
-            "version": VERSION,
-            "classifier": classifier,
-            "ci": bootstrap.signature() if bootstrap else None,
-            "n": len(hits),
-        },
-        details={"chance": 1.0 / logits.shape[1]},
-    )
+class PromptMetric(Metric):
+    """A metric of a conditional suite: each sample against what it was asked for. Its
+    signature records the interval as the bare bootstrap recipe (``None``: no interval),
+    as these metrics first stored it."""
+
+    bootstrap: BootstrapSpec | None
+
+    def ci_signature(self) -> str | None:
+        return self.bootstrap.signature() if self.bootstrap else None
 
 
-class ConditionalAccuracy(Metric):
+class ConditionalAccuracy(PromptMetric):
     """``cond-accuracy`` of a conditional suite: the extractor (a classifier such as
     digits-cnn) reads each sample; its class is compared with the prompt's."""
 
@@ -76,6 +48,10 @@ class ConditionalAccuracy(Metric):
     def create(cls, setup: MetricSetup) -> ConditionalAccuracy:
         return cls(setup.features, setup.bootstrap)
 
+    @property
+    def label(self) -> str:
+        return f"cond-acc[{self.classifier['name']}]"
+
     def observe(self, inputs: MetricInputs) -> None:
         self.update(inputs.get("logits"), [c.label for c in inputs.get("conditions")])
 
@@ -83,9 +59,41 @@ class ConditionalAccuracy(Metric):
         self._logits.append(logits.detach().double().cpu())
         self._labels.extend(labels)
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
+        """Share of samples whose arg-max class under the classifier is the intended one,
+        with a bootstrap interval over samples."""
         logits = torch.cat(self._logits).numpy()
-        return conditional_accuracy(logits, np.array(self._labels), self.classifier, self.bootstrap)
+        intended = np.array(self._labels)
+        if logits.ndim != 2 or intended.shape != (len(logits),):
+            raise ValueError(
+                f"conditional accuracy needs [N, classes] logits and N intended labels; got "
+                f"{logits.shape} and {intended.shape}"
+            )
+        hits = (logits.argmax(axis=1) == intended).astype(np.float64)
+        value, low, high = estimate_with_interval(
+            lambda w: float(w @ hits / w.sum()), [len(hits)], self.bootstrap
+        )
+        return Estimate(
+            value,
+            low,
+            high,
+            n=len(hits),
+            recipe={"classifier": self.classifier, "ci": self.ci_signature(), "n": len(hits)},
+            details={"chance": 1.0 / logits.shape[1]},
+        )
+
+
+def conditional_accuracy(
+    logits: np.ndarray,
+    intended: np.ndarray,
+    classifier: dict,
+    bootstrap: BootstrapSpec | None = None,
+) -> MetricResult:
+    """``cond-accuracy`` of ``[N, classes]`` logits read by ``classifier`` (its identity:
+    name and weights hash) against the N ``intended`` labels."""
+    metric = ConditionalAccuracy(classifier, bootstrap)
+    metric.update(torch.as_tensor(np.asarray(logits)), np.asarray(intended).tolist())
+    return metric.compute()
 
 
 def within_prompt_spread(features: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> float:
@@ -102,7 +110,7 @@ def within_prompt_spread(features: np.ndarray, groups: np.ndarray, weights: np.n
     return float(np.mean(spreads))
 
 
-class PromptDiversity(Metric):
+class PromptDiversity(PromptMetric):
     """``prompt-diversity``: how varied the samples asked for the same prompt are, in the
     extractor's features (mean squared distance to the prompt's centre, averaged over
     prompts). Guidance typically buys fidelity to the prompt with this diversity."""
@@ -122,31 +130,29 @@ class PromptDiversity(Metric):
     def create(cls, setup: MetricSetup) -> PromptDiversity:
         return cls(setup.features, setup.bootstrap)
 
+    @property
+    def label(self) -> str:
+        return f"prompt-div[{self.features['name']}]"
+
     def observe(self, inputs: MetricInputs) -> None:
         self._features.append(inputs.get("features").detach().double().cpu())
         self._prompts.extend(c.text for c in inputs.get("conditions"))
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         x = torch.cat(self._features).numpy()
         groups = np.array(self._prompts)
         value, low, high = estimate_with_interval(
             lambda w: within_prompt_spread(x, groups, w), [len(x)], self.bootstrap
         )
-        return MetricResult(
-            metric=self.name,
-            label=f"prompt-div[{self.features['name']}]",
-            value=value,
-            ci_low=low,
-            ci_high=high,
+        return Estimate(
+            value,
+            low,
+            high,
             n=len(x),
-            unit="",
-            higher_is_better=True,
-            signature={
-                "metric": self.name,
-                "version": VERSION,
+            recipe={
                 "features": self.features,
                 "statistic": "mean over prompts of mean squared distance to the prompt centre",
-                "ci": self.bootstrap.signature() if self.bootstrap else None,
+                "ci": self.ci_signature(),
                 "n": len(x),
             },
         )

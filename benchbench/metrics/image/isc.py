@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup
 from benchbench.metrics.image.base import metric_label
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
@@ -97,7 +97,11 @@ class InceptionScore(Metric):
             raise ValueError(f"is: logits must be [N, classes], got {tuple(logits.shape)}")
         self._logits.append(logits.detach().double().cpu())
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    @property
+    def label(self) -> str:
+        return metric_label(self.label_prefix, "IS", self.features["name"])
+
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if not self._logits:
             raise RuntimeError("is: compute() needs logits")
         logits = torch.cat(self._logits).numpy()
@@ -118,23 +122,17 @@ class InceptionScore(Metric):
             if per_split < MIN_PER_SPLIT
             else ()
         )
-        return MetricResult(
-            metric=self.name,
-            label=metric_label(self.label_prefix, "IS", self.features["name"]),
-            value=value,
-            ci_low=ci_low,
-            ci_high=ci_high,
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=n,
-            unit="",
-            higher_is_better=True,
-            signature={
-                "metric": self.name,
-                "version": self.version,
+            recipe={
                 "features": self.features,
                 "n_fake": n,
                 "splits": self.splits,
                 "shuffle_seed": self.seed,
-                "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
+                "ci": self.ci_signature(),
             },
             warnings=warnings,
             details={"std": split_std},

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from benchbench.extractors.real import load_state_dict_safely
 from benchbench.extractors.weights_files import WeightsFile, find_weights
 from benchbench.hashing import sha256_file
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 MIN_SIZE = 64  # AlexNet's pooling leaves nothing of smaller images
@@ -123,7 +123,11 @@ class LPIPSDiversity(Metric):
     def update(self, images: torch.Tensor) -> None:
         self._phi.append(self.embedding(images))
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    @property
+    def label(self) -> str:
+        return f"LPIPS-diversity[{self.embedding.net}]"
+
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         phi = torch.cat(self._phi).double().numpy()
         n = len(phi)
         if n < 2:
@@ -131,24 +135,18 @@ class LPIPSDiversity(Metric):
         value, ci_low, ci_high = estimate_with_interval(
             lambda w: mean_pairwise_sq_distance(phi, w), (n,), self.bootstrap
         )
-        return MetricResult(
-            metric=self.name,
-            label=f"LPIPS-diversity[{self.embedding.net}]",
-            value=value,
-            ci_low=ci_low,
-            ci_high=ci_high,
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=n,
-            unit="",
-            higher_is_better=True,
-            signature={
-                "metric": self.name,
-                "version": self.version,
+            recipe={
                 "lpips": f"{version('lpips')},linear-v0.1",
                 "net": self.embedding.net,
                 "backbone_sha256": self.embedding.backbone_sha256,
                 "resize": f"bilinear up to {MIN_SIZE}",
                 "pairs": "all",
                 "n_fake": n,
-                "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
+                "ci": self.ci_signature(),
             },
         )

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from benchbench.adapters.base import LatentVariableModel
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 EPSILON = 1e-4
@@ -90,7 +90,11 @@ class LatentPathLength(Metric):
             model, inputs.get("extractor"), inputs.get("reference_images"), self.paths, self.seed
         )
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    @property
+    def label(self) -> str:
+        return f"PPL[{self.features['name']}]"
+
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if self._lengths is None:
             raise RuntimeError("ppl: compute() needs observe() first")
         lengths = self._lengths
@@ -98,18 +102,12 @@ class LatentPathLength(Metric):
         value, ci_low, ci_high = estimate_with_interval(
             lambda w: trimmed_mean(lengths, w, bounds), (len(lengths),), self.bootstrap
         )
-        return MetricResult(
-            metric=self.name,
-            label=f"PPL[{self.features['name']}]",
-            value=value,
-            ci_low=ci_low,
-            ci_high=ci_high,
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=len(lengths),
-            unit="",
-            higher_is_better=False,
-            signature={
-                "metric": self.name,
-                "version": self.version,
+            recipe={
                 "features": self.features,
                 "paths": self.paths,
                 "epsilon": EPSILON,
@@ -117,6 +115,6 @@ class LatentPathLength(Metric):
                 "endpoints": "encoded reference pairs",
                 "trim_percentiles": list(PERCENTILES),
                 "seed": self.seed,
-                "ci": f"{self.bootstrap.signature()},recentred" if self.bootstrap else "none",
+                "ci": self.ci_signature(),
             },
         )

@@ -15,7 +15,7 @@ import numpy as np
 
 from benchbench.extractors.text import TextEncoder, find_encoder
 from benchbench.extractors.weights_files import MissingWeightsError
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup, MetricSetupError
+from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 
@@ -28,20 +28,10 @@ def encoder_or_found(encoder: TextEncoder | None) -> TextEncoder:
         raise MetricSetupError(str(exc)) from None
 
 
-def check_pairs(name: str, hyps: list[str], refs: list[str]) -> None:
-    if len(hyps) != len(refs):
-        raise ValueError(
-            f"{name}: {len(hyps)} hypotheses but {len(refs)} references (one each per segment)"
-        )
-
-
-class SegmentMetric(Metric):
-    """Generated texts scored against their references, segment by segment."""
+class TextPairMetric(Metric):
+    """Generated texts and their references, collected pair by pair (one per segment)."""
 
     inputs: ClassVar[tuple[str, ...]] = ("texts", "references")
-    label: ClassVar[str]
-    resampling: ClassVar[str] = "bootstrap"  # or "half-sample" (see metrics.stats)
-    bounds: ClassVar[tuple[float, float]] = (-np.inf, np.inf)  # the interval is clipped to it
 
     def __init__(self, reference: str = "", bootstrap: BootstrapSpec | None = None):
         self.reference = reference
@@ -50,16 +40,24 @@ class SegmentMetric(Metric):
         self.refs: list[str] = []
 
     @classmethod
-    def create(cls, setup: MetricSetup) -> SegmentMetric:
+    def create(cls, setup: MetricSetup) -> TextPairMetric:
         return cls(reference=setup.reference, bootstrap=setup.bootstrap)
 
     def observe(self, inputs: MetricInputs) -> None:
         self.update(inputs.get("texts"), inputs.get("references"))
 
     def update(self, hyps: list[str], refs: list[str]) -> None:
-        check_pairs(self.name, hyps, refs)
+        if len(hyps) != len(refs):
+            raise ValueError(
+                f"{self.name}: {len(hyps)} hypotheses but {len(refs)} references "
+                f"(one each per segment)"
+            )
         self.hyps.extend(hyps)
         self.refs.extend(refs)
+
+
+class SegmentMetric(TextPairMetric):
+    """Generated texts scored against their references, segment by segment."""
 
     @abstractmethod
     def segment_stats(self, shared: dict[Any, Any]) -> np.ndarray:
@@ -76,39 +74,35 @@ class SegmentMetric(Metric):
     def warnings(self) -> tuple[str, ...]:
         return ()
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if not self.hyps:
             raise RuntimeError(f"{self.name}: compute() before any update()")
-        stats = np.asarray(self.segment_stats({} if shared is None else shared), np.float64)
+        stats = np.asarray(self.segment_stats(shared), np.float64)
         value, ci_low, ci_high = estimate_with_interval(
             lambda w: self.score(w @ stats),
             (len(stats),),
             self.bootstrap,
             RESAMPLING[self.resampling],
         )
-        if ci_low is not None:
-            ci_low, ci_high = np.clip([ci_low, ci_high], *self.bounds).tolist()
-        return MetricResult(
-            metric=self.name,
-            label=self.label,
-            value=float(value),
-            ci_low=ci_low,
-            ci_high=ci_high,
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=len(stats),
-            unit=self.unit,
-            higher_is_better=self.higher_is_better,
-            signature={
-                "metric": self.name,
-                "version": self.version,
+            recipe={
                 "reference": self.reference,
                 "n": len(stats),
-                "ci": "none"
-                if self.bootstrap is None
-                else f"{self.bootstrap.signature()},segments,{self.resampling},recentred",
+                "ci": self.ci_signature(),
                 **self.library_signature(),
             },
             warnings=self.warnings(),
         )
+
+    def ci_signature(self) -> str | None:
+        """Segments are resampled, by the scheme named even when it is the bootstrap."""
+        if self.bootstrap is None:
+            return "none"
+        return f"{self.bootstrap.signature()},segments,{self.resampling},recentred"
 
 
 def mean_stats(scores: list[float]) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from benchbench.extractors.text import TextEncoder
-from benchbench.metrics import Metric, MetricInputs, MetricResult, MetricSetup
+from benchbench.metrics import Estimate, MetricSetup
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
-from benchbench.metrics.text.base import check_pairs, encoder_or_found
+from benchbench.metrics.text.base import TextPairMetric, encoder_or_found
 
 MAX_RESAMPLES = 20
 
@@ -53,11 +53,11 @@ def mauve_score(p: np.ndarray, q: np.ndarray, seed: int) -> float:
     return float(mauve.compute_mauve(p_features=p, q_features=q, seed=seed, verbose=False).mauve)
 
 
-class MAUVE(Metric):
+class MAUVE(TextPairMetric):
     name = "mauve"
     version = "1"
     higher_is_better = True
-    inputs = ("texts", "references")
+    bounds = (0.0, 1.0)
 
     def __init__(
         self,
@@ -66,60 +66,51 @@ class MAUVE(Metric):
         seed: int = 25,
         encoder: TextEncoder | None = None,
     ):
-        self.reference = reference
-        self.bootstrap = bootstrap
+        super().__init__(reference, bootstrap)
         self.seed = seed
         self.encoder = encoder_or_found(encoder)
-        self.hyps: list[str] = []
-        self.refs: list[str] = []
 
     @classmethod
     def create(cls, setup: MetricSetup) -> MAUVE:
         return cls(setup.reference, setup.bootstrap, seed=setup.seed)
 
-    def observe(self, inputs: MetricInputs) -> None:
-        self.update(inputs.get("texts"), inputs.get("references"))
+    @property
+    def label(self) -> str:
+        return "MAUVE" if not self.encoder.embedded else f"MAUVE[{self.encoder.name}]"
 
-    def update(self, hyps: list[str], refs: list[str]) -> None:
-        check_pairs(self.name, hyps, refs)
-        self.hyps.extend(hyps)
-        self.refs.extend(refs)
+    def interval_spec(self) -> BootstrapSpec | None:
+        """The suite's bootstrap with at most ``MAX_RESAMPLES`` replicates."""
+        if self.bootstrap is None:
+            return None
+        return BootstrapSpec(
+            min(self.bootstrap.resamples, MAX_RESAMPLES),
+            self.bootstrap.confidence,
+            self.bootstrap.seed,
+        )
 
-    def compute(self, shared: dict[Any, Any] | None = None) -> MetricResult:
+    def ci_signature(self) -> str | None:
+        spec = self.interval_spec()
+        return "none" if spec is None else f"{spec.signature()},segments,recentred"
+
+    def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if len(self.hyps) < 20:
             raise ValueError(f"MAUVE needs at least 20 segments to quantise, got {len(self.hyps)}")
         p, q = embed(self.encoder, self.refs), embed(self.encoder, self.hyps)
-        spec = None
-        if self.bootstrap is not None:
-            spec = BootstrapSpec(
-                min(self.bootstrap.resamples, MAX_RESAMPLES),
-                self.bootstrap.confidence,
-                self.bootstrap.seed,
-            )
 
         def replicate(weights: np.ndarray) -> float:
             index = np.repeat(np.arange(len(weights)), weights.astype(int))
             return mauve_score(p[index], q[index], self.seed)
 
-        value, ci_low, ci_high = estimate_with_interval(replicate, (len(p),), spec)
-        if ci_low is not None:
-            ci_low, ci_high = np.clip([ci_low, ci_high], 0.0, 1.0).tolist()
-        label = "MAUVE" if not self.encoder.embedded else f"MAUVE[{self.encoder.name}]"
-        return MetricResult(
-            metric=self.name,
-            label=label,
-            value=value,
-            ci_low=ci_low,
-            ci_high=ci_high,
+        value, ci_low, ci_high = estimate_with_interval(replicate, (len(p),), self.interval_spec())
+        return Estimate(
+            value,
+            ci_low,
+            ci_high,
             n=len(self.hyps),
-            unit="",
-            higher_is_better=True,
-            signature={
-                "metric": self.name,
-                "version": self.version,
+            recipe={
                 "reference": self.reference,
                 "n": len(self.hyps),
-                "ci": "none" if spec is None else f"{spec.signature()},segments,recentred",
+                "ci": self.ci_signature(),
                 **self.encoder.identity(),
                 "features": "mean of last layer",
                 "mauve": "mauve-text defaults (buckets n/10, scaling 5)",

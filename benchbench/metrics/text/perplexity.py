@@ -70,7 +70,7 @@ class Perplexity(SegmentMetric):
         super().__init__(reference, bootstrap)
         self.stride = stride
         self.model: Any = None
-        self.model_key = ""  # the model's fingerprint; "" when unknown (then: this object)
+        self.model_fingerprint = ""  # "" when unknown (then: this object)
         self.likelihoods: SegmentLikelihoods | None = None
 
     @classmethod
@@ -79,7 +79,7 @@ class Perplexity(SegmentMetric):
 
     def observe(self, inputs: MetricInputs) -> None:
         self.update_model(inputs.get("model"), inputs.get("heldout"))
-        self.model_key = inputs.get("model_key")
+        self.model_fingerprint = inputs.get("model_fingerprint")
 
     def update_model(self, model: Any, segments: list[str]) -> None:
         if not segments:
@@ -89,7 +89,7 @@ class Perplexity(SegmentMetric):
 
     def segment_stats(self, shared: dict[Any, Any]) -> np.ndarray:
         cache = shared.setdefault(LIKELIHOODS, {})
-        key = (self.model_key or id(self.model), self.stride, tuple(self.hyps))
+        key = (self.model_fingerprint or id(self.model), self.stride, tuple(self.hyps))
         if key not in cache:
             cache[key] = SegmentLikelihoods(self.model, self.hyps, self.stride)
         self.likelihoods = cache[key]

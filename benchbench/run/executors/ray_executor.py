@@ -63,7 +63,7 @@ class RayExecutor(Executor):
             from ray.job_config import JobConfig
 
             # Workers import ``module:function`` adapters from the directory the run started
-            # in, as the driver does (see ``cli.main``).
+            # in, as the driver does (see ``benchbench.cli.app.main``).
             ray.init(
                 # "local" starts a new cluster even where an earlier one left its address behind
                 address=self.options.address or "local",
