@@ -13,7 +13,8 @@ from benchbench.cli.app import app
 from benchbench.hashing import stable_hash
 from benchbench.human.design import create_study
 from benchbench.human.interchange import InterchangeError, import_votes
-from benchbench.human.server import JoinLimiter, create_app
+from benchbench.human.server import create_app
+from benchbench.human.service import JoinLimiter
 from benchbench.human.study import StudyError, load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store

@@ -26,8 +26,7 @@ import numpy as np
 
 from benchbench.hashing import stable_hash
 from benchbench.human.design import PLANTED, REAL, REPEAT
-from benchbench.human.samples import image_png
-from benchbench.human.server import Items
+from benchbench.human.samples import Items, image_png
 from benchbench.human.study import AnswerError, Study, parse_answer
 from benchbench.records import now
 from benchbench.store.human import Answer, HumanStore
