@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
@@ -103,6 +104,20 @@ class LinearImages(Adapter):
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         z = torch.randn(n, self.z_dim, generator=generator, device=self.device)
         return torch.sigmoid(self.layer(z)).view(n, 3, 4, 4)
+
+
+class CountedImages(LinearImages):
+    """LinearImages that logs each call's generator seed (in ``seeds``, shared by every
+    instance) and fills its images with the call's number / 10, so the stored samples
+    tell which calls were kept."""
+
+    family = "test-counted"
+    seeds: ClassVar[list[int]] = []
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        self.seeds.append(generator.initial_seed())
+        images = super().sample(n, generator)
+        return torch.full_like(images, len(self.seeds) / 10)
 
 
 def exits_once(n: int, generator: torch.Generator, marker: str = "") -> torch.Tensor:
