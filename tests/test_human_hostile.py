@@ -238,6 +238,30 @@ def test_a_broken_votes_file_names_its_line(stored, tmp_path, content, expected)
     assert count(store, "human_votes") == 0
 
 
+def test_every_problem_of_a_votes_file_is_listed_with_its_line_and_column(stored, tmp_path):
+    store, create = stored
+    questions = [{"id": "quality", "text": "How good?"}, {"id": "realism", "text": "How real?"}]
+    create(**RATING, questions=questions)
+    task = rating_task(store)
+    rows = [",T,quality,3,", "w1,T,quality,3,", "w1,T,quality,4,", "w1,T,realism,9,"]
+    rows += ["w1,T,realism,2,x", "w1,nope,quality,3,", "w1,T,mood,3,"]
+    text = "worker,task_id,question,answer,seconds\n" + "\n".join(rows) + "\n"
+    path = write_votes(tmp_path, text.replace("T,", f"{task},").encode())
+    with pytest.raises(InterchangeError) as caught:
+        import_votes(store, "rating", path)
+    assert str(caught.value).splitlines() == [
+        f"{path}:2: column worker: must be 1-64 characters",
+        f"{path}:4: column question: 'w1' answered 'quality' of task {task} twice",
+        f"{path}:5: column answer: question 'realism': '9' is not one of 1, 2, 3, 4, 5",
+        f"{path}:6: column seconds: 'x' is not a non-negative number",
+        f"{path}:7: column task_id: no task 'nope' in study 'rating'",
+        f"{path}:8: column question: 'mood' is not one of ['quality', 'realism']",
+        f"{path}: worker '', task {task}: answers ['quality'] but the study asks "
+        "['quality', 'realism']",
+    ]
+    assert count(store, "human_votes") == 0
+
+
 def test_a_votes_file_with_a_byte_order_mark_imports(stored, tmp_path):
     store, create = stored
     create(**RATING)
