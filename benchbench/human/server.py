@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,6 @@ from flask import (
 )
 from waitress.server import create_server
 from waitress.wasyncore import close_all
-from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
 from benchbench.human.service import Finished, JoinLimiter, Refused, StudyService
 
@@ -102,16 +101,16 @@ def headers(response: Response) -> Response:
 @pages.app_errorhandler(Refused)
 def refused(exc: Refused) -> Response:
     extra = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return _page(HTTP_STATUS_CODES[exc.status], exc.text, exc.status, extra)
+    return _page(HTTPStatus(exc.status).phrase, exc.text, exc.status, extra)
 
 
 @pages.app_errorhandler(400)
 @pages.app_errorhandler(404)
 @pages.app_errorhandler(405)
 @pages.app_errorhandler(413)
-def http_error(exc: HTTPException) -> Response:
+def http_error(exc: Any) -> Response:
     """What Flask itself refuses (unknown paths and methods, bodies over the limits)."""
-    return _page(exc.name, exc.description or "", exc.code or 400)
+    return _page(exc.name, exc.description, exc.code)
 
 
 @pages.get("/")
