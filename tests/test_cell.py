@@ -12,8 +12,8 @@ from benchbench.run.cell import batch_seed
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
-from tests.fake_models import CountedImages
+from tests.support.fake_models import CountedImages
+from tests.support.suites import noise_suite
 
 
 def test_timed_batches_are_the_scored_ones_and_the_roofline_call_comes_last(write_suite, tmp_path):
@@ -21,7 +21,7 @@ def test_timed_batches_are_the_scored_ones_and_the_roofline_call_comes_last(writ
         roofline="always",
         sampling={"num_samples": 8, "batch_size": 4},
         timing={"warmup": 2, "min_repeats": 3, "min_seconds": 0.0},
-        models=[{"name": "counted", "adapter": "tests.fake_models:CountedImages"}],
+        models=[{"name": "counted", "adapter": "tests.support.fake_models:CountedImages"}],
     )
     CountedImages.seeds.clear()
     with Store(tmp_path / "bench.duckdb") as store:

@@ -18,10 +18,10 @@ from benchbench.human.service import JoinLimiter
 from benchbench.human.study import StudyError, load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store
-from tests.human_serving import form_of, joined
-from tests.human_specs import study
+from tests.support.human_serving import form_of, joined
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 runner = CliRunner()
 RATING = {"name": "rating", "task": "rating"}
 # answers str.isdigit() or int() accept that are not a level as the form writes it
@@ -30,7 +30,7 @@ NOT_LEVELS = ["⁵", "٣", "03", " 3", "3.0", "+3", "6", "0", "", "tie", "3\x00"
 
 @pytest.fixture
 def stored(human_db, write_study):
-    """A function storing a study (``tests.human_specs.study`` with overrides)."""
+    """A function storing a study (``tests.support.human_specs.study`` with overrides)."""
     store = Store(human_db)
 
     def create(**overrides):

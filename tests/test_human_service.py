@@ -13,9 +13,9 @@ from benchbench.human.service import Finished, JoinLimiter, Refused, Shown, Stud
 from benchbench.human.study import load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store, StoreBusy
-from tests.human_specs import study
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 
 
 @pytest.fixture
@@ -95,5 +95,7 @@ def test_a_busy_store_is_a_503_with_a_page(served, monkeypatch):
     status, text = refusal(lambda: service.join("10.0.0.2", None))
     assert (status, text) == (503, "The results store is busy; try again in a moment.")
     page = client.get("/task")
-    assert page.status_code == 503 and "try again in a moment" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 503 and "<h1>Service Unavailable</h1>" in text
+    assert "try again in a moment" in text
     assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")

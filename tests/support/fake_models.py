@@ -1,4 +1,5 @@
-"""Sampling functions used as ``module:function`` adapters in tests (no zoo weights needed)."""
+"""Sampling functions and small adapters used as ``module:attr`` adapters in tests (no zoo
+weights needed)."""
 
 from __future__ import annotations
 
@@ -141,3 +142,16 @@ def hangs_while(n: int, generator: torch.Generator, marker: str = "") -> torch.T
         Path(f"{marker}.sampling").touch()
         time.sleep(600)
     return noise(n, generator)
+
+
+def denoiser(n: int, generator: torch.Generator, steps: int = 10) -> torch.Tensor:
+    """A stand-in diffusion model: each step removes some noise and costs some time."""
+    images = real_digits(n, generator)
+    noise = torch.rand(images.shape, generator=generator, device=generator.device)
+    mixed = noise
+    for _ in range(steps):
+        mixed = 0.6 * mixed + 0.4 * images
+    return mixed.clamp(0, 1)
+
+
+denoiser.family = "diffusion"
