@@ -1,33 +1,11 @@
+"""Fixtures every test may use; helpers that tests import live in ``tests.support``."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def noise_suite(**overrides) -> dict:
-    """A small valid suite whose models are test sampling functions (no zoo weights)."""
-    suite = {
-        "name": "test",
-        "seed": 0,
-        "device": "cpu",
-        "reference": {"dataset": "digits", "split": "test"},
-        "metrics": [],
-        "sampling": {"num_samples": 8, "batch_size": 4},
-        "timing": {"warmup": 1, "min_repeats": 2, "min_seconds": 0.0},
-        "models": [
-            {
-                "name": "bright",
-                "adapter": "tests.fake_models:noise",
-                "params": {"brightness": [0.5, 1.0]},
-            },
-        ],
-    }
-    suite.update(overrides)
-    return suite
 
 
 @pytest.fixture(autouse=True)

@@ -16,26 +16,10 @@ from benchbench.nets.checkpoint import CheckpointError, load_checkpoint, save_ch
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.image_models import tiny_unet
+from tests.support.suites import noise_suite
 
 CPU = torch.device("cpu")
-
-
-def tiny_unet(sample_size=8, **extra):
-    from diffusers import UNet2DModel
-
-    torch.manual_seed(0)
-    return UNet2DModel(
-        **extra,
-        sample_size=sample_size,
-        in_channels=1,
-        out_channels=1,
-        block_out_channels=(8, 16),
-        layers_per_block=1,
-        norm_num_groups=4,
-        down_block_types=("DownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "UpBlock2D"),
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """The package's shape is checked, not just described (docs/architecture.md): the stages
 import only downhill (import-linter's contracts in pyproject.toml), no two modules import
-each other even lazily, validating a suite loads no runner, store or metric, and the
-catalogue's declared metric inputs are the metrics' own."""
+each other even lazily, and validating a suite loads no runner, store or metric."""
 
 from __future__ import annotations
 
@@ -13,8 +12,7 @@ import sys
 import grimp
 import pytest
 
-from benchbench.catalogue import METRICS
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def test_import_contracts_hold():
@@ -93,8 +91,3 @@ def test_validating_a_suite_imports_no_runner_store_outputs_or_metric(suite):
     stages = ("benchbench.run", "benchbench.store", "benchbench.outputs", "benchbench.metrics")
     assert [m for m in loaded if m.startswith(stages)] == []
     assert "benchbench.suite.checks" in loaded  # the checks did run
-
-
-@pytest.mark.parametrize("name", METRICS.names())
-def test_declared_metric_inputs_are_the_metrics_own(name):
-    assert METRICS.declared(name)["inputs"] == METRICS.get(name).inputs

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 
@@ -73,7 +73,7 @@ def test_run_prints_a_table_then_skips_on_rerun(write_suite, tmp_path):
 
 
 def test_failed_cells_exit_1(write_suite, tmp_path):
-    models = [{"name": "loud", "adapter": "tests.fake_models:wrong_range"}]
+    models = [{"name": "loud", "adapter": "tests.support.fake_models:wrong_range"}]
     result = runner.invoke(
         app,
         [
@@ -110,7 +110,7 @@ def test_unavailable_device_is_a_clear_error(write_suite, tmp_path):
 
 def test_table_shows_labels_and_names_literally(write_suite, tmp_path):
     """Rich markup in metric labels or model names must not be interpreted."""
-    models = [{"name": "[bold]odd[/bold]", "adapter": "tests.fake_models:real_digits"}]
+    models = [{"name": "[bold]odd[/bold]", "adapter": "tests.support.fake_models:real_digits"}]
     suite = noise_suite(
         models=models, metrics=["fd"], sampling={"num_samples": 80, "batch_size": 80}
     )

@@ -12,7 +12,7 @@ from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
 from benchbench.suite.prompts import DIGIT_WORDS
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 PROMPTS = "\n".join(f"a handwritten {word}" for word in DIGIT_WORDS)
 
@@ -21,8 +21,8 @@ def conditional_suite(tmp_path, write_suite, **overrides):
     (tmp_path / "prompts.txt").write_text(PROMPTS + "\n")
     suite = noise_suite(
         models=[
-            {"name": "steerable", "adapter": "tests.fake_models:digits_of_class"},
-            {"name": "unconditional", "adapter": "tests.fake_models:real_digits"},
+            {"name": "steerable", "adapter": "tests.support.fake_models:digits_of_class"},
+            {"name": "unconditional", "adapter": "tests.support.fake_models:real_digits"},
         ],
         metrics=["fd", "cond-accuracy", "clip-score", "prompt-diversity"],
         prompts="prompts.txt",

@@ -12,7 +12,7 @@ import re
 import sys
 import tomllib
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 SCANNED = ("benchbench", "tests", "benchmarks")
 

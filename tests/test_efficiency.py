@@ -16,9 +16,9 @@ from benchbench.run.driver import run_suite
 from benchbench.run.plan import plan_cells
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
-BATCH, Z, PIXELS = 4, 16, 48  # tests.fake_models.LinearImages
+BATCH, Z, PIXELS = 4, 16, 48  # tests.support.fake_models.LinearImages
 FLOPS_PER_CALL = 2 * BATCH * Z * PIXELS
 BYTES_PER_CALL = 4 * (Z * PIXELS + BATCH * Z + BATCH * PIXELS)  # weight, input, output
 PEAK = DevicePeak("test GPU", {torch.float32: 1e9}, 1e9)  # ridge: 1 FLOP per byte
@@ -28,7 +28,7 @@ def linear_suite(roofline: str) -> dict:
     return noise_suite(
         roofline=roofline,
         sampling={"num_samples": 8, "batch_size": BATCH},
-        models=[{"name": "linear", "adapter": "tests.fake_models:LinearImages"}],
+        models=[{"name": "linear", "adapter": "tests.support.fake_models:LinearImages"}],
     )
 
 

@@ -18,7 +18,7 @@ from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
 from benchbench.suite.schema import GateSpec, Tolerance
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 
@@ -27,10 +27,10 @@ def gate_suite(marker, **overrides):
     models = [
         {
             "name": "oracle",
-            "adapter": "tests.fake_models:digits_unless",
+            "adapter": "tests.support.fake_models:digits_unless",
             "params": {"degraded_if": str(marker)},
         },
-        {"name": "noise", "adapter": "tests.fake_models:noise"},
+        {"name": "noise", "adapter": "tests.support.fake_models:noise"},
     ]
     return noise_suite(
         models=models,

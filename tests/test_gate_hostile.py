@@ -30,7 +30,7 @@ from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
 from benchbench.suite.schema import GateSpec
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 
@@ -59,7 +59,7 @@ def reports(tmp_path) -> tuple[str, list[ET.Element]]:
 
 
 def model(name: str, adapter: str, **params) -> dict:
-    return {"name": name, "adapter": f"tests.fake_models:{adapter}", "params": params}
+    return {"name": name, "adapter": f"tests.support.fake_models:{adapter}", "params": params}
 
 
 @pytest.fixture(scope="module")

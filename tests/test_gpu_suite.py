@@ -16,7 +16,7 @@ from benchbench.run.driver import run_suite
 from benchbench.run.plan import plan_cells
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import REPO
+from tests.support import REPO
 
 PAIRS = [("gpu.yaml", "gpu-tiny.yaml"), ("gpu-text.yaml", "gpu-text-tiny.yaml")]
 

@@ -11,7 +11,8 @@ from benchbench.adapters.diffusion import DiffusionAdapter
 from benchbench.adapters.guidance import clip_guided
 from benchbench.nets.checkpoint import save_checkpoint
 from benchbench.nets.digits_clip import DigitsCLIP
-from tests.test_adapters import tiny_unet
+from tests.support import REPO
+from tests.support.image_models import tiny_unet
 
 CPU = torch.device("cpu")
 
@@ -153,7 +154,6 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     from benchbench.nets.checkpoint import load_checkpoint
     from benchbench.suite.prompts import load_prompts, prompts_for
     from benchbench.zoo import weights_path
-    from tests.conftest import REPO
 
     asked = prompts_for(load_prompts(REPO / "suites/prompts/digits.txt"), 0, 100)
     texts, labels = [p.text for p in asked], [p.label for p in asked]
@@ -186,7 +186,6 @@ def test_shipped_text2image_suite_validates():
     """Every model's weights ship and every swept parameter is declared (10 cells)."""
     from benchbench.run.plan import plan_cells
     from benchbench.suite.load import load_suite
-    from tests.conftest import REPO
 
     cells = plan_cells(load_suite(REPO / "suites/text2image.yaml"), torch.device("cpu"))
     assert len(cells) == 10

@@ -14,10 +14,10 @@ from benchbench.cli.app import app
 from benchbench.human.design import create_study
 from benchbench.human.study import load_study
 from benchbench.store.runs import Store
-from tests.human_serving import serving
-from tests.human_specs import study
+from tests.support.human_serving import serving
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.browser", "tests.human_run")
+pytest_plugins = ("tests.support.browser", "tests.support.human_run")
 pytestmark = pytest.mark.slow
 
 RATING = study(

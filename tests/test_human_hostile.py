@@ -13,14 +13,15 @@ from benchbench.cli.app import app
 from benchbench.hashing import stable_hash
 from benchbench.human.design import create_study
 from benchbench.human.interchange import InterchangeError, import_votes
-from benchbench.human.server import JoinLimiter, create_app
+from benchbench.human.server import create_app
+from benchbench.human.service import JoinLimiter
 from benchbench.human.study import StudyError, load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store
-from tests.human_serving import form_of, joined
-from tests.human_specs import study
+from tests.support.human_serving import form_of, joined
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 runner = CliRunner()
 RATING = {"name": "rating", "task": "rating"}
 # answers str.isdigit() or int() accept that are not a level as the form writes it
@@ -29,7 +30,7 @@ NOT_LEVELS = ["⁵", "٣", "03", " 3", "3.0", "+3", "6", "0", "", "tie", "3\x00"
 
 @pytest.fixture
 def stored(human_db, write_study):
-    """A function storing a study (``tests.human_specs.study`` with overrides)."""
+    """A function storing a study (``tests.support.human_specs.study`` with overrides)."""
     store = Store(human_db)
 
     def create(**overrides):
@@ -234,6 +235,30 @@ def test_a_broken_votes_file_names_its_line(stored, tmp_path, content, expected)
         app, ["human", "import", str(path), "--db", str(store.path), "--study", "rating"]
     )
     assert result.exit_code == 2 and f"{path}{expected}" in result.output.replace("\n", "")
+    assert count(store, "human_votes") == 0
+
+
+def test_every_problem_of_a_votes_file_is_listed_with_its_line_and_column(stored, tmp_path):
+    store, create = stored
+    questions = [{"id": "quality", "text": "How good?"}, {"id": "realism", "text": "How real?"}]
+    create(**RATING, questions=questions)
+    task = rating_task(store)
+    rows = [",T,quality,3,", "w1,T,quality,3,", "w1,T,quality,4,", "w1,T,realism,9,"]
+    rows += ["w1,T,realism,2,x", "w1,nope,quality,3,", "w1,T,mood,3,"]
+    text = "worker,task_id,question,answer,seconds\n" + "\n".join(rows) + "\n"
+    path = write_votes(tmp_path, text.replace("T,", f"{task},").encode())
+    with pytest.raises(InterchangeError) as caught:
+        import_votes(store, "rating", path)
+    assert str(caught.value).splitlines() == [
+        f"{path}:2: column worker: must be 1-64 characters",
+        f"{path}:4: column question: 'w1' answered 'quality' of task {task} twice",
+        f"{path}:5: column answer: question 'realism': '9' is not one of 1, 2, 3, 4, 5",
+        f"{path}:6: column seconds: 'x' is not a non-negative number",
+        f"{path}:7: column task_id: no task 'nope' in study 'rating'",
+        f"{path}:8: column question: 'mood' is not one of ['quality', 'realism']",
+        f"{path}: worker '', task {task}: answers ['quality'] but the study asks "
+        "['quality', 'realism']",
+    ]
     assert count(store, "human_votes") == 0
 
 

@@ -17,10 +17,10 @@ from benchbench.human.interchange import InterchangeError, export_tasks, import_
 from benchbench.human.results import study_results
 from benchbench.human.study import load_study
 from benchbench.store.runs import Store
-from tests.human_sim import simulate
-from tests.human_specs import study
+from tests.support.human_sim import simulate
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 runner = CliRunner()
 
 

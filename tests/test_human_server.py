@@ -16,10 +16,10 @@ from benchbench.human.study import StudyError, load_study
 from benchbench.records import Artifact, CellRecord, now
 from benchbench.store.human import TIE, HumanStore
 from benchbench.store.runs import Store
-from tests.human_serving import form_of, joined
-from tests.human_specs import study
+from tests.support.human_serving import form_of, joined
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 
 INJECTED = "<script>alert(1)</script>"
 

@@ -11,10 +11,10 @@ from benchbench.human.design import PLANTED, REAL, REPEAT, assign, create_study
 from benchbench.human.study import StudyError, load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store
-from tests.conftest import REPO
-from tests.human_specs import study
+from tests.support import REPO
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ from benchbench.run.driver import run_suite
 from benchbench.store.human import TIE, HumanStore
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.human_serving import serving
+from tests.support.human_serving import serving
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])

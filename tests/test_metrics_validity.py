@@ -16,7 +16,7 @@ from benchbench.metrics import MetricSetupError
 from benchbench.metrics.image import density_coverage, frechet_distance, precision_recall
 from benchbench.outputs.image import ImageEvaluator
 from benchbench.suite.schema import Suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 CPU = torch.device("cpu")
 

@@ -16,7 +16,8 @@ from benchbench.run.executors import make_executor
 from benchbench.run.observer import SilentObserver
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import REPO, noise_suite
+from tests.support import REPO
+from tests.support.suites import QUICK, missing_zoo_weights, noise_suite
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'benchbench[ray]')")
 
@@ -31,7 +32,8 @@ def cluster():
         address="local",  # a new cluster, whatever an earlier `ray start` left behind
         num_cpus=2,
         include_dashboard=False,
-        job_config=JobConfig(code_search_path=[str(REPO)]),  # workers import tests.fake_models
+        # workers import tests.support.fake_models from the repository
+        job_config=JobConfig(code_search_path=[str(REPO)]),
     )
     yield
     ray.shutdown()
@@ -67,10 +69,10 @@ def test_metrics_equal_the_local_executor_and_each_cell_is_stored_once(
         models=[
             {
                 "name": "noise",
-                "adapter": "tests.fake_models:noise",
+                "adapter": "tests.support.fake_models:noise",
                 "params": {"brightness": [0.5, 1]},
             },
-            {"name": "oracle", "adapter": "tests.fake_models:real_digits"},
+            {"name": "oracle", "adapter": "tests.support.fake_models:real_digits"},
         ],
     )
     loaded = load_suite(write_suite(suite))
@@ -100,8 +102,6 @@ def test_quick_suite_on_ray_matches_the_local_executor(cluster, tmp_path):
     another CPU or another numpy, whose float32 kernels differ in the seventh digit (seen:
     FD 55.6168369 here against 55.6168313 in baselines/quick.json), which the gate's
     tolerance absorbs but a 1e-9 comparison must not be asked to."""
-    from tests.test_report_quick import QUICK, missing_zoo_weights
-
     if missing := missing_zoo_weights():
         pytest.skip(f"zoo weights not trained yet: {', '.join(missing)}")
     loaded = load_suite(QUICK)
@@ -126,7 +126,7 @@ def test_a_worker_that_dies_is_retried_and_its_cell_stored_once(cluster, write_s
         models=[
             {
                 "name": "dies",
-                "adapter": "tests.fake_models:exits_once",
+                "adapter": "tests.support.fake_models:exits_once",
                 "params": {"marker": str(marker)},
             }
         ]
@@ -150,13 +150,13 @@ def test_cells_that_always_fail_are_stored_as_failed_and_the_rest_complete(
         models=[
             {
                 "name": "a-raises",
-                "adapter": "tests.fake_models:fails_while",
+                "adapter": "tests.support.fake_models:fails_while",
                 "params": {"marker": str(broken)},
             },
-            {"name": "b-dies", "adapter": "tests.fake_models:always_exits"},
+            {"name": "b-dies", "adapter": "tests.support.fake_models:always_exits"},
             {
                 "name": "c-fine",
-                "adapter": "tests.fake_models:noise",
+                "adapter": "tests.support.fake_models:noise",
                 "params": {"brightness": [0.5, 1]},
             },
         ]
@@ -183,7 +183,7 @@ def test_ctrl_c_cancels_the_rest_and_keeps_what_is_stored(cluster, write_suite, 
         models=[
             {
                 "name": "n",
-                "adapter": "tests.fake_models:noise",
+                "adapter": "tests.support.fake_models:noise",
                 "params": {"brightness": [0.1, 0.2, 0.3, 0.4]},
             }
         ]
@@ -218,8 +218,8 @@ def test_a_model_that_calls_sys_exit_is_a_failed_cell_not_a_dead_worker(
 ):
     suite = noise_suite(
         models=[
-            {"name": "fine", "adapter": "tests.fake_models:noise"},
-            {"name": "quits", "adapter": "tests.fake_models:calls_sys_exit"},
+            {"name": "fine", "adapter": "tests.support.fake_models:noise"},
+            {"name": "quits", "adapter": "tests.support.fake_models:calls_sys_exit"},
         ]
     )
     with Store(tmp_path / "b.duckdb") as store:

@@ -12,7 +12,8 @@ import torch
 from benchbench.adapters import ADAPTERS, resolve_adapter
 from benchbench.adapters.base import Adapter
 from benchbench.registry import Registry, RegistryError, UnknownNameError, load_target
-from tests.conftest import REPO, noise_suite
+from tests.support import REPO
+from tests.support.suites import noise_suite
 
 PLUGIN = '''
 import torch
@@ -66,9 +67,9 @@ def test_unknown_name_suggests_the_closest():
 
 def test_duplicates_bad_names_and_wrong_types_are_rejected():
     registry: Registry[type[Adapter]] = Registry("adapter", base=Adapter)
-    registry.register("mine", "tests.fake_models:noise")
+    registry.register("mine", "tests.support.fake_models:noise")
     with pytest.raises(RegistryError, match="already registered"):
-        registry.register("mine", "tests.fake_models:noise")
+        registry.register("mine", "tests.support.fake_models:noise")
     with pytest.raises(RegistryError, match="invalid adapter name"):
         registry.register("My Adapter", "x:y")
     with pytest.raises(RegistryError, match="is not a Adapter"):
@@ -80,11 +81,11 @@ def test_load_target_errors_are_specific():
         load_target("no_colon")
     with pytest.raises(RegistryError, match="cannot import module"):
         load_target("no_such_module_xyz:f")
-    assert load_target("tests.fake_models:noise").__name__ == "noise"
+    assert load_target("tests.support.fake_models:noise").__name__ == "noise"
 
 
 def test_function_target_becomes_an_adapter_with_declared_params():
-    cls = resolve_adapter("tests.fake_models:noise")
+    cls = resolve_adapter("tests.support.fake_models:noise")
     assert cls.family == "test-noise"
     assert set(cls.Params.model_fields) == {"brightness", "size"}
     adapter = cls.load(None, torch.device("cpu"))

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
-from tests.conftest import REPO
+from tests.support.suites import QUICK, missing_zoo_weights
 
-pytest_plugins = ("tests.browser",)
+pytest_plugins = ("tests.support.browser",)
 
-QUICK = REPO / "suites" / "quick.yaml"
 runner = CliRunner()
-
-
-def missing_zoo_weights() -> list[str]:
-    from benchbench.zoo import weights_path
-
-    names = re.findall(r"zoo:([\w.-]+)", QUICK.read_text())
-    return [name for name in names if not weights_path(name).exists()]
 
 
 @pytest.mark.slow

@@ -8,30 +8,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
-from tests.fake_models import real_digits
 
-pytest_plugins = ("tests.browser",)
+pytest_plugins = ("tests.support.browser",)
 
 INJECTED = "<img src=x onerror=alert(1)>"
 runner = CliRunner()
-
-
-def denoiser(n: int, generator: torch.Generator, steps: int = 10) -> torch.Tensor:
-    """A stand-in diffusion model: each step removes some noise and costs some time."""
-    images = real_digits(n, generator)
-    noise = torch.rand(images.shape, generator=generator, device=generator.device)
-    mixed = noise
-    for _ in range(steps):
-        mixed = 0.6 * mixed + 0.4 * images
-    return mixed.clamp(0, 1)
-
-
-denoiser.family = "diffusion"
 
 
 def suite(models: list[dict]) -> dict:
@@ -50,14 +35,18 @@ def suite(models: list[dict]) -> dict:
 
 
 MODELS = [
-    {"name": "oracle", "adapter": "tests.fake_models:real_digits"},
-    {"name": INJECTED, "adapter": "tests.fake_models:noise", "params": {"brightness": [0.5, 1.0]}},
+    {"name": "oracle", "adapter": "tests.support.fake_models:real_digits"},
+    {
+        "name": INJECTED,
+        "adapter": "tests.support.fake_models:noise",
+        "params": {"brightness": [0.5, 1.0]},
+    },
     {
         "name": "denoiser",
-        "adapter": "tests.test_report_site:denoiser",
+        "adapter": "tests.support.fake_models:denoiser",
         "params": {"steps": [1, 3, 8]},
     },
-    {"name": "broken", "adapter": "tests.fake_models:wrong_range"},
+    {"name": "broken", "adapter": "tests.support.fake_models:wrong_range"},
 ]
 
 

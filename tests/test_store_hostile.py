@@ -24,9 +24,10 @@ from typer.testing import CliRunner
 from benchbench.cli.app import app
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store, connect
-from tests.conftest import REPO, noise_suite
-from tests.human_specs import study as study_spec
-from tests.test_store import make_cell
+from tests.support import REPO
+from tests.support.human_specs import study as study_spec
+from tests.support.records import make_cell
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 
@@ -187,7 +188,7 @@ def without_writes_over(size: int) -> Callable[[], None]:
 
 @pytest.mark.slow
 def test_a_run_that_cannot_write_says_why_and_the_next_run_completes(write_suite, tmp_path):
-    big = [{"name": "big", "adapter": "tests.fake_models:noise", "params": {"size": 256}}]
+    big = [{"name": "big", "adapter": "tests.support.fake_models:noise", "params": {"size": 256}}]
     suite = write_suite(noise_suite(models=big))
     db = tmp_path / "bench.duckdb"
     command = [sys.executable, "-m", "benchbench", "run", str(suite), "--db", str(db), "-q"]
@@ -216,10 +217,10 @@ def test_a_killed_run_is_marked_abandoned_and_the_next_run_resumes(write_suite, 
     marker = tmp_path / "hang"
     marker.touch()
     models = [
-        {"name": "first", "adapter": "tests.fake_models:noise"},
+        {"name": "first", "adapter": "tests.support.fake_models:noise"},
         {
             "name": "hangs",
-            "adapter": "tests.fake_models:hangs_while",
+            "adapter": "tests.support.fake_models:hangs_while",
             "params": {"marker": [str(marker)]},
         },
     ]

@@ -7,31 +7,8 @@ import pytest
 from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
 from benchbench.suite.schema import sweep
-from tests.conftest import REPO
-
-VALID = """\
-name: t
-device: cpu
-reference:
-  dataset: digits
-  split: test
-metrics: []
-sampling:
-  num_samples: 8
-  batch_size: 4
-models:
-  - name: a
-    adapter: tests.fake_models:noise
-    params:
-      brightness: [0.5, 1.0]
-"""
-
-
-def problems_of(write_suite, text: str) -> list[str]:
-    path = write_suite(text)
-    with pytest.raises(SuiteError) as info:
-        load_suite(path)
-    return [str(p) for p in info.value.problems]
+from tests.support import REPO
+from tests.support.suites import VALID, problems_of
 
 
 def test_valid_suite_loads_and_sweeps(write_suite):
@@ -92,7 +69,9 @@ def test_model_resources_are_validated_with_lines(write_suite):
 
 
 def test_unknown_adapter_suggests_close_name(write_suite):
-    text = VALID.replace("adapter: tests.fake_models:noise", "adapter: difusion\n    weights: x")
+    text = VALID.replace(
+        "adapter: tests.support.fake_models:noise", "adapter: difusion\n    weights: x"
+    )
     problems = problems_of(write_suite, text)
     assert any(
         "suite.yaml:12: models[0].adapter: unknown adapter 'difusion'. Did you mean 'diffusion'?"
@@ -123,7 +102,7 @@ def test_unknown_dataset_and_split(write_suite):
 
 def test_missing_weights_file(write_suite):
     text = VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         "adapter: gan\n    weights: checkpoints/missing.pt\n",
     )
     (problem,) = problems_of(write_suite, text)
@@ -133,7 +112,7 @@ def test_missing_weights_file(write_suite):
 
 def test_unknown_zoo_model_suggests(write_suite):
     text = VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         "adapter: gan\n    weights: zoo:dcgan-digit\n",
     )
     (problem,) = problems_of(write_suite, text)
@@ -143,7 +122,7 @@ def test_unknown_zoo_model_suggests(write_suite):
 
 def test_adapter_needing_weights_without_them(write_suite):
     text = VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         "adapter: vae\n",
     )
     (problem,) = problems_of(write_suite, text)
@@ -164,7 +143,7 @@ def test_unknown_param_suggests_declared_one(write_suite):
 
 def test_declared_param_constraints_of_builtin_adapter(write_suite):
     text = VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         "adapter: diffusion\n    weights: zoo:ddpm-digits\n    params:\n      steps: [10, 0]\n"
         "      sampler: ddim\n",
     )
@@ -176,7 +155,7 @@ def test_declared_param_constraints_of_builtin_adapter(write_suite):
 
 
 def test_duplicate_model_names(write_suite):
-    text = VALID + "  - name: a\n    adapter: tests.fake_models:noise\n"
+    text = VALID + "  - name: a\n    adapter: tests.support.fake_models:noise\n"
     (problem,) = problems_of(write_suite, text)
     assert "suite.yaml:15: models[1].name: model name 'a' is already used by models[0]" in problem
 

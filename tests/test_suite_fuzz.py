@@ -24,7 +24,7 @@ from benchbench.cli.app import app
 from benchbench.run.plan import plan_cells
 from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
-from tests.conftest import REPO
+from tests.support import REPO
 
 QUICK = yaml.safe_load((REPO / "suites" / "quick.yaml").read_text())
 EXAMPLES = 200

@@ -16,7 +16,7 @@ from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
 from benchbench.suite.schema import MAX_SEED
 from benchbench.suite.yamlsource import MAX_BYTES
-from tests.test_suite import VALID, problems_of
+from tests.support.suites import VALID, problems_of
 
 # -- item 4: bounds on every number ------------------------------------------------------
 
@@ -95,7 +95,7 @@ def test_resources_out_of_bounds(write_suite, resources, field, fragment):
 
 def test_builtin_adapter_params_are_whole_numbers(write_suite):
     text = VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         "adapter: diffusion\n    weights: zoo:ddpm-digits\n    params:\n      steps: [10, true]\n",
     )
     (problem,) = problems_of(write_suite, text)
@@ -261,14 +261,14 @@ def test_adapters_that_cannot_load_are_problems(
     write_suite, user_module, name, source, target, expected
 ):
     user_module(name, source)
-    text = VALID.replace("adapter: tests.fake_models:noise", f"adapter: {name}:{target}")
+    text = VALID.replace("adapter: tests.support.fake_models:noise", f"adapter: {name}:{target}")
     (problem,) = problems_of(write_suite, text)
     assert "suite.yaml:12: models[0].adapter:" in problem and expected in problem, problem
 
 
 def gan_suite(weights: str) -> str:
     return VALID.replace(
-        "adapter: tests.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
         f"adapter: gan\n    weights: {weights}\n",
     )
 

@@ -22,7 +22,7 @@ from benchbench.run.cell import batch_seed
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 CPU = torch.device("cpu")
 PROMPTS = ["a handwritten seven", "a handwritten one"]

@@ -9,7 +9,7 @@ from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
-from tests.text_models import tiny_gpt
+from tests.support.text_models import tiny_gpt
 
 
 def text_suite(**overrides) -> dict:

@@ -17,7 +17,7 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,7 @@ import numpy as np
 
 from benchbench.hashing import stable_hash
 from benchbench.human.design import PLANTED, REAL, REPEAT
-from benchbench.human.samples import image_png
-from benchbench.human.server import Items
+from benchbench.human.samples import Items, image_png
 from benchbench.human.study import AnswerError, Study, parse_answer
 from benchbench.records import now
 from benchbench.store.human import Answer, HumanStore
@@ -35,6 +34,10 @@ from benchbench.store.runs import Store
 
 VOTE_COLUMNS = ("worker", "task_id", "question", "answer")
 MAX_WORKER = 64
+Votes = dict[
+    tuple[str, str], dict[str, tuple[Answer, float | None]]
+]  # (worker, task) → by question
+Problems = Callable[[str, str], None]  # told a column and what is wrong in it
 
 
 class InterchangeError(ValueError):
@@ -52,10 +55,7 @@ class ImportSummary:
 
 def export_tasks(store: Store, name: str, out: Path) -> Path:
     humans = HumanStore(store)
-    record = humans.study(name)
-    if record is None:
-        raise LookupError(f"no study {name!r} in {store.path}")
-    study = Study.model_validate(record.spec)
+    study = _stored_study(humans, name, store)
     items = Items(humans, name)
     tasks = humans.tasks(name)
     rng = np.random.default_rng([study.seed, 1])
@@ -107,15 +107,31 @@ def _content(items: Items, item_id: str, out: Path) -> str:
 
 
 def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
+    """Store the votes of a platform's CSV file: all of them, or none if any row is
+    wrong (``InterchangeError`` then lists every problem)."""
     humans = HumanStore(store)
+    study = _stored_study(humans, name, store)
+    tasks = {t.task_id: t for t in humans.tasks(name).itertuples()}
+    rows, votes = _read_votes(path, study, tasks)
+    raters, outcomes = _store_votes(humans, name, path, votes, tasks)
+    return ImportSummary(
+        rows, raters, outcomes["recorded"], outcomes["duplicate"], outcomes["conflict"]
+    )
+
+
+def _stored_study(humans: HumanStore, name: str, store: Store) -> Study:
     record = humans.study(name)
     if record is None:
         raise LookupError(f"no study {name!r} in {store.path}")
-    study = Study.model_validate(record.spec)
-    tasks = {t.task_id: t for t in humans.tasks(name).itertuples()}
+    return Study.model_validate(record.spec)
+
+
+def _read_votes(path: Path, study: Study, tasks: dict[str, Any]) -> tuple[int, Votes]:
+    """The file's row count and its answers by (worker, task) and question, each with
+    its seconds; every problem found on the way is raised together."""
     questions = {q.id for q in study.questions}
     problems: list[str] = []
-    grouped: dict[tuple[str, str], dict[str, tuple[Answer, float | None]]] = defaultdict(dict)
+    votes: Votes = defaultdict(dict)
     rows = 0
     for line, row in _read_rows(path):
         rows += 1
@@ -126,27 +142,14 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
         if None in row or None in row.values():
             problems.append(f"{path}:{line}: the row's fields do not match the header's")
             continue
+        vote = _vote(row, study, tasks, bad)
+        if vote is None:
+            continue
         worker, task_id, question = row["worker"], row["task_id"], row["question"]
-        if not 0 < len(worker) <= MAX_WORKER:
-            bad("worker", f"must be 1-{MAX_WORKER} characters")
-        task = tasks.get(task_id)
-        if task is None:
-            bad("task_id", f"no task {task_id!r} in study {name!r}")
-            continue
-        if question not in questions:
-            bad("question", f"{question!r} is not one of {sorted(questions)}")
-            continue
-        seconds = _seconds(row.get("seconds") or "", bad)
-        items = {item: item for item in (task.item_a, task.item_b) if item}
-        try:
-            answer = parse_answer(study, question, row["answer"], items)
-        except AnswerError as exc:
-            bad("answer", str(exc))
-            continue
-        if question in grouped[(worker, task_id)]:
+        if question in votes[(worker, task_id)]:
             bad("question", f"{worker!r} answered {question!r} of task {task_id} twice")
-        grouped[(worker, task_id)][question] = (answer, seconds)
-    for (worker, task_id), answers in grouped.items():
+        votes[(worker, task_id)][question] = vote
+    for (worker, task_id), answers in votes.items():
         if set(answers) != questions:
             problems.append(
                 f"{path}: worker {worker!r}, task {task_id}: answers {sorted(answers)} "
@@ -154,9 +157,42 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
             )
     if problems:
         raise InterchangeError("\n".join(problems))
+    return rows, votes
+
+
+def _vote(
+    row: dict[str | None, Any], study: Study, tasks: dict[str, Any], bad: Problems
+) -> tuple[Answer, float | None] | None:
+    """One row's answer and seconds, or None (and its problems told to ``bad``)."""
+    worker, task_id, question = row["worker"], row["task_id"], row["question"]
+    if not 0 < len(worker) <= MAX_WORKER:
+        bad("worker", f"must be 1-{MAX_WORKER} characters")
+    task = tasks.get(task_id)
+    if task is None:
+        bad("task_id", f"no task {task_id!r} in study {study.name!r}")
+        return None
+    questions = [q.id for q in study.questions]
+    if question not in questions:
+        bad("question", f"{question!r} is not one of {sorted(questions)}")
+        return None
+    seconds = _seconds(row.get("seconds") or "", bad)
+    items = {item: item for item in (task.item_a, task.item_b) if item}
+    try:
+        return parse_answer(study, question, row["answer"], items), seconds
+    except AnswerError as exc:
+        bad("answer", str(exc))
+        return None
+
+
+def _store_votes(
+    humans: HumanStore, name: str, path: Path, votes: Votes, tasks: dict[str, Any]
+) -> tuple[int, dict[str, int]]:
+    """Record each worker's answers, task by task, as a ``csv`` rater whose id follows
+    from the worker's name (the same worker in two files is one rater); the number of
+    raters and how many tasks were recorded, duplicates or conflicts."""
     outcomes: dict[str, int] = defaultdict(int)
     raters = {}
-    for (worker, task_id), answers in grouped.items():
+    for (worker, task_id), answers in votes.items():
         if worker not in raters:
             raters[worker] = "csv-" + stable_hash([name, worker], length=12)
             humans.add_rater(name, raters[worker], worker, "csv")
@@ -175,9 +211,7 @@ def import_votes(store: Store, name: str, path: Path) -> ImportSummary:
             seconds=seconds,
         )
         outcomes[outcome] += 1
-    return ImportSummary(
-        rows, len(raters), outcomes["recorded"], outcomes["duplicate"], outcomes["conflict"]
-    )
+    return len(raters), outcomes
 
 
 def _read_rows(path: Path) -> Iterator[tuple[int, dict[str | None, Any]]]:
@@ -205,7 +239,7 @@ def _read_rows(path: Path) -> Iterator[tuple[int, dict[str | None, Any]]]:
         raise InterchangeError(f"{path}:{line}: not valid CSV: {exc}") from None
 
 
-def _seconds(value: str, bad) -> float | None:
+def _seconds(value: str, bad: Problems) -> float | None:
     if not value.strip():
         return None
     try:

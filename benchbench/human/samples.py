@@ -7,6 +7,7 @@ text family writes it: ``{"prompt", "reference", "generation"}``) or ``samples.j
 optional ``prompt``, which raters are shown above the samples. Whichever artifact a
 cell has decides its kind. A planted sample is a real one destroyed on purpose (heavy noise,
 scrambled words) so that it is obviously worse than its source whatever the model.
+``Items`` reads a study's items once, for the web app and the CSV export alike.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from benchbench.hashing import sha256_bytes
+from benchbench.store.human import HumanStore
 
 SampleKind = Literal["image", "text"]
 IMAGE_ARTIFACT = "samples.npz"
@@ -39,6 +41,31 @@ class SampleSet:
 
     def __len__(self) -> int:
         return len(self.values)
+
+
+class Items:
+    """Item id → the sample to show (planted ones destroyed on the fly). The study's
+    cells are read once, so showing a task needs no artifact from the store."""
+
+    def __init__(self, humans: HumanStore, study: str):
+        frame = humans.items(study)
+        self.index = {
+            r.item_id: (r.cell_id, int(r.sample_index), bool(r.planted)) for r in frame.itertuples()
+        }
+        self.cells: dict[str, SampleSet] = {
+            cell_id: read_samples(humans.artifacts(cell_id)) for cell_id in set(frame["cell_id"])
+        }
+
+    def sample(self, item_id: str) -> np.ndarray | str:
+        cell_id, index, fake = self.index[item_id]
+        value = self.cells[cell_id].values[index]
+        return planted(value, item_id) if fake else value
+
+    def prompt(self, item_id: str) -> str | None:
+        """The prompt a text item answered (None for images and unprompted text)."""
+        cell_id, index, _ = self.index[item_id]
+        prompts = self.cells[cell_id].prompts
+        return prompts[index] if index < len(prompts) else None
 
 
 def read_samples(artifacts: dict[str, bytes]) -> SampleSet:

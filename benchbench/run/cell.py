@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import traceback
+from collections.abc import Callable
 
 import torch
 
@@ -27,6 +28,7 @@ from benchbench.records import CellRecord, Measurement, now
 from benchbench.run.observer import RunObserver
 from benchbench.run.plan import CellPlan
 from benchbench.suite.load import LoadedSuite
+from benchbench.suite.schema import Suite
 
 
 def batch_seed(seed: int, index: int) -> int:
@@ -89,6 +91,7 @@ def execute_cell(
     observer: RunObserver,
     kind: OutputKind,
 ) -> CellRecord:
+    """The cell measured and scored, or its failed record (only Ctrl-C escapes)."""
     suite = loaded.suite
     record = new_record(cell, loaded, device, run_id, env_id)
     try:
@@ -109,29 +112,64 @@ def execute_cell(
 
 
 def _measure(
-    cell, suite, device, record: CellRecord, observer, kind: OutputKind
+    cell: CellPlan,
+    suite: Suite,
+    device: torch.device,
+    record: CellRecord,
+    observer: RunObserver,
+    kind: OutputKind,
 ) -> tuple[Adapter, object]:
     """Load and time the model; fill ``record``'s speed, memory, roofline and timing rows;
     return the loaded model (latent metrics use it) and the samples."""
-    seed = suite.seed
-    sampling = cell.sampling
-    batches = math.ceil(sampling.num_samples / sampling.batch_size)
     policy = TimingPolicy(**suite.timing.model_dump())
     timer = Timer(policy, synchronizer(device))
     memory = PeakMemory(device)
     memory.reset()
     adapter, load_seconds = timer.time_call(lambda: cell.open(device))
-    who = f"model {cell.model.name!r} ({cell.model.adapter})"
-    kept: list[object] = []
+    call = batch_caller(cell, adapter, kind, suite.seed, device)
+    timing, kept = _time_batches(cell, timer, call, kind, observer)
+    peaks = memory.read()
+    record.timing_samples.extend(timing_rows(timing, load_seconds))
+    spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=suite.seed)
+    speed = speed_measurements(timing, load_seconds, policy, spec)
+    record.measurements.extend(speed)
+    record.measurements.extend(kind.speed_measurements(adapter, cell.call_params, timer, speed[0]))
+    record.measurements.extend(memory_measurements(peaks))
+    record.measurements.extend(roofline_rows(suite, device, adapter, call, timing))
+    return adapter, kind.collect(kept, cell.sampling.num_samples)
 
-    accepted = {name for name in kind.batch_inputs(0, sampling.batch_size) if adapter.accepts(name)}
+
+def batch_caller(
+    cell: CellPlan, adapter: Adapter, kind: OutputKind, seed: int, device: torch.device
+) -> Callable[[int], object]:
+    """``call(index)``: one batch of the model, seeded by its index, with the inputs the
+    output kind provides (prompts, labels) that the model accepts."""
+    size = cell.sampling.batch_size
+    accepted = {name for name in kind.batch_inputs(0, size) if adapter.accepts(name)}
 
     def call(index: int) -> object:
         generator = torch.Generator(device).manual_seed(batch_seed(seed, index))
-        inputs = kind.batch_inputs(index, sampling.batch_size)
+        inputs = kind.batch_inputs(index, size)
         inputs = {name: value for name, value in inputs.items() if name in accepted}
         with torch.inference_mode():
-            return adapter.sample(sampling.batch_size, generator, **inputs, **cell.call_params)
+            return adapter.sample(size, generator, **inputs, **cell.call_params)
+
+    return call
+
+
+def _time_batches(
+    cell: CellPlan,
+    timer: Timer,
+    call: Callable[[int], object],
+    kind: OutputKind,
+    observer: RunObserver,
+) -> tuple[Timing, list[object]]:
+    """Time the steady calls; the first ones, enough for ``num_samples``, are checked and
+    kept (outside the timed region): the scored samples are the timed ones."""
+    sampling = cell.sampling
+    batches = math.ceil(sampling.num_samples / sampling.batch_size)
+    who = f"model {cell.model.name!r} ({cell.model.adapter})"
+    kept: list[object] = []
 
     def keep(index: int, batch: object) -> None:
         if index < batches:
@@ -140,23 +178,31 @@ def _measure(
 
     observer.cell_started(cell, batches)
     timing = timer.measure(call, sampling.batch_size, min_calls=batches, on_result=keep)
-    peaks = memory.read()
-    record.timing_samples.extend(timing_rows(timing, load_seconds))
-    spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=seed)
-    speed = speed_measurements(timing, load_seconds, policy, spec)
-    record.measurements.extend(speed)
-    record.measurements.extend(kind.speed_measurements(adapter, cell.call_params, timer, speed[0]))
-    record.measurements.extend(
+    return timing, kept
+
+
+def memory_measurements(peaks: dict[str, int]) -> list[Measurement]:
+    """The cell's peak memory readings (allocated, reserved, ...), in bytes."""
+    return [
         Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
         for name, value in peaks.items()
-    )
-    if efficiency.wanted(suite.roofline, device):
-        peak = efficiency.peak_of(device)
-        networks = adapter.networks()
-        record.measurements.extend(
-            efficiency.roofline_measurements(networks, lambda: call(0), timing, peak)
-        )
-    return adapter, kind.collect(kept, sampling.num_samples)
+    ]
+
+
+def roofline_rows(
+    suite: Suite,
+    device: torch.device,
+    adapter: Adapter,
+    call: Callable[[int], object],
+    timing: Timing,
+) -> list[Measurement]:
+    """The work of one more call of batch 0, counted outside the timed region, against the
+    timed median; none unless the suite's ``roofline`` asks for it on this device."""
+    if not efficiency.wanted(suite.roofline, device):
+        return []
+    peak = efficiency.peak_of(device)
+    networks = adapter.networks()
+    return efficiency.roofline_measurements(networks, lambda: call(0), timing, peak)
 
 
 def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:

@@ -5,7 +5,7 @@ missing (CI runs as root on Debian); elsewhere the browser tests skip and say wh
 Selenium talks to ``/usr/bin/chromedriver`` directly, so Selenium Manager never goes
 to the network.
 
-``python -m tests.browser SITE_INDEX OUT_DIR`` saves screenshots of a built report.
+``python -m tests.support.browser SITE_INDEX OUT_DIR`` saves screenshots of a built report.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Sampling functions used as ``module:function`` adapters in tests (no zoo weights needed)."""
+"""Sampling functions and small adapters used as ``module:attr`` adapters in tests (no zoo
+weights needed)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
@@ -105,6 +107,20 @@ class LinearImages(Adapter):
         return torch.sigmoid(self.layer(z)).view(n, 3, 4, 4)
 
 
+class CountedImages(LinearImages):
+    """LinearImages that logs each call's generator seed (in ``seeds``, shared by every
+    instance) and fills its images with the call's number / 10, so the stored samples
+    tell which calls were kept."""
+
+    family = "test-counted"
+    seeds: ClassVar[list[int]] = []
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        self.seeds.append(generator.initial_seed())
+        images = super().sample(n, generator)
+        return torch.full_like(images, len(self.seeds) / 10)
+
+
 def exits_once(n: int, generator: torch.Generator, marker: str = "") -> torch.Tensor:
     """Kills its own process the first time (no ``marker`` file yet): a worker that dies
     mid-cell. Only for executors that run cells in worker processes."""
@@ -126,3 +142,16 @@ def hangs_while(n: int, generator: torch.Generator, marker: str = "") -> torch.T
         Path(f"{marker}.sampling").touch()
         time.sleep(600)
     return noise(n, generator)
+
+
+def denoiser(n: int, generator: torch.Generator, steps: int = 10) -> torch.Tensor:
+    """A stand-in diffusion model: each step removes some noise and costs some time."""
+    images = real_digits(n, generator)
+    noise = torch.rand(images.shape, generator=generator, device=generator.device)
+    mixed = noise
+    for _ in range(steps):
+        mixed = 0.6 * mixed + 0.4 * images
+    return mixed.clamp(0, 1)
+
+
+denoiser.family = "diffusion"

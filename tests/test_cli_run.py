@@ -10,7 +10,7 @@ from benchbench.cli.app import app
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 
@@ -44,13 +44,13 @@ def test_counts_cells_already_stored_and_leaves_the_store_unchanged(
     write_suite, tmp_path, monkeypatch
 ):
     db = tmp_path / "bench.duckdb"
-    suite = noise_suite(models=[{"name": "one", "adapter": "tests.fake_models:noise"}])
+    suite = noise_suite(models=[{"name": "one", "adapter": "tests.support.fake_models:noise"}])
     with Store(db) as store:
         run_suite(load_suite(write_suite(suite)), store)
     before = db.read_bytes()
     monkeypatch.setattr(CallableAdapter, "sample", lambda *a, **k: pytest.fail("sampled"))
     more = noise_suite()  # its two 'bright' cells are new; 'one' is stored
-    more["models"].append({"name": "one", "adapter": "tests.fake_models:noise"})
+    more["models"].append({"name": "one", "adapter": "tests.support.fake_models:noise"})
     code, output = dry_run(write_suite(more), db)
     assert code == 0, output
     assert "3 cells planned: 1 already stored" in output and "2 to run" in output

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 runner = CliRunner()
 

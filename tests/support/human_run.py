@@ -16,7 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
-from tests.human_specs import SUITE
+from tests.support.human_specs import SUITE
 
 
 @pytest.fixture(scope="session")

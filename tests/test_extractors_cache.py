@@ -10,7 +10,7 @@ from benchbench.extractors.cache import FeatureCache
 from benchbench.extractors.digits_cnn import DigitsCNNExtractor
 from benchbench.outputs.image import ImageEvaluator
 from benchbench.suite.schema import Suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 CPU = torch.device("cpu")
 

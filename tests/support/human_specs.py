@@ -13,10 +13,10 @@ SUITE = {
     "sampling": {"num_samples": 24, "batch_size": 24},
     "timing": {"warmup": 1, "min_repeats": 1, "min_seconds": 0.0},
     "models": [
-        {"name": "oracle", "adapter": "tests.fake_models:real_digits"},
+        {"name": "oracle", "adapter": "tests.support.fake_models:real_digits"},
         {
             "name": "noise",
-            "adapter": "tests.fake_models:noise",
+            "adapter": "tests.support.fake_models:noise",
             "params": {"brightness": [0.3, 0.6, 1.0]},
         },
     ],

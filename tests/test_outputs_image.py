@@ -8,13 +8,13 @@ from benchbench.report.summary import summarize_run
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 
 def test_oracle_scores_near_zero_and_noise_scores_far(write_suite, tmp_path):
     models = [
-        {"name": "oracle", "adapter": "tests.fake_models:real_digits"},
-        {"name": "noise", "adapter": "tests.fake_models:noise"},
+        {"name": "oracle", "adapter": "tests.support.fake_models:real_digits"},
+        {"name": "noise", "adapter": "tests.support.fake_models:noise"},
     ]
     suite = noise_suite(
         models=models,

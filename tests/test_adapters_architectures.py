@@ -10,7 +10,7 @@ from benchbench.adapters.architectures import PRESETS
 from benchbench.run.plan import plan_cells
 from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 CPU = torch.device("cpu")
 

@@ -18,7 +18,7 @@ from benchbench.data.prose import continuations
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.metrics.text.perplexity import Perplexity
 from benchbench.metrics.text.rouge import rouge_s
-from tests.text_models import tiny_gpt
+from tests.support.text_models import tiny_gpt
 
 CPU = torch.device("cpu")
 

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.store.runs import Store
-from tests.conftest import REPO
-from tests.human_specs import study
+from tests.support import REPO
+from tests.support.human_specs import study
 
-pytest_plugins = ("tests.human_run",)
+pytest_plugins = ("tests.support.human_run",)
 runner = CliRunner()
 
 

@@ -9,7 +9,7 @@ import torch
 from benchbench.extractors.text import TextEncoder
 from benchbench.metrics.text.bertscore import BERTScore
 from benchbench.metrics.text.mauve_metric import MAUVE, embed, mauve_score
-from tests.text_models import tiny_roberta
+from tests.support.text_models import tiny_roberta
 
 HYPS = ["the object has an attribute", "a function returns a value", "the cat sat on the mat"]
 REFS = ["an object has attributes", "the function returns the value", "a dog sat on a log"]

@@ -13,7 +13,7 @@ from benchbench.adapters.text_base import filter_logits
 from benchbench.adapters.text_hf import HFCausalLMAdapter, MissingModelError
 from benchbench.adapters.text_ngram import NGramAdapter
 from benchbench.nets.lm.ngram import KneserNeyLM, Spelling
-from tests.text_models import SENTENCES, tiny_gpt
+from tests.support.text_models import SENTENCES, tiny_gpt
 
 CPU = torch.device("cpu")
 PROMPTS = ["the cat sat", "a function returns"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchbench.human.design import PLANTED, assign
-from benchbench.human.server import _sides
+from benchbench.human.service import sides_shown
 from benchbench.human.study import Study
 from benchbench.records import now
 from benchbench.store.human import Answer, HumanStore
@@ -48,7 +48,7 @@ def simulate(
         opinion: dict[tuple[str, ...], object] = {}
         for task_id, swapped in plan:
             task = info[task_id]
-            sides = _sides(task.item_a, task.item_b, swapped)
+            sides = sides_shown(task.item_a, task.item_b, swapped)
             answers = []
             for q in study.questions:
                 if r >= honest:

@@ -7,7 +7,7 @@ import pytest
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
-from tests.conftest import noise_suite
+from tests.support.suites import noise_suite
 
 
 def count(store: Store, table: str) -> int:
@@ -68,10 +68,10 @@ def test_failing_cell_is_recorded_and_the_run_goes_on_then_resumes(write_suite, 
     models = [
         {
             "name": "flaky",
-            "adapter": "tests.fake_models:fails_while",
+            "adapter": "tests.support.fake_models:fails_while",
             "params": {"marker": str(marker)},
         },
-        {"name": "fine", "adapter": "tests.fake_models:noise"},
+        {"name": "fine", "adapter": "tests.support.fake_models:noise"},
     ]
     loaded = load_suite(write_suite(noise_suite(models=models)))
     first = run_suite(loaded, store)
@@ -89,8 +89,8 @@ def test_failing_cell_is_recorded_and_the_run_goes_on_then_resumes(write_suite, 
 
 def test_ctrl_c_keeps_completed_cells_and_next_run_resumes(write_suite, store, tmp_path):
     models = [
-        {"name": "first", "adapter": "tests.fake_models:noise"},
-        {"name": "second", "adapter": "tests.fake_models:interrupts"},
+        {"name": "first", "adapter": "tests.support.fake_models:noise"},
+        {"name": "second", "adapter": "tests.support.fake_models:interrupts"},
     ]
     path = write_suite(noise_suite(models=models))
     with pytest.raises(KeyboardInterrupt):
@@ -99,18 +99,18 @@ def test_ctrl_c_keeps_completed_cells_and_next_run_resumes(write_suite, store, t
     assert list(runs["status"]) == ["interrupted"]
     assert list(store.query("SELECT model_name FROM cells")["model_name"]) == ["first"]
 
-    models[1]["adapter"] = "tests.fake_models:noise"  # the user fixes the suite, runs again
+    models[1]["adapter"] = "tests.support.fake_models:noise"  # the user fixes the suite, runs again
     path = write_suite(noise_suite(models=models))
     resumed = run_suite(load_suite(path), store)
     assert (resumed.executed, resumed.skipped) == (1, 1)
 
 
 def test_output_outside_unit_range_fails_the_cell_with_a_clear_error(write_suite, store):
-    models = [{"name": "loud", "adapter": "tests.fake_models:wrong_range"}]
+    models = [{"name": "loud", "adapter": "tests.support.fake_models:wrong_range"}]
     result = run_suite(load_suite(write_suite(noise_suite(models=models))), store)
     assert result.failed == 1
     error = store.query("SELECT error FROM cells")["error"][0]
-    assert "model 'loud' (tests.fake_models:wrong_range) returned pixels in" in error
+    assert "model 'loud' (tests.support.fake_models:wrong_range) returned pixels in" in error
     assert "expected [0, 1]" in error
 
 
@@ -120,7 +120,7 @@ def test_editing_a_param_reruns_only_that_cell(write_suite, store):
         models=[
             {
                 "name": "bright",
-                "adapter": "tests.fake_models:noise",
+                "adapter": "tests.support.fake_models:noise",
                 "params": {"brightness": [0.5, 0.9]},
             }
         ]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.data.prose import continuations
-from tests.text_models import tiny_gpt
+from tests.support.text_models import tiny_gpt
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from benchbench.records import CellRecord, Measurement, now
+from benchbench.records import Measurement
 from benchbench.store.runs import Store, StoreError
+from tests.support.records import make_cell
 
 EXPECTED_COLUMNS = {
     "runs": {"run_id", "suite_name", "suite_hash", "env_id", "started_at", "finished_at", "status"},
@@ -54,30 +55,6 @@ EXPECTED_COLUMNS = {
     "timing_samples": {"cell_id", "phase", "idx", "seconds", "items"},
     "artifacts": {"cell_id", "name", "media_type", "sha256", "content", "meta"},
 }
-
-
-def make_cell(run_id: str, key: str = "k1", status: str = "complete", **extra) -> CellRecord:
-    return CellRecord(
-        cell_key=key,
-        run_id=run_id,
-        suite_name="s",
-        model_name="m",
-        family="gan",
-        adapter="gan",
-        params={"a": 1},
-        suite_params={},
-        weights=None,
-        model_fingerprint="f",
-        device="cpu",
-        env_id="e",
-        seed=0,
-        num_samples=4,
-        batch_size=2,
-        status=status,
-        started_at=now(),
-        finished_at=now(),
-        **extra,
-    )
 
 
 @pytest.fixture

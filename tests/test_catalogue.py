@@ -1,0 +1,13 @@
+"""The catalogue lets a suite be checked without importing any metric, so what it
+declares must be what the metrics say: each built-in's declared inputs are its class's."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchbench.catalogue import METRICS
+
+
+@pytest.mark.parametrize("name", METRICS.names())
+def test_declared_metric_inputs_are_the_metrics_own(name):
+    assert METRICS.declared(name)["inputs"] == METRICS.get(name).inputs
