@@ -33,7 +33,7 @@ def test_timed_batches_are_the_scored_ones_and_the_roofline_call_comes_last(writ
     index_of = {batch_seed(0, index): index for index in range(-3, 3)}
     # cold, one more warm-up, three steady calls (two are enough samples), then roofline
     assert [index_of[seed] for seed in CountedImages.seeds] == [-1, -2, 0, 1, 2, 0]
-    npz = artifacts[artifacts["name"] == "samples.npz"].content.iloc[0]
+    (npz,) = [a.content for a in artifacts if a.name == "samples.npz"]
     images = np.load(io.BytesIO(bytes(npz)))["images"]
     stored_calls = [round(image.mean() / 255 * 10) for image in images]
     assert stored_calls == [3] * 4 + [4] * 4  # the first two timed calls, not the sixth
