@@ -75,7 +75,7 @@ def test_recipe_runs_end_to_end_and_is_reproducible_from_its_seed(tmp_path):
     assert card("spoken-digits-cnn", tmp_path / "a") == first
 
 
-class _NoLocalSampler(SpokenDigitsCNNExtractor):
+class _OwnRateOnly(SpokenDigitsCNNExtractor):
     """The same network, declared as taking its own rate only."""
 
     resampler = None
@@ -102,7 +102,7 @@ def test_a_clip_shorter_than_the_window_is_a_clear_error(extractor, clips):
 
 
 def test_a_wrong_rate_without_resampler_is_a_clear_error(clips):
-    strict = _NoLocalSampler(CPU)
+    strict = _OwnRateOnly(CPU)
     assert strict.identity()["resampler"] is None
     with pytest.raises(
         ValueError, match=r"takes 8000 Hz audio only \(no resampler\), got 16000 Hz"
