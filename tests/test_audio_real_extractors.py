@@ -4,10 +4,21 @@ randomly initialised networks saved to a temporary directory."""
 
 from __future__ import annotations
 
+import dataclasses
+import socket
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from torch import nn
+from typer.testing import CliRunner
 
+from benchbench.cli.app import app
+from benchbench.extractors import EXTRACTORS
+from benchbench.extractors.real_audio import PANNsCNN14, VGGishExtractor
+from benchbench.extractors.weights_files import MissingWeightsError, WrongWeightsError
+from benchbench.hashing import sha256_file
 from benchbench.metrics import MetricSetupError
 from benchbench.metrics.image.fd import FrechetAudioDistance, FrechetDistance
 from benchbench.metrics.image.kd import KernelDistance
@@ -89,7 +100,7 @@ def test_cnn14_spectrogram_equals_torch_stft():
     padding); tolerance 1e-4 of the largest power, the float32 convolution's rounding."""
     torch.manual_seed(0)
     clips = torch.rand(2, 12_000) * 2 - 1
-    power = panns.Cnn14().spectrogram_extractor(clips)[:, 0]
+    power = panns._Spectrogram()(clips)[:, 0]
     stft = torch.stft(
         clips.double(),
         n_fft=1024,
@@ -122,3 +133,150 @@ def test_fad_refuses_features_other_than_vggish():
     assert FrechetAudioDistance({"name": "vggish"}, reference="r").label == "FAD"
     with pytest.raises(MetricSetupError, match="defined on vggish"):
         FrechetAudioDistance({"name": "panns-cnn14"}, reference="r")
+
+
+# -- loading from local files only ------------------------------------------------------
+
+CPU = torch.device("cpu")
+EXTRACTOR_CLASSES = {"vggish": VGGishExtractor, "panns-cnn14": PANNsCNN14}
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Every connection attempt fails: nothing here may reach for a download."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is blocked in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def empty_caches(tmp_path, monkeypatch):
+    """TORCH_HOME and HF_HOME pointing at empty directories."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    return tmp_path
+
+
+def publish(monkeypatch, name: str, path: Path) -> None:
+    """Make ``path`` the published file of extractor ``name``: its sha256 is expected."""
+    cls = EXTRACTOR_CLASSES[name]
+    published = dataclasses.replace(cls.weights_file, sha256=sha256_file(path))
+    monkeypatch.setattr(cls, "weights_file", published)
+
+
+@pytest.fixture(scope="module")
+def random_weights(tmp_path_factory) -> Path:
+    """Randomly initialised VGGish and CNN14, saved in their published formats and names."""
+    directory = tmp_path_factory.mktemp("audio-weights")
+    torch.manual_seed(0)
+    torch.save(vggish.VGGish().state_dict(), directory / VGGishExtractor.weights_file.name)
+    checkpoint = {"model": panns.Cnn14().state_dict(), "iteration": 600000}
+    torch.save(checkpoint, directory / PANNsCNN14.weights_file.name)
+    return directory
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "dim", "rate", "samples"),
+    [("vggish", 128, 16_000, 20_000), ("panns-cnn14", 2048, 32_000, 16_384)],
+)
+def test_the_published_file_loads_and_embeds_each_clip(
+    random_weights, monkeypatch, name, dim, rate, samples
+):
+    path = random_weights / EXTRACTOR_CLASSES[name].weights_file.name
+    publish(monkeypatch, name, path)
+    extractor = EXTRACTORS.get(name)(CPU, weights_dir=random_weights)
+    torch.manual_seed(1)
+    clips = torch.rand(3, 1, samples) * 2 - 1
+    features = extractor.extract(clips, rate)["features"]
+    assert features.shape == (3, dim) and features.dtype == torch.float32
+    assert torch.equal(features, extractor.extract(clips, rate)["features"])
+    assert not torch.allclose(features[0], features[1])
+    identity = extractor.identity()
+    assert identity["weights_sha256"] == sha256_file(path)
+    assert identity["sample_rate"] == rate and extractor.feature_dim == dim
+
+
+@pytest.mark.slow
+def test_vggish_refuses_clips_shorter_than_its_patch_at_any_rate(random_weights, monkeypatch):
+    publish(monkeypatch, "vggish", random_weights / VGGishExtractor.weights_file.name)
+    extractor = EXTRACTORS.get("vggish")(CPU, weights_dir=random_weights)
+    spoken_digit = torch.zeros(2, 1, 4096)  # 0.512 s at 8 kHz
+    with pytest.raises(ValueError, match="vggish"):
+        extractor.extract(spoken_digit, 8000)
+    assert extractor.extract(torch.zeros(2, 1, 8000), 8000)["features"].shape == (2, 128)
+
+
+@pytest.mark.parametrize("name", ["vggish", "panns-cnn14"])
+def test_a_file_with_another_hash_is_refused_naming_it(tmp_path, monkeypatch, name):
+    cls = EXTRACTOR_CLASSES[name]
+    monkeypatch.setattr(cls, "weights_file", dataclasses.replace(cls.weights_file, sha256="0" * 64))
+    path = tmp_path / cls.weights_file.name
+    torch.save({"model": {}}, path)
+    with pytest.raises(WrongWeightsError) as error:
+        EXTRACTORS.get(name)(CPU, weights_dir=tmp_path)
+    assert str(path) in str(error.value) and sha256_file(path) in str(error.value)
+    assert f"bench weights fetch {name}" in str(error.value)
+
+
+def test_the_published_vggish_hash_prefix_is_checked(tmp_path):
+    (tmp_path / "vggish-10086976.pth").write_bytes(b"a truncated download")
+    with pytest.raises(WrongWeightsError, match=r"has sha256 .* but the published"):
+        EXTRACTORS.get("vggish")(CPU, weights_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "message"),
+    [
+        ("vggish", lambda: nn.Linear(3, 2).state_dict(), "18 tensors missing .* 2 unexpected"),
+        (
+            "vggish",
+            lambda: {key: torch.zeros(1) for key in vggish.VGGish().state_dict()},
+            r"18 with another shape \(features.0.weight: \[1\] in the file, \[64, 1, 3, 3\]",
+        ),
+        ("panns-cnn14", lambda: {"model": nn.Linear(3, 2).state_dict()}, "84 tensors missing"),
+        ("panns-cnn14", lambda: nn.Linear(3, 2).state_dict(), "not a PANNs checkpoint"),
+    ],
+    ids=["vggish-another-net", "vggish-reshaped", "cnn14-another-net", "cnn14-bare-dict"],
+)
+def test_another_networks_file_is_refused_naming_it(tmp_path, monkeypatch, name, state, message):
+    path = tmp_path / EXTRACTOR_CLASSES[name].weights_file.name
+    torch.save(state(), path)
+    publish(monkeypatch, name, path)
+    with pytest.raises(WrongWeightsError, match=message) as error:
+        EXTRACTORS.get(name)(CPU, weights_dir=tmp_path)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["vggish", "panns-cnn14"])
+def test_missing_weights_name_the_file_the_places_and_the_fetch_command(empty_caches, name):
+    given = empty_caches / "given"
+    with pytest.raises(MissingWeightsError) as error:
+        EXTRACTORS.get(name)(CPU, weights_dir=given)
+    message = str(error.value)
+    assert EXTRACTOR_CLASSES[name].weights_file.name in message
+    assert f"bench weights fetch {name}" in message
+    for place in (given, empty_caches / "torch" / "hub" / "checkpoints", empty_caches / "hf"):
+        assert str(place) in message
+
+
+def test_weights_verify_covers_the_audio_extractors(empty_caches, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    given = empty_caches / "given"
+    given.mkdir()
+    (given / "vggish-10086976.pth").write_bytes(b"not the published weights")
+    result = CliRunner().invoke(
+        app, ["weights", "verify", "vggish", "panns-cnn14", "--weights-dir", str(given)]
+    )
+    assert result.exit_code == 1 and "MISMATCH" in result.stdout
+    (given / "vggish-10086976.pth").unlink()
+    (given / "Cnn14_mAP=0.431.pth").write_bytes(b"some checkpoint")
+    result = CliRunner().invoke(
+        app, ["weights", "verify", "vggish", "panns-cnn14", "--weights-dir", str(given)]
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "missing" in result.stdout and "no published hash" in result.stdout

@@ -57,10 +57,13 @@ def log_mel_patches(waveforms: torch.Tensor) -> torch.Tensor:
             f"(one 0.96 s patch), got {waveforms.shape[-1]}"
         )
     frames = waveforms.double().unfold(-1, STFT_WINDOW, STFT_HOP)
-    window = torch.hann_window(STFT_WINDOW, periodic=True, dtype=torch.float64)
+    window = torch.hann_window(
+        STFT_WINDOW, periodic=True, dtype=torch.float64, device=frames.device
+    )
     magnitude = torch.fft.rfft(frames * window, n=FFT_SIZE).abs()
-    log_mel = torch.log(magnitude @ torch.from_numpy(mel_matrix()) + LOG_OFFSET)
-    return log_mel.unfold(1, PATCH_FRAMES, PATCH_FRAMES).transpose(-1, -2)
+    mel = torch.from_numpy(mel_matrix()).to(frames.device)
+    log_mel = torch.log(magnitude @ mel + LOG_OFFSET)
+    return log_mel.unfold(-2, PATCH_FRAMES, PATCH_FRAMES).transpose(-1, -2)
 
 
 def _vgg_stack() -> nn.Sequential:
