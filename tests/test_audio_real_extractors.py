@@ -206,7 +206,7 @@ def test_vggish_refuses_clips_shorter_than_its_patch_at_any_rate(random_weights,
     publish(monkeypatch, "vggish", random_weights / VGGishExtractor.weights_file.name)
     extractor = EXTRACTORS.get("vggish")(CPU, weights_dir=random_weights)
     spoken_digit = torch.zeros(2, 1, 4096)  # 0.512 s at 8 kHz
-    with pytest.raises(ValueError, match="vggish"):
+    with pytest.raises(ValueError, match=r"vggish needs clips of at least 15600 samples"):
         extractor.extract(spoken_digit, 8000)
     assert extractor.extract(torch.zeros(2, 1, 8000), 8000)["features"].shape == (2, 128)
 
@@ -280,3 +280,11 @@ def test_weights_verify_covers_the_audio_extractors(empty_caches, monkeypatch):
     )
     assert result.exit_code == 0, result.stdout
     assert "missing" in result.stdout and "no published hash" in result.stdout
+
+
+def test_bench_list_describes_audio_extractors_by_rate_and_window(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["list", "extractors"])
+    assert result.exit_code == 0, result.output
+    assert "16000 Hz, clips >= 15600 samples" in result.stdout
+    assert "32000 Hz, clips >= 9920 samples" in result.stdout
