@@ -153,6 +153,11 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
+def test_the_network_is_blocked_in_these_tests():
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("example.org", 443), timeout=1)
+
+
 @pytest.fixture
 def empty_caches(tmp_path, monkeypatch):
     """TORCH_HOME and HF_HOME pointing at empty directories."""
