@@ -52,6 +52,7 @@ METRICS: Registry[type[Metric]] = Registry(
 for _name, (_target, _inputs) in {
     "fd": ("benchbench.metrics.image.fd:FrechetDistance", SETS),
     "fid": ("benchbench.metrics.image.fd:FrechetInceptionDistance", SETS),
+    "fad": ("benchbench.metrics.image.fd:FrechetAudioDistance", SETS),
     "kd": ("benchbench.metrics.image.kd:KernelDistance", SETS),
     "kid": ("benchbench.metrics.image.kid:KernelInceptionDistance", SETS),
     "is": ("benchbench.metrics.image.isc:InceptionScore", ("logits",)),

@@ -58,6 +58,10 @@ def _describe(kind: str, obj) -> str:
     if kind == "metrics":
         return f"v{obj.version}, {'higher' if obj.higher_is_better else 'lower'} is better"
     if kind == "extractors":
+        from benchbench.extractors.audio import AudioFeatureExtractor
+
+        if issubclass(obj, AudioFeatureExtractor):  # a rate and a shortest clip, no pixels
+            return f"v{obj.version}, {obj.sample_rate} Hz, clips >= {obj.window_samples} samples"
         return f"v{obj.version}, input {obj.input_size}px, {obj.channels} channel(s), {obj.resize}"
     if kind == "executors":
         options = ", ".join(f"{n} ({f.description})" for n, f in obj.Options.model_fields.items())

@@ -40,6 +40,11 @@ class MissingWeightsError(FileNotFoundError):
     """Weights that are not on this machine; the message says what, where and how to get it."""
 
 
+class WrongWeightsError(ValueError):
+    """A weights file on disk that is not the expected one: another hash, or another net's
+    tensors. The message names the file."""
+
+
 def search_dirs(file: WeightsFile, explicit: Path | None = None) -> list[tuple[str, Path]]:
     """Where ``file`` is looked for, in order, each with the setting that names it."""
     places = [] if explicit is None else [("given directory", Path(explicit))]
@@ -75,6 +80,19 @@ def verify_file(file: WeightsFile, path: Path) -> tuple[bool, str]:
     """Whether ``path`` has the published hash (if any is published), and its sha256."""
     digest = sha256_tree(path)
     return file.matches(digest), digest
+
+
+def checked_sha256(extractor: str, file: WeightsFile, path: Path) -> str:
+    """The sha256 of ``path``, refused (``WrongWeightsError``) when it is not the published
+    hash: a truncated download or another network's file must not yield features."""
+    matches, digest = verify_file(file, path)
+    if not matches:
+        raise WrongWeightsError(
+            f"{extractor}: {path} has sha256 {digest}, but the published {file.name} has "
+            f"sha256 {file.sha256}...: the file is damaged or another network's; fetch it "
+            f"again (`bench weights fetch {extractor}`)"
+        )
+    return digest
 
 
 def fetch_file(file: WeightsFile) -> Path:

@@ -19,6 +19,7 @@ AXES = {
     "fd": "distribution distance",
     "kd": "distribution distance",
     "fid": "distribution distance",
+    "fad": "distribution distance",
     "kid": "distribution distance",
     "cmmd": "distribution distance",
     "mauve": "distribution distance",

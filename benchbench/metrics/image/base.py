@@ -12,14 +12,22 @@ import torch
 from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, MetricSetupError
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
-# The extractor a literature metric is defined on (FID, KID and IS use Inception-v3).
-LITERATURE_EXTRACTOR = "inception-v3-compat"
+# The extractor each literature name is defined on: FID, KID and IS on the Inception-v3 FID
+# network; FAD on VGGish's pre-activation embedding (Kilgour et al. 2019).
+LITERATURE_EXTRACTORS = {
+    "FID": "inception-v3-compat",
+    "KID": "inception-v3-compat",
+    "IS": "inception-v3-compat",
+    "FAD": "vggish",
+}
 
 
-def metric_label(prefix: str, literature: str | None, extractor: str) -> str:
-    """``FID`` on the literature's extractor, ``FD[digits-cnn]`` on any other: honest names."""
-    if literature is not None and extractor == LITERATURE_EXTRACTOR:
-        return literature
+def metric_label(prefix: str, literature: tuple[str, ...], extractor: str) -> str:
+    """The literature's name on the extractor it is defined on (FD is ``FID`` on Inception-v3,
+    ``FAD`` on VGGish), ``FD[digits-cnn]`` on any other: honest names."""
+    for name in literature:
+        if LITERATURE_EXTRACTORS[name] == extractor:
+            return name
     return f"{prefix}[{extractor}]"
 
 
@@ -44,7 +52,7 @@ class FeatureMetric(Metric):
     """
 
     label_prefix: ClassVar[str]
-    literature_name: ClassVar[str | None] = None
+    literature_names: ClassVar[tuple[str, ...]] = ()  # see ``LITERATURE_EXTRACTORS``
     required_extractor: ClassVar[str | None] = None
     inputs = ("reference_features", "features")
 
@@ -122,7 +130,7 @@ class FeatureMetric(Metric):
 
     @property
     def label(self) -> str:
-        return metric_label(self.label_prefix, self.literature_name, self.features["name"])
+        return metric_label(self.label_prefix, self.literature_names, self.features["name"])
 
     def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if not self._real or not self._fake:

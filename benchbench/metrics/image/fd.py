@@ -89,11 +89,12 @@ def frechet_distance_on_device(features_a: torch.Tensor, features_b: torch.Tenso
 
 
 class FrechetDistance(FeatureMetric):
-    """FD on any extractor; labelled FD[extractor], or FID on Inception-v3 features."""
+    """FD on any extractor; labelled FD[extractor], FID on Inception-v3 features, FAD on
+    VGGish's."""
 
     name = "fd"
     label_prefix = "FD"
-    literature_name = "FID"
+    literature_names = ("FID", "FAD")
     version = "1"
     higher_is_better = False
 
@@ -121,3 +122,10 @@ class FrechetInceptionDistance(FrechetDistance):
 
     name = "fid"
     required_extractor = "inception-v3-compat"
+
+
+class FrechetAudioDistance(FrechetDistance):
+    """``fad``: FD that refuses any extractor but VGGish, so "FAD" always means FAD."""
+
+    name = "fad"
+    required_extractor = "vggish"

@@ -99,7 +99,7 @@ class InceptionScore(Metric):
 
     @property
     def label(self) -> str:
-        return metric_label(self.label_prefix, "IS", self.features["name"])
+        return metric_label(self.label_prefix, ("IS",), self.features["name"])
 
     def calculate(self, shared: dict[Any, Any]) -> Estimate:
         if not self._logits:

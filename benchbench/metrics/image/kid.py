@@ -92,7 +92,7 @@ class KernelInceptionDistance(FeatureMetric):
 
     name = "kid"
     label_prefix = "KID"
-    literature_name = "KID"
+    literature_names = ("KID",)
     required_extractor = "inception-v3-compat"
     version = "1"
     higher_is_better = False
