@@ -1,11 +1,9 @@
 """Are the audio zoo's generators better than noise? Two cheap checks without a trained net.
 
-- **Spectral distance**: the mean absolute difference, in dB, between the long-term
-  average spectrum (mean power of an STFT with 256-sample Hann windows, hop 128, over all
-  frames and clips, then in dB) of a model's clips and that of the held-out ``test``
-  clips, over the bins of the synthesiser's bands (250-3,400 Hz). Outside them the data
-  is near digital silence, where any residual noise is tens of dB "off" and would drown
-  the comparison.
+- **Periodicity**: spoken digits are voiced, a harmonic series on a pitch of 80-180 Hz.
+  For every voiced frame (512 samples, hop 256, above 5% of the clip's loudest frame's
+  energy) the largest normalised autocorrelation at lags of 40-110 samples (73-200 Hz);
+  the mean over frames and clips. Held-out clips score about 0.7, white noise 0.1.
 - **Nearest-centroid accuracy**: each clip's voiced part (the frames above 5% of its
   loudest frame's energy) as a coarse spectrogram, 16 bands × 8 time slices, each
   normalised to sum 1, in dB; a clip is read as the digit whose ``train`` centroid is
@@ -28,15 +26,11 @@ import torch
 import torch.nn.functional as F
 
 from benchbench.adapters import ADAPTERS
-from benchbench.data.spoken_digits import (
-    BAND_HIGH_HZ,
-    BAND_LOW_HZ,
-    SAMPLE_RATE,
-    load_spoken_digits,
-)
+from benchbench.data.spoken_digits import load_spoken_digits
 from benchbench.zoo import weights_path
 
 N_FFT, HOP, BANDS, SLICES, VOICED = 256, 128, 16, 8, 0.05
+FRAME, PITCH_LAGS = 512, (40, 110)  # samples; lags of 200-73 Hz at 8 kHz
 
 
 def power(clips: torch.Tensor) -> torch.Tensor:
@@ -45,15 +39,16 @@ def power(clips: torch.Tensor) -> torch.Tensor:
     return torch.stft(clips[:, 0], N_FFT, HOP, window=window, return_complex=True).abs().square()
 
 
-def spectral_distance(clips: torch.Tensor, reference: torch.Tensor) -> float:
-    """Mean |difference| (dB) of the long-term average spectra."""
-
-    def average(x: torch.Tensor) -> torch.Tensor:
-        return 10.0 * torch.log10(power(x).mean(dim=(0, 2)) + 1e-10)
-
-    hz = torch.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
-    band = (hz >= BAND_LOW_HZ) & (hz <= BAND_HIGH_HZ)
-    return (average(clips) - average(reference))[band].abs().mean().item()
+def periodicity(clips: torch.Tensor) -> float:
+    """Mean over voiced frames of the peak normalised autocorrelation at pitch lags."""
+    frames = clips[:, 0].unfold(-1, FRAME, FRAME // 2)  # [N, frames, FRAME]
+    energy = frames.square().sum(-1)
+    voiced = energy > VOICED * energy.max(dim=1, keepdim=True).values
+    spectrum = torch.fft.rfft(frames, 2 * FRAME)
+    autocorrelation = torch.fft.irfft(spectrum.abs().square(), 2 * FRAME)[..., :FRAME]
+    normalised = autocorrelation / autocorrelation[..., :1].clamp_min(1e-12)
+    peaks = normalised[..., PITCH_LAGS[0] : PITCH_LAGS[1] + 1].max(dim=-1).values
+    return peaks[voiced].mean().item()
 
 
 def voiced_shapes(clips: torch.Tensor) -> torch.Tensor:
@@ -101,30 +96,26 @@ def main() -> None:
         ("diffwave-digits", "diffwave", {"sampler": "ddim", "steps": 10}, args.n),
         ("diffwave-digits", "diffwave", {"sampler": "ddpm", "steps": 50}, args.n),
     )
-    print(
-        f"{'clips':<44}{'N':>5}{'in-band spectral dist (dB)':>28}{'centroid acc':>14}", flush=True
-    )
+    print(f"{'clips':<44}{'N':>5}{'periodicity':>13}{'centroid acc':>14}", flush=True)
     for label, clips, labels in rows:
-        report(label, clips, labels, test_clips, centroids)
+        report(label, clips, labels, centroids)
     for name, family, params, n in settings:
         adapter = ADAPTERS.get(family).load(weights_path(name, args.weights), torch.device("cpu"))
         labels = torch.arange(n) % 10
         with torch.inference_mode():
             clips = adapter.sample(n, torch.Generator().manual_seed(0), labels=labels, **params)
         setting = " ".join(f"{k}={v}" for k, v in params.items())
-        report(f"{name} {setting}".strip(), clips, labels, test_clips, centroids)
+        report(f"{name} {setting}".strip(), clips, labels, centroids)
 
 
 def report(
     label: str,
     clips: torch.Tensor,
     labels: torch.Tensor,
-    reference: torch.Tensor,
     centroids: torch.Tensor,
 ) -> None:
-    distance = spectral_distance(clips, reference)
     accuracy = centroid_accuracy(clips, labels, centroids)
-    print(f"{label:<44}{len(clips):>5}{distance:>28.2f}{accuracy:>14.1%}", flush=True)
+    print(f"{label:<44}{len(clips):>5}{periodicity(clips):>13.3f}{accuracy:>14.1%}", flush=True)
 
 
 if __name__ == "__main__":
