@@ -53,11 +53,15 @@ class AudioFeatureExtractor(FeatureExtractor):
                 )
             mono = resample(mono, sample_rate, self.sample_rate)
         if mono.shape[-1] < self.window_samples:
+            given = (
+                ""
+                if sample_rate == self.sample_rate
+                else f" ({waveforms.shape[-1]} at {sample_rate} Hz)"
+            )
             raise ValueError(
                 f"{self.name} needs clips of at least {self.window_samples} samples "
                 f"({self.window_samples / self.sample_rate:.3f} s at {self.sample_rate} Hz); "
-                f"got {mono.shape[-1]} samples at that rate "
-                f"({waveforms.shape[-1]} at {sample_rate} Hz)"
+                f"got {mono.shape[-1]} samples at that rate{given}"
             )
         return mono.to(self.device)
 

@@ -94,6 +94,14 @@ ZOO: dict[str, ZooEntry] = {
             "benchbench.train.recipes:train_classifier",
             "Digit classifier; its 64-dim penultimate layer is the digits-CNN feature space.",
         ),
+        ZooEntry(
+            "spoken-digits-cnn",
+            "feature-extractor",
+            "spoken-digits-cnn.pt",
+            "benchbench.train.audio_features:train_spoken_digits_cnn",
+            "Log-mel CNN classifier of the synthetic spoken digits (8 kHz); its 64-dim "
+            "penultimate layer is the spoken-digits-CNN feature space. Not VGGish.",
+        ),
         # audio generators: spoken digits (8 kHz, 0.512 s), benchbench.train.audio_recipes;
         # family = the adapter that samples them
         ZooEntry(
