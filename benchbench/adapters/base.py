@@ -139,6 +139,20 @@ def class_labels(labels: torch.Tensor, n: int, classes: int, device: torch.devic
     return labels
 
 
+def given_or_drawn_labels(
+    labels: torch.Tensor | None,
+    n: int,
+    classes: int,
+    generator: torch.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """The ``labels`` a class-conditional model was given (checked), or ``n`` classes drawn
+    uniformly with ``generator`` when none were: it then samples the whole data distribution."""
+    if labels is None:
+        return torch.randint(classes, (n,), generator=generator, device=device)
+    return class_labels(labels, n, classes, device)
+
+
 class LatentVariableModel(ABC):
     """Capability: a model with an explicit latent space (VAE), for smoothness metrics."""
 
@@ -153,9 +167,25 @@ class LatentVariableModel(ABC):
         """Images in [0, 1] from latent codes."""
 
 
+class Waveforms:
+    """Capability: an adapter whose samples are audio, float32 waveforms in [-1, 1] shaped
+    ``[N, channels, samples]``, at the rate its network was trained on (``net.sample_rate``)."""
+
+    output: ClassVar[str] = "audio"
+    net: torch.nn.Module
+
+    @property
+    def sample_rate(self) -> int:
+        """Samples per second of every waveform ``sample`` returns."""
+        return int(self.net.sample_rate)
+
+
 class CheckpointAdapter(Adapter):
     """An adapter whose weights are one benchbench checkpoint (see ``benchbench.nets.checkpoint``);
-    ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights."""
+    ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights.
+    ``archs`` names the registered nets it can sample (empty: any)."""
+
+    archs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, net: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
@@ -166,17 +196,19 @@ class CheckpointAdapter(Adapter):
     def load(
         cls, weights: Path | None, device: torch.device, dtype: str = "float32"
     ) -> CheckpointAdapter:
-        from benchbench.nets.checkpoint import load_checkpoint
+        from benchbench.nets.checkpoint import load_checkpoint, require_arch
 
         if weights is None:
             raise ValueError(f"the {cls.family} adapter needs a weights file")
-        return cls(load_checkpoint(weights).build(), device, dtype)
+        checkpoint = load_checkpoint(weights)
+        require_arch(weights, checkpoint.arch, cls.archs)
+        return cls(checkpoint.build(), device, dtype)
 
     @classmethod
     def check_weights(cls, weights: Path) -> None:
         from benchbench.nets.checkpoint import check_checkpoint
 
-        check_checkpoint(weights)
+        check_checkpoint(weights, cls.archs)
 
     @classmethod
     def build(
