@@ -143,7 +143,10 @@ def _measure(
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=seed)
     speed = speed_measurements(timing, load_seconds, policy, spec)
     record.measurements.extend(speed)
-    record.measurements.extend(kind.speed_measurements(adapter, cell.call_params, timer, speed[0]))
+    samples = kind.collect(kept, sampling.num_samples, adapter, who)
+    record.measurements.extend(
+        kind.speed_measurements(adapter, cell.call_params, timer, speed[0], samples)
+    )
     record.measurements.extend(
         Measurement(name, float(value), "memory", "bytes", higher_is_better=False)
         for name, value in peaks.items()
@@ -154,7 +157,7 @@ def _measure(
         record.measurements.extend(
             efficiency.roofline_measurements(networks, lambda: call(0), timing, peak)
         )
-    return adapter, kind.collect(kept, sampling.num_samples)
+    return adapter, samples
 
 
 def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:
