@@ -46,7 +46,8 @@ MAX_BODY = 8 * 1024  # a vote is a few short form fields
 BUSY_SECONDS = 10.0  # how long a request waits for another process to release the store
 WORKER_ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; "
+    "style-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -76,6 +77,13 @@ class Items:
         cell_id, index, fake = self.index[item_id]
         value = self.cells[cell_id].values[index]
         return planted(value, item_id) if fake else value
+
+    def kind(self, item_id: str) -> str:
+        return self.cells[self.index[item_id][0]].kind
+
+    def sample_rate(self, item_id: str) -> int | None:
+        """An audio item's rate in Hz (None for images and text)."""
+        return self.cells[self.index[item_id][0]].sample_rate
 
     def prompt(self, item_id: str) -> str | None:
         """The prompt a text item answered (None for images and unprompted text)."""
@@ -256,17 +264,27 @@ def create_app(db: Path, study_name: str, joins: JoinLimiter | None = None) -> F
             total=total,
         )
 
-    @app.get("/item/<item_id>.png")
-    def item(item_id: str) -> Response:
+    def shown_sample(item_id: str, kind: str) -> np.ndarray:
+        """The item's array if this rater was shown it and it is of ``kind``; else 404."""
         rater_id = rater()
         with opened() as humans:
             allowed = item_id in items.index and humans.rater_may_see(study_name, rater_id, item_id)
         if not allowed:
             abort(404, "No such item.")
-        sample = items.sample(item_id)
-        if isinstance(sample, str):
-            abort(404, "This item is text.")
-        return Response(image_png(sample), mimetype="image/png")
+        if items.kind(item_id) != kind:
+            abort(404, f"This item is {items.kind(item_id)}, not {kind}.")
+        return items.sample(item_id)
+
+    @app.get("/item/<item_id>.png")
+    def item(item_id: str) -> Response:
+        return Response(image_png(shown_sample(item_id, "image")), mimetype="image/png")
+
+    @app.get("/item/<item_id>.wav")
+    def clip(item_id: str) -> Response:
+        from benchbench.outputs.audio import wav_bytes  # image and text studies skip torch
+
+        pcm = shown_sample(item_id, "audio")
+        return Response(wav_bytes(pcm, items.sample_rate(item_id)), mimetype="audio/wav")
 
     @app.post("/vote")
     def vote() -> Response:
@@ -315,10 +333,12 @@ def _sides(item_a: str, item_b: str | None, swapped: bool) -> list[str]:
 
 
 def _view(items: Items, item_id: str, kind: str) -> dict[str, str]:
-    """A text item's text, or the URL of an image item (its PNG is drawn only when the
-    browser asks for it, not for every task page)."""
+    """A text item's text, or the URL of an image or audio item (its PNG or WAV is made
+    only when the browser asks for it, not for every task page)."""
     if kind == "text":
         return {"text": items.sample(item_id)}
+    if kind == "audio":
+        return {"audio": url_for("clip", item_id=item_id)}
     return {"src": url_for("item", item_id=item_id)}
 
 
