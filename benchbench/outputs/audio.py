@@ -24,6 +24,8 @@ import torch
 from scipy.io import wavfile
 
 from benchbench.catalogue import INPUTS_BY_OUTPUT
+from benchbench.extractors import EXTRACTORS
+from benchbench.extractors.audio import AudioFeatureExtractor
 from benchbench.hashing import sha256_bytes
 from benchbench.measure.timing import Timer
 from benchbench.metrics import MetricResult, MetricSetupError, compute_all
@@ -217,6 +219,16 @@ class AudioInputs(EvaluationInputs):
 class AudioEvaluator(ImageEvaluator):
     """Scores a cell's clips with a list of metrics against one reference set of clips
     (``AudioSet``); the reference's features are cached by content (rate included)."""
+
+    @cached_property
+    def extractor(self) -> AudioFeatureExtractor:
+        extractor = EXTRACTORS.get(self.features_name)(self.device, weights_dir=self.weights_dir)
+        if not isinstance(extractor, AudioFeatureExtractor):
+            raise MetricSetupError(
+                f"extractor {self.features_name!r} embeds images, not audio; use an audio "
+                f"extractor such as spoken-digits-cnn (bench list extractors)"
+            )
+        return extractor
 
     @cached_property
     def reference_outputs(self) -> dict[str, torch.Tensor]:
