@@ -1,4 +1,5 @@
-"""Reference datasets by name: images in [0, 1], NCHW (digits) or text (stdlib prose), per split.
+"""Reference datasets by name, per split: images in [0, 1], NCHW (digits), audio in [-1, 1],
+(N, channels, samples) with a sample rate (spoken digits), or text (stdlib prose).
 
 A dataset's ``output`` names what it holds and so which models a suite may compare on it
 (see ``benchbench.outputs.base``).
@@ -33,6 +34,29 @@ class ImageSet:
         return f"{self.dataset}/{self.split}@{self.content_hash[:16]}"
 
 
+@dataclass(frozen=True)
+class AudioSet:
+    """Waveforms float32 in [-1, 1], ``[N, channels, samples]``, at ``sample_rate`` Hz,
+    with labels where the set has classes, and the identity that keys caches and
+    signatures. The rate is part of the content: the same samples at another rate are
+    other audio."""
+
+    dataset: str
+    split: str
+    waveforms: torch.Tensor
+    labels: torch.Tensor | None
+    sample_rate: int
+
+    @property
+    def content_hash(self) -> str:
+        rate = f"{self.sample_rate}Hz:".encode()
+        return sha256_bytes(rate + self.waveforms.contiguous().numpy().tobytes())
+
+    @property
+    def identity(self) -> str:
+        return f"{self.dataset}/{self.split}@{self.content_hash[:16]}"
+
+
 class Dataset(ABC):
     name: ClassVar[str]
     splits: ClassVar[tuple[str, ...]]
@@ -56,6 +80,21 @@ class ImageDataset(Dataset):
         return ImageSet(self.name, split, self.images(split))
 
 
+class AudioDataset(Dataset):
+    output = "audio"
+    sample_rate: ClassVar[int]
+
+    @abstractmethod
+    def clips(self, split: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """All waveforms of ``split`` (float32 in [-1, 1], ``[N, channels, samples]``, on
+        the CPU at ``sample_rate``) and their labels ``[N]`` int64, or None."""
+
+    def load(self, split: str) -> AudioSet:
+        if split not in self.splits:
+            raise ValueError(f"dataset {self.name!r} has no split {split!r}; splits: {self.splits}")
+        return AudioSet(self.name, split, *self.clips(split), self.sample_rate)
+
+
 class Digits(ImageDataset):
     """scikit-learn's handwritten digits at 16×16 (see ``benchbench.data.digits``)."""
 
@@ -66,6 +105,20 @@ class Digits(ImageDataset):
         from benchbench.data.digits import load_digits
 
         return load_digits(split)[0]  # type: ignore[arg-type]
+
+
+class SpokenDigits(AudioDataset):
+    """Digits played as spectrograms by a harmonic synthesiser, 8 kHz, 0.512 s, mono: a
+    synthetic proxy of SC09, not speech (see ``benchbench.data.spoken_digits``)."""
+
+    name = "spoken-digits"
+    splits = ("train", "test", "all")
+    sample_rate = 8000
+
+    def clips(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        from benchbench.data.spoken_digits import load_spoken_digits
+
+        return load_spoken_digits(split)  # type: ignore[arg-type]
 
 
 class Prose(Dataset):
@@ -86,3 +139,4 @@ DATASETS: Registry[type[Dataset]] = Registry(
 )
 DATASETS.register("digits", Digits)
 DATASETS.register("prose", Prose)
+DATASETS.register("spoken-digits", SpokenDigits)
