@@ -19,6 +19,7 @@ from pydantic import Field
 import benchbench.data
 from benchbench.adapters.base import Adapter, NoParams, class_labels
 from benchbench.data import DATASETS
+from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
 from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.hashing import sha256_tree
 
@@ -91,8 +92,10 @@ class ReplayAdapter(Adapter):
 
 class NoiseParams(NoParams):
     level: Real = Field(default=0.1, gt=0, le=1, description="RMS of the noise before clipping")
-    sample_rate: WholeNumber = Field(default=8000, gt=0, description="declared rate, in Hz")
-    samples: WholeNumber = Field(default=4096, gt=0, le=10_000_000, description="clip length")
+    sample_rate: WholeNumber = Field(default=SAMPLE_RATE, gt=0, description="declared rate, Hz")
+    samples: WholeNumber = Field(
+        default=CLIP_SAMPLES, gt=0, le=10_000_000, description="clip length, in samples"
+    )
 
 
 class NoiseAdapter(Adapter):
@@ -110,12 +113,12 @@ class NoiseAdapter(Adapter):
 
     @classmethod
     def load(
-        cls, weights: Path | None, device: torch.device, sample_rate: int = 8000
+        cls, weights: Path | None, device: torch.device, sample_rate: int = SAMPLE_RATE
     ) -> NoiseAdapter:
         return cls(device, sample_rate)
 
     def sample(
-        self, n: int, generator: torch.Generator, level: float = 0.1, samples: int = 4096
+        self, n: int, generator: torch.Generator, level: float = 0.1, samples: int = CLIP_SAMPLES
     ) -> torch.Tensor:
         noise = torch.randn(n, 1, samples, generator=generator, device=generator.device)
         return (noise * level).clamp(-1.0, 1.0).to(self.device)
