@@ -24,7 +24,6 @@ import torch
 from scipy.io import wavfile
 
 from benchbench.catalogue import INPUTS_BY_OUTPUT
-from benchbench.extractors import EXTRACTORS
 from benchbench.extractors.audio import AudioFeatureExtractor
 from benchbench.hashing import sha256_bytes
 from benchbench.measure.timing import Timer
@@ -222,7 +221,7 @@ class AudioEvaluator(ImageEvaluator):
 
     @cached_property
     def extractor(self) -> AudioFeatureExtractor:
-        extractor = EXTRACTORS.get(self.features_name)(self.device, weights_dir=self.weights_dir)
+        extractor = super().extractor
         if not isinstance(extractor, AudioFeatureExtractor):
             raise MetricSetupError(
                 f"extractor {self.features_name!r} embeds images, not audio; use an audio "
