@@ -19,6 +19,9 @@ ADAPTERS.register("ngram-lm", "benchbench.adapters.text_ngram:NGramAdapter")
 ADAPTERS.register("lstm-lm", "benchbench.adapters.text_lstm:LSTMAdapter")
 ADAPTERS.register("replay", "benchbench.adapters.audio_baselines:ReplayAdapter")
 ADAPTERS.register("noise", "benchbench.adapters.audio_baselines:NoiseAdapter")
+ADAPTERS.register("wavenet", "benchbench.adapters.wavenet:WaveNetAdapter")
+ADAPTERS.register("wavegan", "benchbench.adapters.wavegan:WaveGANAdapter")
+ADAPTERS.register("diffwave", "benchbench.adapters.diffwave:DiffWaveAdapter")
 
 
 def resolve_adapter(name: str) -> type[Adapter]:

@@ -136,6 +136,20 @@ def class_labels(labels: torch.Tensor, n: int, classes: int, device: torch.devic
     return labels
 
 
+def given_or_drawn_labels(
+    labels: torch.Tensor | None,
+    n: int,
+    classes: int,
+    generator: torch.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """The ``labels`` a class-conditional model was given (checked), or ``n`` classes drawn
+    uniformly with ``generator`` when none were: it then samples the whole data distribution."""
+    if labels is None:
+        return torch.randint(classes, (n,), generator=generator, device=device)
+    return class_labels(labels, n, classes, device)
+
+
 class LatentVariableModel(ABC):
     """Capability: a model with an explicit latent space (VAE), for smoothness metrics."""
 
@@ -148,6 +162,19 @@ class LatentVariableModel(ABC):
     @abstractmethod
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1] from latent codes."""
+
+
+class Waveforms:
+    """Capability: an adapter whose samples are audio, float32 waveforms in [-1, 1] shaped
+    ``[N, channels, samples]``, at the rate its network was trained on (``net.sample_rate``)."""
+
+    output: ClassVar[str] = "audio"
+    net: torch.nn.Module
+
+    @property
+    def sample_rate(self) -> int:
+        """Samples per second of every waveform ``sample`` returns."""
+        return int(self.net.sample_rate)
 
 
 class CheckpointAdapter(Adapter):

@@ -50,7 +50,9 @@ SCHEDULER_CONFIG = "scheduler_config.json"
 DYNAMIC_THRESHOLD_MAX = 4.0
 
 
-class DiffusionParams(NoParams):
+class SamplerParams(NoParams):
+    """The knobs of diffusers' DDPM and DDIM samplers, shared by every diffusion adapter."""
+
     sampler: Literal["ddpm", "ddim"] = Field(
         default="ddim",
         description="ddpm: ancestral sampling (stochastic); ddim: deterministic when eta=0",
@@ -59,6 +61,9 @@ class DiffusionParams(NoParams):
         default=50, ge=1, le=1000, description="denoising steps (network passes)"
     )
     eta: Real = Field(default=0.0, ge=0, le=1, description="DDIM noise scale (0 = deterministic)")
+
+
+class DiffusionParams(SamplerParams):
     guidance: Real = Field(
         default=1.0,
         ge=0,
@@ -164,7 +169,6 @@ class DiffusionAdapter(Adapter):
         config = self.unet.config
         shape = (n, config.in_channels, config.sample_size, config.sample_size)
         x = torch.randn(shape, generator=generator, device=self.device, dtype=self.dtype)
-        x = x * scheduler.init_noise_sigma
         step_kwargs = {}
         if sampler == "ddim":
             step_kwargs = {"eta": eta, "use_clipped_model_output": threshold != "scheduler"}
@@ -176,8 +180,7 @@ class DiffusionAdapter(Adapter):
                 )
             net = self._clip_net(clip_model)
             predict = clip_guided(predict, net, prompts, scheduler.alphas_cumprod, clip_guidance)
-        for t in scheduler.timesteps:
-            x = scheduler.step(predict(x, t), t, x, generator=generator, **step_kwargs).prev_sample
+        x = denoise(scheduler, predict, x, generator, **step_kwargs)
         return (x / 2 + 0.5).clamp(0.0, 1.0)
 
     @property
@@ -219,20 +222,41 @@ class DiffusionAdapter(Adapter):
 
     def _scheduler(self, sampler: str, steps: int, threshold: str = "scheduler"):
         """A scheduler with its timesteps set, built once per (sampler, steps, threshold)."""
-        from diffusers import DDIMScheduler, DDPMScheduler
-
         key = (sampler, steps, threshold)
         if key not in self._schedulers:
-            scheduler_class = DDIMScheduler if sampler == "ddim" else DDPMScheduler
             overrides = {
                 "scheduler": {},
                 "clip": {"clip_sample": True, "clip_sample_range": 1.0, "thresholding": False},
                 "dynamic": {"thresholding": True, "sample_max_value": DYNAMIC_THRESHOLD_MAX},
             }[threshold]
-            scheduler = scheduler_class.from_config({**self.scheduler_config, **overrides})
-            scheduler.set_timesteps(steps, device=self.device)
-            self._schedulers[key] = scheduler
+            config = {**self.scheduler_config, **overrides}
+            self._schedulers[key] = make_scheduler(config, sampler, steps, self.device)
         return self._schedulers[key]
+
+
+def make_scheduler(config: dict[str, Any], sampler: str, steps: int, device: torch.device):
+    """diffusers' DDIM or DDPM scheduler from a scheduler ``config``, with ``steps`` timesteps."""
+    from diffusers import DDIMScheduler, DDPMScheduler
+
+    scheduler_class = DDIMScheduler if sampler == "ddim" else DDPMScheduler
+    scheduler = scheduler_class.from_config(config)
+    scheduler.set_timesteps(steps, device=device)
+    return scheduler
+
+
+def denoise(
+    scheduler: Any,
+    predict: NoisePredictor,
+    noise: torch.Tensor,
+    generator: torch.Generator,
+    **step_kwargs: Any,
+) -> torch.Tensor:
+    """The sampler loop: from pure ``noise``, one ``predict`` call (a network pass) and one
+    scheduler step per timestep; the result is the model's clean estimate in [-1, 1]."""
+    x = noise * scheduler.init_noise_sigma
+    for t in scheduler.timesteps:
+        x = scheduler.step(predict(x, t), t, x, generator=generator, **step_kwargs).prev_sample
+    return x
 
 
 def _diffusers_layout(weights: Path | None) -> tuple[Path, Path | None]:

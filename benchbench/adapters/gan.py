@@ -7,10 +7,18 @@ unconditional one ignores labels.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from pydantic import Field
 
-from benchbench.adapters.base import CheckpointAdapter, DType, NoParams, class_labels, dtype_field
+from benchbench.adapters.base import (
+    CheckpointAdapter,
+    DType,
+    NoParams,
+    dtype_field,
+    given_or_drawn_labels,
+)
 from benchbench.fieldtypes import Real
 
 
@@ -25,11 +33,13 @@ class GANParams(NoParams):
 
 
 class GANAdapter(CheckpointAdapter):
-    """A benchbench checkpoint of a generator with a ``z_dim`` attribute."""
+    """A benchbench checkpoint of a generator with a ``z_dim`` attribute, whose outputs are
+    clamped to ``value_range`` (images: [0, 1])."""
 
     family = "gan"
     Params = GANParams
     load_params = ("dtype",)
+    value_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
     def sample(
         self,
@@ -44,10 +54,9 @@ class GANAdapter(CheckpointAdapter):
         z = z.to(self.dtype)
         classes = getattr(self.net, "num_classes", None)
         if classes is None:
-            return self.net(z).clamp(0.0, 1.0)
-        if labels is None:
-            labels = torch.randint(classes, (n,), generator=generator, device=self.device)
-        return self.net(z, class_labels(labels, n, classes, self.device)).clamp(0.0, 1.0)
+            return self.net(z).clamp(*self.value_range)
+        labels = given_or_drawn_labels(labels, n, classes, generator, self.device)
+        return self.net(z, labels).clamp(*self.value_range)
 
 
 def truncated_normal_(z: torch.Tensor, bound: float, generator: torch.Generator) -> torch.Tensor:

@@ -1,0 +1,43 @@
+"""DiffWave family: a noise-predicting waveform net run through diffusers' DDPM or DDIM
+sampler for ``steps`` network passes.
+
+A class-conditional ``nets.audio.diffwave.DiffWave`` checkpoint; its noise schedule is part
+of its config (``scheduler_config``), so the file alone defines the sampler.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from benchbench.adapters.base import CheckpointAdapter, Waveforms, given_or_drawn_labels
+from benchbench.adapters.diffusion import SamplerParams, denoise, make_scheduler
+
+
+class DiffWaveAdapter(Waveforms, CheckpointAdapter):
+    """Clips ``[n, 1, samples]`` in [-1, 1]; ``labels`` picks the digits (drawn uniformly
+    without them)."""
+
+    family = "diffwave"
+    Params = SamplerParams
+
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator,
+        sampler: str = "ddim",
+        steps: int = 50,
+        eta: float = 0.0,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        trained = self.net.schedule["num_train_timesteps"]
+        if steps > trained:
+            raise ValueError(
+                f"steps={steps}: this model was trained with {trained} diffusion steps"
+            )
+        labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
+        scheduler = make_scheduler(self.net.scheduler_config(), sampler, steps, self.device)
+        shape = (n, 1, self.net.clip_samples)
+        noise = torch.randn(shape, generator=generator, device=self.device)
+        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
+        x = denoise(scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs)
+        return x.clamp(-1.0, 1.0)
