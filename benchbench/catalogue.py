@@ -74,6 +74,7 @@ for _name, (_target, _inputs) in {
         ("model", "reference_images", "extractor"),
     ),
     "cmmd": ("benchbench.metrics.image.cmmd:CMMD", SETS),
+    "kad": ("benchbench.metrics.audio.kad:KernelAudioDistance", SETS),
     "cond-accuracy": (
         "benchbench.metrics.image.conditional:ConditionalAccuracy",
         ("logits", "conditions"),

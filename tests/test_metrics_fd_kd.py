@@ -11,6 +11,7 @@ from torch_fidelity.metric_kid import kid_features_to_metric
 from benchbench.metrics.image.fd import (
     FrechetDistance,
     frechet_distance,
+    frechet_distance_on_device,
     gaussian_frechet_distance,
     weighted_moments,
 )
@@ -56,6 +57,15 @@ def test_fd_of_a_set_with_itself_is_zero_and_rank_deficient_sets_stay_finite():
     few = rng.normal(size=(5, 20))  # 5 samples in 20 dimensions: singular covariance
     value = frechet_distance(few, rng.normal(size=(6, 20)))
     assert np.isfinite(value) and value > 0
+
+
+def test_fd_of_a_rank_deficient_set_with_itself_is_zero_not_negative():
+    """40 samples in 64 dimensions: the square roots of round-off eigenvalues used to
+    push FD(x, x) to about -1e-5; FD is a squared distance and is returned as 0."""
+    rng = np.random.default_rng(7)
+    few = np.maximum(rng.normal(size=(40, 64)) @ rng.normal(size=(64, 64)), 0.0)
+    assert frechet_distance(few, few) == 0.0
+    assert frechet_distance_on_device(torch.from_numpy(few), torch.from_numpy(few)) == 0.0
 
 
 def test_kd_equals_torch_fidelity_kid_with_one_full_subset():

@@ -10,6 +10,11 @@ Negative round-off eigenvalues are clipped to zero, so rank-deficient covariance
 (fewer samples than dimensions) give a finite real number, never NaN or a complex
 leftover as ``scipy.linalg.sqrtm`` can — and no Schur decomposition of a general
 matrix is needed, which is why this is several times faster than sqrtm.
+
+FD is a squared distance, never below 0. With rank-deficient covariances the square
+roots of round-off eigenvalues (about 1e-16, so 1e-8 each) add up and can push the
+value of two equal sets a little below 0 (-2e-5 on 40 samples of 64 dimensions); such
+a value is returned as 0.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def gaussian_frechet_distance(
     sigma_a = np.asarray(sigma_a, np.float64)
     sigma_b = np.asarray(sigma_b, np.float64)
     trace_term = np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * trace_sqrt_product(sigma_a, sigma_b)
-    return float(diff @ diff + trace_term)
+    return max(0.0, float(diff @ diff + trace_term))
 
 
 def weighted_moments(x: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +85,7 @@ def frechet_distance_on_device(features_a: torch.Tensor, features_b: torch.Tenso
     trace_sqrt = torch.linalg.eigvalsh((middle + middle.T) / 2.0).clamp(min=0.0).sqrt().sum()
     diff = mu_a - mu_b
     value = diff @ diff + sigma_a.trace() + sigma_b.trace() - 2.0 * trace_sqrt
-    return float(value.item())
+    return max(0.0, float(value.item()))
 
 
 class FrechetDistance(FeatureMetric):
