@@ -80,3 +80,9 @@ def no_rate(n: int, generator: torch.Generator) -> torch.Tensor:
 
 
 no_rate.output = "audio"
+
+
+@audio(sample_rate=8001)
+def odd_rate(n: int, generator: torch.Generator) -> torch.Tensor:
+    """A rate whose ratio to 8 kHz (8000/8001) no polyphase filter here handles."""
+    return tone(n, generator)

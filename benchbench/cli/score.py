@@ -38,7 +38,7 @@ COMMAND_FOR_OUTPUT = {
     "audio": "bench score audio",
     "text": "bench score text",
 }
-DEFAULT_AUDIO_METRICS = "fd,kd,precision,recall,density,coverage"
+DEFAULT_AUDIO_METRICS = "fd,kd,kad,precision,recall,density,coverage"
 
 
 def metric_names(metrics: str, output: str) -> list[str]:
