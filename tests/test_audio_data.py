@@ -38,16 +38,21 @@ def test_spoken_digits_shapes_split_and_range():
     assert torch.equal(scaled, scaled.round())
 
 
-def test_spoken_digits_are_deterministic_byte_for_byte():
-    """Two syntheses give the same bytes, and the cached set hashes as a fresh one."""
+def test_spoken_digit_clips_are_resynthesised_byte_for_byte():
+    """A clip depends on its image and index only: synthesised again, the same bytes."""
     from sklearn.datasets import load_digits
 
-    first = DATASETS.get("spoken-digits")().load("all")
-    assert first.content_hash == DATASETS.get("spoken-digits")().load("all").content_hash
+    cached = load_spoken_digits("all")[0]
     images = load_digits().images
     for index in (0, 17, 1796):
-        again = synthesise(images[index], index)
-        assert again.tobytes() == first.waveforms[index, 0].numpy().tobytes()
+        assert synthesise(images[index], index).tobytes() == cached[index, 0].numpy().tobytes()
+
+
+@pytest.mark.slow
+def test_spoken_digits_hash_the_same_after_a_second_synthesis():
+    """The whole set, synthesised afresh (cache cleared), has the same content hash."""
+    first = DATASETS.get("spoken-digits")().load("all")
+    assert first.content_hash == DATASETS.get("spoken-digits")().load("all").content_hash
     _all_clips.cache_clear()
     assert DATASETS.get("spoken-digits")().load("all").content_hash == first.content_hash
 
@@ -129,6 +134,14 @@ def test_broken_files_are_errors_naming_the_file(tmp_path, content, reason):
     with pytest.raises(AudioLoadError, match=reason) as info:
         read_wav(tmp_path / "bad.wav")
     assert str(tmp_path / "bad.wav") in str(info.value)
+
+
+def test_a_file_cut_short_is_an_error_not_half_a_clip(tmp_path):
+    write_wav(tmp_path / "whole.wav", torch.full((1, 1000), 0.25), 8000)
+    content = (tmp_path / "whole.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(content[: len(content) // 2])
+    with pytest.raises(AudioLoadError, match=r"cut\.wav: the file is cut short"):
+        read_wav(tmp_path / "cut.wav")
 
 
 def test_out_of_range_float_and_no_samples_are_errors(tmp_path):

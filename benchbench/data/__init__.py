@@ -64,7 +64,7 @@ class Dataset(ABC):
 
     @abstractmethod
     def load(self, split: str) -> object:
-        """The split's content with its identity (``ImageSet``, ``Continuations``)."""
+        """The split's content with its identity (``ImageSet``, ``AudioSet``, ``Continuations``)."""
 
 
 class ImageDataset(Dataset):

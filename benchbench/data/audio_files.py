@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import struct
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,7 +50,11 @@ def read_wav(path: str | Path) -> tuple[torch.Tensor, int]:
     if path.exists() and not path.is_file():
         raise AudioLoadError(f"{path}: not a regular file (a pipe or a device?)")
     try:
-        rate, data = wavfile.read(path, mmap=False)
+        with warnings.catch_warnings():  # scipy only warns, and returns what it could read
+            warnings.filterwarnings("error", "Reached EOF prematurely", wavfile.WavFileWarning)
+            rate, data = wavfile.read(path, mmap=False)
+    except wavfile.WavFileWarning as exc:
+        raise AudioLoadError(f"{path}: the file is cut short: {exc}") from None
     except OSError as exc:
         raise AudioLoadError(f"{path}: cannot read the file: {_os_reason(path, exc)}") from None
     except _READ_ERRORS as exc:

@@ -19,12 +19,12 @@ clip never depends on the split or on other clips): pitch ``f0`` log-uniform in
 ``F0_RANGE_HZ`` with a declination of 0-20 % over the span and a slight vibrato;
 tempo (the voiced span's length, ``SPAN_RANGE_S``) and its onset; a phase per harmonic;
 peak amplitude in ``PEAK_RANGE``. Each clip is then quantised to the 16-bit grid
-(multiples of 1/32768), so it is exactly what a 16-bit WAV file holds and the bytes do
-not depend on the last bit of a platform's ``sin``.
+(multiples of 1/32768), so it is exactly what a 16-bit WAV file holds, and a last-bit
+difference in a platform's ``sin`` changes a byte only if it falls on a rounding edge.
 
 What it is not: speech. There are no phonemes, no consonants or noise excitation, no
 speakers, no recording channel, and classes differ by construction as their images do
-(a "1" is a narrow band pattern, a "0" a ring). Scores on it measure how well a model
+(a "1" is a short burst across the bands, a "0" a ring). Scores on it measure how well a model
 learns *this* world; they say nothing about SC09 numbers. Clips are mono,
 ``SAMPLE_RATE`` = 8,000 Hz, ``CLIP_SAMPLES`` = 4,096 samples (0.512 s), float32 in
 [-1, 1]. The train/test split is ``benchbench.data.digits``'s (every fifth image of
@@ -67,7 +67,7 @@ def load_spoken_digits(split: Split = "train") -> tuple[torch.Tensor, torch.Tens
 
 @lru_cache(maxsize=1)
 def _all_clips() -> tuple[np.ndarray, np.ndarray]:
-    """Every clip, synthesised once per process (about a second); read-only arrays."""
+    """Every clip, synthesised once per process (about 10 s of CPU); read-only arrays."""
     from sklearn.datasets import load_digits as sklearn_digits
 
     bunch = sklearn_digits()

@@ -19,6 +19,9 @@ EXTRACTORS: Registry[type[FeatureExtractor]] = Registry(
     entry_point_group="benchbench.extractors",
 )
 EXTRACTORS.register("digits-cnn", "benchbench.extractors.digits_cnn:DigitsCNNExtractor")
+EXTRACTORS.register(
+    "spoken-digits-cnn", "benchbench.extractors.spoken_digits_cnn:SpokenDigitsCNNExtractor"
+)
 _REAL = "benchbench.extractors.real"
 EXTRACTORS.register("inception-v3-compat", f"{_REAL}:InceptionV3")
 EXTRACTORS.register("clip-vit-b-32", f"{_REAL}:CLIPViTB32")

@@ -19,6 +19,7 @@ NETS.register("cgan-discriminator", "benchbench.nets.dcgan:ProjectionDiscriminat
 NETS.register("vae", "benchbench.nets.vae:VAE")
 NETS.register("gated-pixelcnn", "benchbench.nets.pixelcnn:GatedPixelCNN")
 NETS.register("digits-cnn", "benchbench.nets.classifier:DigitsCNN")
+NETS.register("spoken-digits-cnn", "benchbench.nets.audio_classifier:SpokenDigitsCNN")
 NETS.register("digits-clip", "benchbench.nets.digits_clip:DigitsCLIP")
 NETS.register("byte-lstm", "benchbench.nets.lm.lstm:ByteLSTM")
 NETS.register("wavenet", "benchbench.nets.audio.wavenet:WaveNet")

@@ -94,6 +94,14 @@ ZOO: dict[str, ZooEntry] = {
             "benchbench.train.recipes:train_classifier",
             "Digit classifier; its 64-dim penultimate layer is the digits-CNN feature space.",
         ),
+        ZooEntry(
+            "spoken-digits-cnn",
+            "feature-extractor",
+            "spoken-digits-cnn.pt",
+            "benchbench.train.audio_features:train_spoken_digits_cnn",
+            "Log-mel CNN classifier of the synthetic spoken digits (8 kHz); its 64-dim "
+            "penultimate layer is the spoken-digits-CNN feature space. Not VGGish.",
+        ),
         # text: language models and a BERTScore encoder trained on stdlib prose
         ZooEntry(
             "gpt-prose",
