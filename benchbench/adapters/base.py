@@ -179,7 +179,10 @@ class Waveforms:
 
 class CheckpointAdapter(Adapter):
     """An adapter whose weights are one benchbench checkpoint (see ``benchbench.nets.checkpoint``);
-    ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights."""
+    ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights.
+    ``archs`` names the registered nets it can sample (empty: any)."""
+
+    archs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, net: torch.nn.Module, device: torch.device, dtype: str = "float32"):
         super().__init__(device)
@@ -190,17 +193,19 @@ class CheckpointAdapter(Adapter):
     def load(
         cls, weights: Path | None, device: torch.device, dtype: str = "float32"
     ) -> CheckpointAdapter:
-        from benchbench.nets.checkpoint import load_checkpoint
+        from benchbench.nets.checkpoint import load_checkpoint, require_arch
 
         if weights is None:
             raise ValueError(f"the {cls.family} adapter needs a weights file")
-        return cls(load_checkpoint(weights).build(), device, dtype)
+        checkpoint = load_checkpoint(weights)
+        require_arch(weights, checkpoint.arch, cls.archs)
+        return cls(checkpoint.build(), device, dtype)
 
     @classmethod
     def check_weights(cls, weights: Path) -> None:
         from benchbench.nets.checkpoint import check_checkpoint
 
-        check_checkpoint(weights)
+        check_checkpoint(weights, cls.archs)
 
     @classmethod
     def build(

@@ -18,6 +18,7 @@ class DiffWaveAdapter(Waveforms, CheckpointAdapter):
     without them)."""
 
     family = "diffwave"
+    archs = ("diffwave",)
     Params = SamplerParams
 
     def sample(

@@ -14,4 +14,5 @@ class WaveGANAdapter(Waveforms, GANAdapter):
     """A WaveGAN generator checkpoint: ``[n, 1, samples]`` in [-1, 1] per call."""
 
     family = "wavegan"
+    archs = ("wavegan-generator",)
     value_range = (-1.0, 1.0)

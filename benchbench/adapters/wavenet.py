@@ -34,6 +34,7 @@ class WaveNetAdapter(Waveforms, CheckpointAdapter):
     digits (drawn uniformly without them)."""
 
     family = "wavenet"
+    archs = ("wavenet",)
     Params = WaveNetParams
 
     def sample(

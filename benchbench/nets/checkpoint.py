@@ -9,6 +9,7 @@ is enough to rebuild the model.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,14 +68,25 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     )
 
 
-def check_checkpoint(path: str | Path) -> None:
+def require_arch(path: str | Path, arch: str, archs: Collection[str]) -> None:
+    """Raise ``CheckpointError`` unless ``arch`` is one of ``archs`` (empty: any): a valid
+    checkpoint of another network is still the wrong file for an adapter that samples these."""
+    if archs and arch not in archs:
+        raise CheckpointError(
+            f"{path} holds a {arch!r} network; expected {' or '.join(map(repr, archs))}"
+        )
+
+
+def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> None:
     """Raise ``CheckpointError`` unless ``path`` is a checkpoint of a registered architecture
-    whose config fits it. The tensors are memory-mapped, not read, so this costs about the
-    same for a large model as for a small one: suites check their weights before any cell."""
+    (one of ``archs`` if given) whose config fits it. The tensors are memory-mapped, not read,
+    so this costs about the same for a large model as for a small one: suites check their
+    weights before any cell."""
     from benchbench.nets import NETS
 
     path = Path(path)
     payload = _read(path, mmap=True)
+    require_arch(path, payload["arch"], archs)
     try:
         net = NETS.get(payload["arch"])
     except RegistryError as exc:

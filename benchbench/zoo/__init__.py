@@ -102,6 +102,31 @@ ZOO: dict[str, ZooEntry] = {
             "Log-mel CNN classifier of the synthetic spoken digits (8 kHz); its 64-dim "
             "penultimate layer is the spoken-digits-CNN feature space. Not VGGish.",
         ),
+        # audio generators: spoken digits (8 kHz, 0.512 s), benchbench.train.audio_recipes;
+        # family = the adapter that samples them
+        ZooEntry(
+            "wavenet-digits",
+            "wavenet",
+            "wavenet-digits.pt",
+            "benchbench.train.audio_recipes:train_wavenet",
+            "Small WaveNet over 8-bit µ-law samples, conditioned on the digit and a coarse "
+            "clock; one network step per sample (4,096 per clip).",
+        ),
+        ZooEntry(
+            "wavegan-digits",
+            "wavegan",
+            "wavegan-digits.pt",
+            "benchbench.train.audio_recipes:train_wavegan",
+            "Small class-conditional WaveGAN generator (EMA weights): one pass per clip.",
+        ),
+        ZooEntry(
+            "diffwave-digits",
+            "diffwave",
+            "diffwave-digits.pt",
+            "benchbench.train.audio_recipes:train_diffwave",
+            "Small DiffWave-style denoiser (EMA weights), conditioned on the digit and a coarse "
+            "clock; DDPM or DDIM, one pass per step.",
+        ),
         # text: language models and a BERTScore encoder trained on stdlib prose
         ZooEntry(
             "gpt-prose",
