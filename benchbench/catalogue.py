@@ -30,6 +30,15 @@ INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
         "extractor",  # the feature extractor itself, to embed images a metric makes
         "conditions",  # with a suite's prompts: the Prompt each sample was asked for
     ),
+    "audio": (
+        "waveforms",  # generated clips, float in [-1, 1], [N, 1, samples], at the model's rate
+        "features",  # extractor features of the clips (resampled to the extractor's rate)
+        "logits",  # extractor class logits of the clips
+        "reference_waveforms",
+        "reference_features",
+        "extractor",  # the feature extractor itself
+        "conditions",  # with a suite's prompts: the Prompt (class) each clip was asked for
+    ),
     "text": (
         "texts",  # generated continuations
         "prompts",  # the prompts they continue

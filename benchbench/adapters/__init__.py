@@ -17,6 +17,8 @@ ADAPTERS.register("autoregressive", "benchbench.adapters.autoregressive:Autoregr
 ADAPTERS.register("hf-causal-lm", "benchbench.adapters.text_hf:HFCausalLMAdapter")
 ADAPTERS.register("ngram-lm", "benchbench.adapters.text_ngram:NGramAdapter")
 ADAPTERS.register("lstm-lm", "benchbench.adapters.text_lstm:LSTMAdapter")
+ADAPTERS.register("replay", "benchbench.adapters.audio_baselines:ReplayAdapter")
+ADAPTERS.register("noise", "benchbench.adapters.audio_baselines:NoiseAdapter")
 ADAPTERS.register("wavenet", "benchbench.adapters.wavenet:WaveNetAdapter")
 ADAPTERS.register("wavegan", "benchbench.adapters.wavegan:WaveGANAdapter")
 ADAPTERS.register("diffwave", "benchbench.adapters.diffwave:DiffWaveAdapter")

@@ -1,10 +1,12 @@
 """A user's own sampling function as a model: ``adapter: mypackage.module:sample_fn``.
 
 The function takes ``(n, generator, **params)`` and returns ``n`` images in [0, 1],
-NCHW. Its keyword parameters become the adapter's declared parameters (types from the
-annotations, defaults from the signature), so a suite's params are checked against
-them like any built-in adapter's. A parameter named ``labels`` is not a param: in a
-conditional suite it receives the class each sample is asked for.
+NCHW — or, with ``fn.output = "audio"`` and ``fn.sample_rate`` (Hz) set on it, ``n``
+clips in [-1, 1], shape [n, 1, samples]. Its keyword parameters become the adapter's
+declared parameters (types from the annotations, defaults from the signature), so a
+suite's params are checked against them like any built-in adapter's. A parameter named
+``labels`` is not a param: in a conditional suite it receives the class each sample is
+asked for.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ SampleFn = Callable[..., torch.Tensor]
 # Keyword arguments a run supplies rather than a suite's params (``ImageOutput.batch_inputs``):
 # the classes and the prompt texts a conditional suite asks each sample for.
 INPUTS = ("labels", "prompts")
+# What a sampling function may declare as attributes of itself (``fn.family = "gan"``).
+DECLARED = ("family", "output", "sample_rate")
 # Annotated ``int`` and ``float`` parameters are read as strictly as the suite's own numbers.
 STRICT_NUMBERS: dict[Any, Any] = {int: WholeNumber, float: Real}
 
@@ -60,14 +64,16 @@ class CallableAdapter(Adapter):
 
 
 def adapter_for_callable(fn: SampleFn, target: str) -> type[CallableAdapter]:
-    """An adapter class around ``fn``; its ``family`` comes from ``fn.family`` if set."""
+    """An adapter class around ``fn``; its ``family``, ``output`` and (audio)
+    ``sample_rate`` come from the function's attributes of those names, if set."""
+    declared = {name: getattr(fn, name) for name in DECLARED if hasattr(fn, name)}
     return type(
         f"CallableAdapter[{target}]",
         (CallableAdapter,),
         {
             "fn": staticmethod(fn),
             "target": target,
-            "family": getattr(fn, "family", CallableAdapter.family),
+            **declared,
             "Params": params_model(fn, target),
         },
     )

@@ -200,14 +200,19 @@ def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
         return {key for key in keys if store.find_complete_cell(key) is not None}
 
 
+REAL_TIME = "real_time_factor"
+
+
 def print_run_table(store, run_id: str, suite_name: str) -> None:
     from benchbench.report.summary import summarize_run
 
     rows = summarize_run(store, run_id)
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
+    audio = any(REAL_TIME in row.speed for row in rows)  # audio cells: seconds of audio per s
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
-    headers = ("model", "family", "params", "samples/s [95% CI]", "CV", "peak mem")
+    rtf = ("real-time factor [95% CI]",) if audio else ()
+    headers = ("model", "family", "params", "samples/s [95% CI]", *rtf, "CV", "peak mem")
     for header in (*headers, *roofline, *labels, "from"):
         table.add_column(escape(header), overflow="fold")
     warnings: list[str] = []
@@ -221,7 +226,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
                 family,
                 params,
                 f"[red]{row.status}[/]: {escape(error)}",
-                *[""] * (2 + len(roofline) + len(labels)),
+                *[""] * (2 + len(rtf) + len(roofline) + len(labels)),
                 "this run",
             )
             continue
@@ -233,6 +238,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             family,
             params,
             fmt.with_interval(speed) if speed else "–",
+            *([_real_time(row)] if audio else []),
             f"{cv.value:.1%}" if cv else "–",
             fmt.quantity(peak[1], "bytes") if peak else "–",
             *(_roofline_cells(row) if roofline else []),
@@ -250,6 +256,12 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
         console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
     for warning in dict.fromkeys(warnings):
         console.print(f"[yellow]warning[/]: {warning}")
+
+
+def _real_time(row) -> str:
+    """The cell's real-time factor with its interval ("–" for a cell that is not audio)."""
+    factor = row.speed.get(REAL_TIME)
+    return fmt.with_interval(factor) if factor else "–"
 
 
 def _roofline_cells(row) -> list[str]:

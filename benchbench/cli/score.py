@@ -1,9 +1,11 @@
-"""``bench score images REAL FAKE``, and what every ``bench score`` command shares.
+"""``bench score images REAL FAKE`` and ``bench score audio REAL FAKE``, and what every
+``bench score`` command shares.
 
-``score`` rates a folder (or ``.npz``) of generated images against a folder of real
-ones with any registered metrics, without a suite or a store; REAL's features are
-cached by content like a suite's reference set. The metric-name and bootstrap checks
-and the result printing here serve ``score text`` and ``score perplexity`` too.
+``score`` rates a folder (or ``.npz``) of generated images, or a folder of WAV clips,
+against a folder of real ones with any registered metrics, without a suite or a store;
+REAL's features are cached by content like a suite's reference set. The metric-name and
+bootstrap checks and the result printing here serve ``score text`` and ``score
+perplexity`` too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rich.table import Table
 from benchbench.cli.common import console, describe_os_error, err_console, fail, warn
 
 if TYPE_CHECKING:
-    from benchbench.data import ImageSet
+    from benchbench.data import AudioSet, ImageSet
     from benchbench.metrics import MetricResult
     from benchbench.metrics.stats import BootstrapSpec
 
@@ -31,7 +33,12 @@ DEFAULT_METRICS = "fd,kd,is,precision,recall,density,coverage"
 MIN_IMAGES = 2
 
 
-COMMAND_FOR_OUTPUT = {"image": "bench score images", "text": "bench score text"}
+COMMAND_FOR_OUTPUT = {
+    "image": "bench score images",
+    "audio": "bench score audio",
+    "text": "bench score text",
+}
+DEFAULT_AUDIO_METRICS = "fd,kd,kad,precision,recall,density,coverage"
 
 
 def metric_names(metrics: str, output: str) -> list[str]:
@@ -54,7 +61,8 @@ def metric_names(metrics: str, output: str) -> list[str]:
         scores = [kind for kind, given in INPUTS_BY_OUTPUT.items() if inputs <= set(given)]
         if output not in scores:
             commands = " or ".join(f"`{COMMAND_FOR_OUTPUT[kind]}`" for kind in scores)
-            raise fail(f"metric {name!r} does not score {output}s; it belongs to {commands}")
+            what = "audio" if output == "audio" else f"{output}s"  # "images", "texts"
+            raise fail(f"metric {name!r} does not score {what}; it belongs to {commands}")
     return names
 
 
@@ -110,19 +118,16 @@ def score_images(
 ) -> None:
     """Score FAKE against REAL: every metric with its confidence interval and N."""
     from benchbench.extractors.cache import FeatureCache
-    from benchbench.extractors.weights_files import MissingWeightsError
     from benchbench.measure.device import resolve_device
-    from benchbench.metrics import MetricSetupError
     from benchbench.outputs.image import ImageEvaluator
-    from benchbench.registry import RegistryError
 
     names = metric_names(metrics, "image")
     bootstrap = bootstrap_spec(resamples, confidence, seed)
     weights_dir = _folder_option(weights_dir, "--weights-dir", created=False)
     cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
     reference, generated = _image_set(real, "REAL"), _image_set(fake, "FAKE")
-    try:
-        evaluator = ImageEvaluator.for_reference(
+    results = scored(
+        lambda: ImageEvaluator.for_reference(
             reference,
             names,
             features,
@@ -131,8 +136,71 @@ def score_images(
             device=resolve_device(device),
             cache=cache,
             weights_dir=weights_dir,
-        )
-        results = evaluator.evaluate(generated.images)
+        ).evaluate(generated.images)
+    )
+    print_feature_results(results, as_json, confidence)
+
+
+def score_audio(
+    real: Annotated[Path, typer.Argument(help="Reference clips: a folder of WAV files.")],
+    fake: Annotated[Path, typer.Argument(help="Generated clips: a folder of WAV files.")],
+    features: Annotated[
+        str, typer.Option(help="Audio feature extractor (bench list extractors).")
+    ] = "spoken-digits-cnn",
+    metrics: Annotated[
+        str,
+        typer.Option(help="Comma-separated metrics; fd and kd name the extractor in their label."),
+    ] = DEFAULT_AUDIO_METRICS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    resamples: Annotated[
+        int, typer.Option(help="Resamples for the confidence intervals (0: none).")
+    ] = 50,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of resampling and of subset draws.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N.")] = "auto",
+    weights_dir: Annotated[
+        Path | None, typer.Option(help="Directory searched first for extractor weights.")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Feature cache (default $BENCHBENCH_CACHE_DIR).")
+    ] = None,
+) -> None:
+    """Score the WAV clips in FAKE against those in REAL: every metric with its confidence
+    interval and N. Each folder holds clips of one rate and length; the extractor resamples
+    a rate other than its own with its named resampler."""
+    from benchbench.extractors.cache import FeatureCache
+    from benchbench.measure.device import resolve_device
+    from benchbench.outputs.audio import AudioEvaluator, AudioSamples
+
+    names = metric_names(metrics, "audio")
+    bootstrap = bootstrap_spec(resamples, confidence, seed)
+    weights_dir = _folder_option(weights_dir, "--weights-dir", created=False)
+    cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
+    reference, generated = _audio_set(real, "REAL"), _audio_set(fake, "FAKE")
+    results = scored(
+        lambda: AudioEvaluator.for_reference(
+            reference,
+            names,
+            features,
+            bootstrap=bootstrap,
+            seed=seed,
+            device=resolve_device(device),
+            cache=cache,
+            weights_dir=weights_dir,
+        ).evaluate(AudioSamples(generated.waveforms, generated.sample_rate))
+    )
+    print_feature_results(results, as_json, confidence)
+
+
+def scored(evaluate: Callable[[], list[MetricResult]]) -> list[MetricResult]:
+    """``evaluate()``'s results; what the extractor, the weights or a metric cannot handle
+    in the given files ends the command with an ``error:`` line."""
+    from benchbench.extractors.weights_files import MissingWeightsError
+    from benchbench.metrics import MetricSetupError
+    from benchbench.registry import RegistryError
+
+    try:
+        return evaluate()
     except OSError as exc:
         raise fail(describe_os_error(exc)) from None
     except (
@@ -143,6 +211,10 @@ def score_images(
         ValueError,
     ) as exc:
         raise fail(str(exc)) from None
+
+
+def print_feature_results(results: list[MetricResult], as_json: bool, confidence: float) -> None:
+    """The results with each metric's details (a split's spread, ...) in the last column."""
     print_results(
         results,
         as_json,
@@ -165,6 +237,22 @@ def _image_set(path: Path, name: str) -> ImageSet:
     if count < MIN_IMAGES:
         raise fail(f"{name} {path}: {count} image; every metric needs at least {MIN_IMAGES}")
     return images
+
+
+def _audio_set(path: Path, name: str) -> AudioSet:
+    """The WAV clips in the folder ``path``, at least ``MIN_IMAGES`` of them, of one rate
+    and length; skipped folder entries are warned, and anything unreadable or odd is an
+    error naming the file."""
+    from benchbench.data.audio_files import AudioLoadError, read_wav_folder
+
+    try:
+        clips = read_wav_folder(path, warn)
+    except AudioLoadError as exc:
+        raise fail(f"{name} {exc}") from None
+    count = len(clips.waveforms)
+    if count < MIN_IMAGES:
+        raise fail(f"{name} {path}: {count} WAV file; every metric needs at least {MIN_IMAGES}")
+    return clips
 
 
 def print_results(

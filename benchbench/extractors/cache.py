@@ -57,14 +57,15 @@ class FeatureCache:
         return self.root / f"{extractor.name}-{key}.npz"
 
     def extract(
-        self, data_hash: str, extractor: FeatureExtractor, images: torch.Tensor
+        self, data_hash: str, extractor: FeatureExtractor, images: torch.Tensor, **options: Any
     ) -> dict[str, torch.Tensor]:
-        """``extractor.extract(images)``, read from disk when this exact recipe ran before."""
+        """``extractor.extract(images, **options)``, read from disk when this exact recipe ran
+        before; ``data_hash`` must cover the options (an audio set's sample rate)."""
         path = self.path(data_hash, extractor)
         cached = self._read(path, extractor.outputs)
         if cached is not None:
             return cached
-        outputs = extractor.extract(images)
+        outputs = extractor.extract(images, **options)
         self._write(path, outputs, self.key_fields(data_hash, extractor))
         return outputs
 

@@ -1,6 +1,8 @@
-"""Stored samples as study items: an image (uint8 CHW array) or a string.
+"""Stored samples as study items: an image (uint8 CHW array), a clip (int16 [1, samples]
+array at the set's sample rate) or a string.
 
-Runs store every image sample in ``samples.npz`` (uint8 NCHW under ``images``). Text
+Runs store every image sample in ``samples.npz`` (uint8 NCHW under ``images``), every
+audio clip there too (16-bit PCM under ``waveforms``, with ``sample_rate``). Text
 cells store their generations as ``samples.jsonl`` (one JSON value per line, as the
 text family writes it: ``{"prompt", "reference", "generation"}``) or ``samples.json``
 (a list); a value is a string or an object with ``generation`` (or ``text``) and an
@@ -23,7 +25,7 @@ from PIL import Image
 from benchbench.hashing import sha256_bytes
 from benchbench.store.human import HumanStore
 
-SampleKind = Literal["image", "text"]
+SampleKind = Literal["image", "audio", "text"]
 IMAGE_ARTIFACT = "samples.npz"
 TEXT_ARTIFACTS = ("samples.json", "samples.jsonl")
 SHOWN_PIXELS = 192  # images are upscaled (nearest) to about this size for raters
@@ -38,6 +40,7 @@ class SampleSet:
     kind: SampleKind
     values: list[np.ndarray] | list[str]
     prompts: list[str | None] = field(default_factory=list)  # text: what was asked, if known
+    sample_rate: int | None = None  # audio: the clips' rate in Hz
 
     def __len__(self) -> int:
         return len(self.values)
@@ -61,6 +64,13 @@ class Items:
         value = self.cells[cell_id].values[index]
         return planted(value, item_id) if fake else value
 
+    def kind(self, item_id: str) -> str:
+        return self.cells[self.index[item_id][0]].kind
+
+    def sample_rate(self, item_id: str) -> int | None:
+        """An audio item's rate in Hz (None for images and text)."""
+        return self.cells[self.index[item_id][0]].sample_rate
+
     def prompt(self, item_id: str) -> str | None:
         """The prompt a text item answered (None for images and unprompted text)."""
         cell_id, index, _ = self.index[item_id]
@@ -72,6 +82,8 @@ def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
     """The samples among a cell's artifacts (name -> content)."""
     if IMAGE_ARTIFACT in artifacts:
         with np.load(io.BytesIO(artifacts[IMAGE_ARTIFACT])) as data:
+            if "waveforms" in data:
+                return _clips(data["waveforms"], data["sample_rate"])
             images = data["images"]
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1] not in (1, 3):
             raise SampleError(f"{IMAGE_ARTIFACT} holds {images.dtype} {images.shape}, not NCHW")
@@ -90,6 +102,18 @@ def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
     raise SampleError(
         f"no samples stored (looked for {IMAGE_ARTIFACT}, {', '.join(TEXT_ARTIFACTS)})"
     )
+
+
+def _clips(waveforms: np.ndarray, rate: np.ndarray) -> SampleSet:
+    """An audio cell's clips: int16 [n, 1, samples] at a positive whole rate."""
+    if waveforms.dtype != np.int16 or waveforms.ndim != 3 or waveforms.shape[1] != 1:
+        raise SampleError(
+            f"{IMAGE_ARTIFACT} holds {waveforms.dtype} {waveforms.shape} waveforms, "
+            "not int16 [n, 1, samples]"
+        )
+    if rate.shape != () or rate.dtype.kind not in "iu" or int(rate) <= 0:
+        raise SampleError(f"{IMAGE_ARTIFACT} holds sample rate {rate!r}, not a positive integer")
+    return SampleSet("audio", list(waveforms), sample_rate=int(rate))
 
 
 def _text_of(row: object, name: str) -> str:
@@ -127,5 +151,6 @@ def planted(sample: np.ndarray | str, key: str) -> np.ndarray | str:
         words = sample.split()
         rng.shuffle(words)
         return " ".join("".join(rng.permutation(list(w))) for w in words)
-    noise = rng.integers(0, 256, size=sample.shape)
-    return (0.15 * sample + 0.85 * noise).round().astype(np.uint8)
+    info = np.iinfo(sample.dtype)  # uint8 pixels or int16 audio: noise over the full range
+    noise = rng.integers(info.min, info.max, size=sample.shape, endpoint=True)
+    return (0.15 * sample + 0.85 * noise).round().astype(sample.dtype)

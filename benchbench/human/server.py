@@ -40,7 +40,8 @@ from benchbench.human.service import Finished, JoinLimiter, Refused, StudyServic
 
 MAX_BODY = 8 * 1024  # a vote is a few short form fields
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; "
+    "style-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -149,10 +150,12 @@ def task() -> Response | str:
 
 
 def _view(service: StudyService, item_id: str) -> dict[str, str]:
-    """A text item's text, or the URL of an image item (its PNG is drawn only when the
-    browser asks for it, not for every task page)."""
+    """A text item's text, or the URL of an image or audio item (its PNG or WAV is made
+    only when the browser asks for it, not for every task page)."""
     if service.sample_kind == "text":
         return {"text": service.items.sample(item_id)}
+    if service.sample_kind == "audio":
+        return {"audio": url_for("study.clip", item_id=item_id)}
     return {"src": url_for("study.item", item_id=item_id)}
 
 
@@ -160,6 +163,12 @@ def _view(service: StudyService, item_id: str) -> dict[str, str]:
 def item(item_id: str) -> Response:
     service = _service()
     return Response(service.image(_rater(service), item_id), mimetype="image/png")
+
+
+@pages.get("/item/<item_id>.wav")
+def clip(item_id: str) -> Response:
+    service = _service()
+    return Response(service.clip(_rater(service), item_id), mimetype="audio/wav")
 
 
 @pages.post("/vote")

@@ -204,18 +204,28 @@ class StudyService:
         prompt = self.items.prompt(shown["item_a"])
         return Shown(shown["task_id"], sides, prompt, done + 1, total)
 
-    def image(self, rater_id: str, item_id: str) -> bytes:
-        """An image item as PNG, if it is one of the rater's own."""
+    def shown_sample(self, rater_id: str, item_id: str, kind: str) -> np.ndarray:
+        """The item's array if it is one of the rater's own and of ``kind``."""
         with self.opened() as humans:
             allowed = item_id in self.items.index and humans.rater_may_see(
                 self.name, rater_id, item_id
             )
         if not allowed:
             raise Refused(404, "No such item.")
-        sample = self.items.sample(item_id)
-        if isinstance(sample, str):
-            raise Refused(404, "This item is text.")
-        return image_png(sample)
+        if self.items.kind(item_id) != kind:
+            raise Refused(404, f"This item is {self.items.kind(item_id)}, not {kind}.")
+        return self.items.sample(item_id)  # type: ignore[return-value]
+
+    def image(self, rater_id: str, item_id: str) -> bytes:
+        """An image item as PNG, if it is one of the rater's own."""
+        return image_png(self.shown_sample(rater_id, item_id, "image"))
+
+    def clip(self, rater_id: str, item_id: str) -> bytes:
+        """An audio item as a 16-bit WAV file, if it is one of the rater's own."""
+        from benchbench.outputs.audio import wav_bytes  # image and text studies skip torch
+
+        pcm = self.shown_sample(rater_id, item_id, "audio")
+        return wav_bytes(pcm, self.items.sample_rate(item_id))
 
     def vote(self, rater_id: str, task_id: str, sent: Mapping[str, str | None]) -> None:
         """Record the rater's answers (``sent``: question id → the form's value) to a task

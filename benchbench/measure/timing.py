@@ -30,6 +30,7 @@ SPEED_METRICS = (
     "first_batch_s",
     "tokens_per_s",  # text: new tokens / wall seconds, at the median call
     "ttft_median_s",  # text: time to the first new token of a batch
+    "real_time_factor",  # audio: seconds of audio made per wall second, at the median call
 )
 
 

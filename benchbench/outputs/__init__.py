@@ -14,11 +14,13 @@ from benchbench.suite.schema import Suite
 OUTPUTS: Registry[type] = Registry("output kind", base=None)
 OUTPUTS.register("image", "benchbench.outputs.image:ImageOutput")
 OUTPUTS.register("text", "benchbench.outputs.text:TextOutput")
+OUTPUTS.register("audio", "benchbench.outputs.audio:AudioOutput")
 
 
 def output_kind(
     suite: Suite, device: torch.device, prompts: list[Prompt] | None = None
 ) -> OutputKind:
-    """The kind of the suite's reference dataset; ``prompts`` condition an image suite."""
+    """The kind of the suite's reference dataset; ``prompts`` condition an image or audio
+    suite."""
     kind = DATASETS.get(suite.reference.dataset).output
     return OUTPUTS.get(kind)(suite, device, *([prompts] if prompts is not None else []))

@@ -41,12 +41,39 @@ class OutputKind(Protocol):
         """The batch as kept (validated, on the CPU); a wrong batch raises naming ``who``."""
         ...
 
-    def collect(self, kept: list[Any], n: int) -> Any: ...
+    def collect(self, kept: list[Any], n: int, adapter: Any, who: str) -> Any:
+        """The cell's ``n`` samples from the kept batches; what they need from the model
+        that made them (an audio model's sample rate) is read from ``adapter``."""
+        ...
 
     def artifacts(self, samples: Any, seed: int) -> list[Artifact]: ...
 
     def speed_measurements(
-        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+        self,
+        adapter: Any,
+        params: dict[str, Any],
+        timer: Timer,
+        samples_per_s: Measurement,
+        samples: Any,
     ) -> list[Measurement]:
         """Speed figures beyond samples/s and latency (measured after the steady calls)."""
         ...
+
+
+def scaled_rate(
+    samples_per_s: Measurement, name: str, scale: float, unit: str, **signature: Any
+) -> Measurement:
+    """``samples_per_s`` times a fixed amount per sample (new tokens, seconds of audio),
+    with the same interval and N; ``signature`` adds what the amount depends on."""
+    return Measurement(
+        name,
+        samples_per_s.value * scale,
+        "speed",
+        unit,
+        higher_is_better=True,
+        ci_low=None if samples_per_s.ci_low is None else samples_per_s.ci_low * scale,
+        ci_high=None if samples_per_s.ci_high is None else samples_per_s.ci_high * scale,
+        ci_level=samples_per_s.ci_level,
+        n=samples_per_s.n,
+        signature={**(samples_per_s.signature or {}), **signature},
+    )

@@ -72,7 +72,7 @@ class ImageOutput:
     def check(self, batch: Any, n: int, who: str) -> torch.Tensor:
         return check_image_batch(batch, n, who).detach().float().cpu()
 
-    def collect(self, kept: list[torch.Tensor], n: int) -> torch.Tensor:
+    def collect(self, kept: list[torch.Tensor], n: int, adapter: Any, who: str) -> torch.Tensor:
         return torch.cat(kept)[:n]
 
     def artifacts(self, samples: torch.Tensor, seed: int) -> list[Artifact]:
@@ -91,7 +91,12 @@ class ImageOutput:
         ]
 
     def speed_measurements(
-        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+        self,
+        adapter: Any,
+        params: dict[str, Any],
+        timer: Timer,
+        samples_per_s: Measurement,
+        samples: torch.Tensor,
     ) -> list[Measurement]:
         return []
 

@@ -13,7 +13,8 @@ _TOLERANCE = 1e-4
 
 
 class OutputError(ValueError):
-    """A model returned something that is not a batch of images in [0, 1]."""
+    """A model returned something that is not a batch of its output kind (images in
+    [0, 1], audio clips in [-1, 1]), or declared what its samples cannot be."""
 
 
 def check_image_batch(batch: object, n: int, who: str) -> torch.Tensor:

@@ -28,6 +28,7 @@ from benchbench.measure.timing import Timer
 from benchbench.metrics import Metric, MetricResult, MetricSetup, MetricSetupError, compute_all
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
 from benchbench.metrics.text.perplexity import LIKELIHOODS
+from benchbench.outputs.base import scaled_rate
 from benchbench.records import Artifact, Measurement
 from benchbench.suite.schema import Suite
 
@@ -145,7 +146,7 @@ class TextOutput:
             raise ValueError(f"{who} returned {len(batch)} texts for a batch of {n}")
         return batch
 
-    def collect(self, kept: list[TextBatch], n: int) -> TextSamples:
+    def collect(self, kept: list[TextBatch], n: int, adapter: Any, who: str) -> TextSamples:
         texts = [t for b in kept for t in b.texts][:n]
         return TextSamples(
             texts,
@@ -171,22 +172,21 @@ class TextOutput:
         ]
 
     def speed_measurements(
-        self, adapter: Any, params: dict[str, Any], timer: Timer, samples_per_s: Measurement
+        self,
+        adapter: Any,
+        params: dict[str, Any],
+        timer: Timer,
+        samples_per_s: Measurement,
+        samples: TextSamples,
     ) -> list[Measurement]:
         tokens = params["max_new_tokens"]
         batch_size = samples_per_s.signature["batch_size"] if samples_per_s.signature else 1
-        scale = float(tokens)
-        rate = Measurement(
+        rate = scaled_rate(
+            samples_per_s,
             "tokens_per_s",
-            samples_per_s.value * scale,
-            "speed",
+            float(tokens),
             "tokens/s",
-            higher_is_better=True,
-            ci_low=None if samples_per_s.ci_low is None else samples_per_s.ci_low * scale,
-            ci_high=None if samples_per_s.ci_high is None else samples_per_s.ci_high * scale,
-            ci_level=samples_per_s.ci_level,
-            n=samples_per_s.n,
-            signature={**(samples_per_s.signature or {}), "tokenizer": adapter.tokenizer_name},
+            tokenizer=adapter.tokenizer_name,
         )
         first = {**params, "max_new_tokens": 1}
         prompts = self.batch_inputs(0, batch_size)["prompts"]

@@ -37,7 +37,11 @@ AXES = {
     "human_bt": "human preference",
     "human_mos": "human rating",
 }
-THROUGHPUT = {"samples_per_s": "samples/s", "tokens_per_s": "tokens/s"}
+THROUGHPUT = {
+    "samples_per_s": "samples/s",
+    "tokens_per_s": "tokens/s",
+    "real_time_factor": "real-time factor",
+}
 COLD_START = {"load_s": "load", "first_batch_s": "first batch"}
 # key → (title, unit, higher is better); roofline_bound shows its label ("compute", ...).
 ROOFLINE = {

@@ -17,7 +17,15 @@ from benchbench.report.summary import CellSummary, Value, summarize_run
 from benchbench.store.runs import Store
 
 # Artifacts a page can show; samples.npz (all samples as arrays) stays in the store.
-SHOWN_MEDIA = ("image/png", "image/jpeg", "image/gif", "image/webp", "text/", "application/json")
+SHOWN_MEDIA = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "audio/wav",
+    "text/",
+    "application/json",
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Detail:
 
 @dataclass(frozen=True)
 class Sample:
-    """A stored artifact of a cell: a PNG grid of samples, or generated text."""
+    """A stored artifact of a cell: a PNG grid of samples, a WAV clip, or generated text."""
 
     name: str
     media_type: str

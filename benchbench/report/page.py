@@ -20,6 +20,7 @@ from benchbench.report.plots import line_plot, pareto_plot
 from benchbench.report.series import display_units, history_series, pareto_points, sweep_series
 
 IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+AUDIO_SUFFIX = {"audio/wav": "wav"}  # played by an <audio> element
 TEXT_LIMIT = 4000
 TEXT_EXAMPLES = 4  # prompts shown with every cell's generation side by side
 GENERATIONS = (
@@ -42,6 +43,7 @@ class GalleryItem:
     src: str | None = None  # a file under assets/: an image (with its size) or the raw samples
     size: tuple[int, int] | None = None
     text: str | None = None  # a text sample, shown escaped
+    audio: bool = False  # ``src`` is a clip to play
 
 
 @dataclass(frozen=True)
@@ -107,29 +109,25 @@ SWEEPS = {
 }
 
 
+# Speed columns a Pareto plot puts on its x axis → the plot file's suffix.
+PARETO_SPEEDS = {"samples_per_s": "", "real_time_factor": "-rtf"}
+
+
 def comparison_plots(board: Leaderboard, slug: str, assets: Assets) -> list[Plot]:
-    """Quality vs throughput with its Pareto front; quality and throughput along each
-    swept parameter of ``SWEEPS``."""
+    """Quality vs each throughput of ``PARETO_SPEEDS`` (samples/s; real-time factor for
+    audio) with its Pareto front; quality and throughput along each swept parameter of
+    ``SWEEPS``."""
     quality = [c for c in board.columns if c.group == "quality" and c.higher_is_better is not None]
-    speed = next((c for c in board.columns if c.axis == "speed"), None)
-    plots = []
-    for i, column in enumerate(quality if speed else []):
-        points, front = pareto_points(board, column, speed)
-        if len(points) > 1:
-            svg = pareto_plot(
-                points, front, speed.title, column.title, bool(column.higher_is_better)
-            )
-            plots.append(
-                Plot(
-                    f"{column.title} vs {speed.title}",
-                    assets.write(f"assets/plots/{slug}-pareto-{i}.svg", svg),
-                    f"Each point is a cell (bars: {_level(board)} CI). The dashed line joins the "
-                    "Pareto front: cells no other cell beats on both quality and throughput "
-                    "(labels in bold).",
-                )
-            )
+    speeds = [c for c in board.columns if c.axis == "speed" and c.key in PARETO_SPEEDS]
+    plots = [
+        plot
+        for speed in speeds
+        for plot in pareto_plots(
+            board, quality, speed, f"{slug}-pareto{PARETO_SPEEDS[speed.key]}", assets
+        )
+    ]
     for param, (axis, log_x, meaning) in SWEEPS.items():
-        for i, column in enumerate([*quality, *([speed] if speed else [])]):
+        for i, column in enumerate([*quality, *speeds]):
             series, unit = display_units(sweep_series(board, column, param), column.unit)
             if series:
                 svg = line_plot(series, axis, _axis_title(column, unit), log_x=log_x)
@@ -141,6 +139,29 @@ def comparison_plots(board: Leaderboard, slug: str, assets: Assets) -> list[Plot
                         "parameters.",
                     )
                 )
+    return plots
+
+
+def pareto_plots(
+    board: Leaderboard, quality: list[Column], speed: Column, stem: str, assets: Assets
+) -> list[Plot]:
+    """One plot per quality column against ``speed``, where two cells or more have both."""
+    plots = []
+    for i, column in enumerate(quality):
+        points, front = pareto_points(board, column, speed)
+        if len(points) > 1:
+            svg = pareto_plot(
+                points, front, speed.title, column.title, bool(column.higher_is_better)
+            )
+            plots.append(
+                Plot(
+                    f"{column.title} vs {speed.title}",
+                    assets.write(f"assets/plots/{stem}-{i}.svg", svg),
+                    f"Each point is a cell (bars: {_level(board)} CI). The dashed line joins the "
+                    "Pareto front: cells no other cell beats on both quality and throughput "
+                    "(labels in bold).",
+                )
+            )
     return plots
 
 
@@ -173,14 +194,19 @@ def run_tick(run: Run) -> str:
 
 
 def gallery(run: Run, assets: Assets) -> list[GalleryItem]:
-    """Each cell's stored sample grids and generations (files named by content hash);
-    other text artifacts are shown as text."""
+    """Each cell's stored sample grids, clips and generations (files named by content
+    hash); other text artifacts are shown as text."""
     items = []
     for cell in run.cells:
         for sample in cell.samples:
             if _generations(sample) is not None:
                 src = assets.write(f"assets/samples/{sample.sha256[:20]}.jsonl", sample.content)
                 items.append(GalleryItem(cell, sample, src=src))
+                continue
+            if sample.media_type in AUDIO_SUFFIX:
+                suffix = AUDIO_SUFFIX[sample.media_type]
+                src = assets.write(f"assets/samples/{sample.sha256[:20]}.{suffix}", sample.content)
+                items.append(GalleryItem(cell, sample, src=src, audio=True))
                 continue
             suffix = IMAGE_SUFFIX.get(sample.media_type)
             if suffix is None:

@@ -133,10 +133,18 @@ def _measure(
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=suite.seed)
     speed = speed_measurements(timing, load_seconds, policy, spec)
     record.measurements.extend(speed)
-    record.measurements.extend(kind.speed_measurements(adapter, cell.call_params, timer, speed[0]))
+    samples = kind.collect(kept, cell.sampling.num_samples, adapter, model_who(cell))
+    record.measurements.extend(
+        kind.speed_measurements(adapter, cell.call_params, timer, speed[0], samples)
+    )
     record.measurements.extend(memory_measurements(peaks))
     record.measurements.extend(roofline_rows(suite, device, adapter, call, timing))
-    return adapter, kind.collect(kept, cell.sampling.num_samples)
+    return adapter, samples
+
+
+def model_who(cell: CellPlan) -> str:
+    """How errors about the cell's model name it."""
+    return f"model {cell.model.name!r} ({cell.model.adapter})"
 
 
 def batch_caller(
@@ -168,7 +176,7 @@ def _time_batches(
     kept (outside the timed region): the scored samples are the timed ones."""
     sampling = cell.sampling
     batches = math.ceil(sampling.num_samples / sampling.batch_size)
-    who = f"model {cell.model.name!r} ({cell.model.adapter})"
+    who = model_who(cell)
     kept: list[object] = []
 
     def keep(index: int, batch: object) -> None:

@@ -64,10 +64,14 @@ class Checks:
         """The prompt file, if any; whether samples have valid prompts (conditions)."""
         if self.suite.prompts is None:
             return False
-        if dataset is not None and dataset.output != "image":
+        if dataset is not None and "conditions" not in INPUTS_BY_OUTPUT.get(dataset.output, ()):
+            conditioned = [
+                kind for kind, inputs in INPUTS_BY_OUTPUT.items() if "conditions" in inputs
+            ]
             self.add(
                 ("prompts",),
-                f"prompts condition image suites; {dataset.name!r} holds {dataset.output}",
+                f"prompts condition {' and '.join(conditioned)} suites; {dataset.name!r} holds "
+                f"{dataset.output}",
             )
             return False
         try:
