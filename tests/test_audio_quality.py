@@ -19,7 +19,7 @@ from benchbench.cli.app import app
 from benchbench.data import DATASETS
 from benchbench.data.audio_files import write_wav
 from benchbench.store.runs import Store
-from tests.conftest import REPO
+from tests.support import REPO
 
 runner = CliRunner()
 FD = "FD[spoken-digits-cnn]"

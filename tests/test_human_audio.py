@@ -17,11 +17,12 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.human.design import create_study
-from benchbench.human.server import Items, create_app
+from benchbench.human.samples import Items
+from benchbench.human.server import create_app
 from benchbench.human.study import load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store
-from tests.conftest import REPO
+from tests.support import REPO
 from tests.support.human_serving import form_of, joined, serving
 from tests.support.human_specs import study
 
