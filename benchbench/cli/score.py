@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -117,26 +118,15 @@ def score_images(
     ] = None,
 ) -> None:
     """Score FAKE against REAL: every metric with its confidence interval and N."""
-    from benchbench.extractors.cache import FeatureCache
-    from benchbench.measure.device import resolve_device
     from benchbench.outputs.image import ImageEvaluator
 
     names = metric_names(metrics, "image")
-    bootstrap = bootstrap_spec(resamples, confidence, seed)
-    weights_dir = _folder_option(weights_dir, "--weights-dir", created=False)
-    cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
+    options = EvaluatorOptions.parse(resamples, confidence, seed, device, weights_dir, cache_dir)
     reference, generated = _image_set(real, "REAL"), _image_set(fake, "FAKE")
     results = scored(
-        lambda: ImageEvaluator.for_reference(
-            reference,
-            names,
-            features,
-            bootstrap=bootstrap,
-            seed=seed,
-            device=resolve_device(device),
-            cache=cache,
-            weights_dir=weights_dir,
-        ).evaluate(generated.images)
+        lambda: options.evaluator(ImageEvaluator, reference, names, features).evaluate(
+            generated.images
+        )
     )
     print_feature_results(results, as_json, confidence)
 
@@ -168,28 +158,62 @@ def score_audio(
     """Score the WAV clips in FAKE against those in REAL: every metric with its confidence
     interval and N. Each folder holds clips of one rate and length; the extractor resamples
     a rate other than its own with its named resampler."""
-    from benchbench.extractors.cache import FeatureCache
-    from benchbench.measure.device import resolve_device
     from benchbench.outputs.audio import AudioEvaluator, AudioSamples
 
     names = metric_names(metrics, "audio")
-    bootstrap = bootstrap_spec(resamples, confidence, seed)
-    weights_dir = _folder_option(weights_dir, "--weights-dir", created=False)
-    cache = FeatureCache(_folder_option(cache_dir, "--cache-dir", created=True))
+    options = EvaluatorOptions.parse(resamples, confidence, seed, device, weights_dir, cache_dir)
     reference, generated = _audio_set(real, "REAL"), _audio_set(fake, "FAKE")
+    samples = AudioSamples(generated.waveforms, generated.sample_rate)
     results = scored(
-        lambda: AudioEvaluator.for_reference(
+        lambda: options.evaluator(AudioEvaluator, reference, names, features).evaluate(samples)
+    )
+    print_feature_results(results, as_json, confidence)
+
+
+@dataclass(frozen=True)
+class EvaluatorOptions:
+    """What ``score images`` and ``score audio`` share: the intervals' recipe, the device,
+    where extractor weights and cached features are, each option checked once."""
+
+    bootstrap: BootstrapSpec | None
+    seed: int
+    device: str
+    weights_dir: Path | None
+    cache_dir: Path | None
+
+    @classmethod
+    def parse(
+        cls,
+        resamples: int,
+        confidence: float,
+        seed: int,
+        device: str,
+        weights_dir: Path | None,
+        cache_dir: Path | None,
+    ) -> EvaluatorOptions:
+        return cls(
+            bootstrap_spec(resamples, confidence, seed),
+            seed,
+            device,
+            _folder_option(weights_dir, "--weights-dir", created=False),
+            _folder_option(cache_dir, "--cache-dir", created=True),
+        )
+
+    def evaluator(self, kind: Any, reference: Any, names: list[str], features: str) -> Any:
+        """``kind.for_reference`` (an image or audio evaluator) with these options."""
+        from benchbench.extractors.cache import FeatureCache
+        from benchbench.measure.device import resolve_device
+
+        return kind.for_reference(
             reference,
             names,
             features,
-            bootstrap=bootstrap,
-            seed=seed,
-            device=resolve_device(device),
-            cache=cache,
-            weights_dir=weights_dir,
-        ).evaluate(AudioSamples(generated.waveforms, generated.sample_rate))
-    )
-    print_feature_results(results, as_json, confidence)
+            bootstrap=self.bootstrap,
+            seed=self.seed,
+            device=resolve_device(self.device),
+            cache=FeatureCache(self.cache_dir),
+            weights_dir=self.weights_dir,
+        )
 
 
 def scored(evaluate: Callable[[], list[MetricResult]]) -> list[MetricResult]:
