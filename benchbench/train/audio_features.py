@@ -16,12 +16,11 @@ import torch.nn.functional as F
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.nets.audio_classifier import SpokenDigitsCNN
 from benchbench.train.recipes import (
+    TrainingRun,
     accuracy,
     build,
     descend,
-    fit,
     generators,
-    write_checkpoint_and_card,
 )
 
 SPOKEN_DIGITS_CNN_CONFIG: dict[str, Any] = {
@@ -74,22 +73,16 @@ def train_spoken_digits_cnn(
         return {"cross_entropy": loss.item()}
 
     train = load_spoken_digits("train")
-    fitted = fit(
-        step, train, epochs=epochs, batch_size=batch_size, generator=order, optimizers=[opt]
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, train, [opt], order)
     test_waveforms, test_labels = load_spoken_digits("test")
     held_out = accuracy(model, test_waveforms.to(device), test_labels.to(device))
-    return write_checkpoint_and_card(
+    return run.write(
         out_dir,
-        name,
         model,
         name,
         config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra={
             "held_out_accuracy": round(held_out, 4),
             "held_out_n": len(test_labels),

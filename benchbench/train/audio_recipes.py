@@ -1,8 +1,9 @@
 """Seeded training recipes for the audio zoo (spoken digits, 8 kHz, 4,096-sample clips).
 
 They follow ``recipes``: weights drawn inside ``build`` (the global RNG is left as it
-was), batch order and every other draw from explicit generators, the shared ``fit`` loop,
-EMA and ``write_checkpoint_and_card``. Cards say which data they saw (``AUDIO_DATA``).
+was), batch order and every other draw from explicit generators, the shared ``fit`` loop
+and checkpoint-and-card writing (``TrainingRun``), EMA. Cards say which data they saw
+(``AUDIO_DATA``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken
 from benchbench.train.recipes import (
     EMA,
     Fitted,
+    TrainingRun,
     build,
     descend,
-    fit,
     generators,
-    write_checkpoint_and_card,
 )
 
 AUDIO_DATA: dict[str, Any] = {
@@ -120,25 +120,14 @@ def train_wavenet(
         descend(opt, loss)
         return {"nll_bits_per_sample": loss.item() / torch.log(torch.tensor(2.0)).item()}
 
-    fitted = fit(
-        step,
-        load_spoken_digits("train"),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
-    return write_checkpoint_and_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, load_spoken_digits("train"), [opt], order)
+    return run.write(
         out_dir,
-        name,
         model,
         "wavenet",
         config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra=_card_extra(fitted, crop_samples=WAVENET_CROP, receptive_field=model.receptive_field),
     )
 
@@ -174,25 +163,14 @@ def train_wavegan(
         ema.update(gen)
         return {"generator": g_loss.item(), "critic": d_loss.item()}
 
-    fitted = fit(
-        step,
-        load_spoken_digits("train"),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt_g, opt_d],
-    )
-    return write_checkpoint_and_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, load_spoken_digits("train"), [opt_g, opt_d], order)
+    return run.write(
         out_dir,
-        name,
         ema.module,
         "wavegan-generator",
         g_config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra=_card_extra(fitted, loss="hinge", critic_config=d_config, ema_decay=ema.decay),
     )
 
@@ -225,25 +203,14 @@ def train_diffwave(
         ema.update(model)
         return {"mse": loss.item()}
 
-    fitted = fit(
-        step,
-        load_spoken_digits("train"),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
-    return write_checkpoint_and_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, load_spoken_digits("train"), [opt], order)
+    return run.write(
         out_dir,
-        name,
         ema.module,
         "diffwave",
         config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra=_card_extra(
             fitted,
             crop_samples=DIFFWAVE_CROP,

@@ -289,6 +289,59 @@ def write_checkpoint_and_card(
     )
 
 
+@dataclass(frozen=True)
+class TrainingRun:
+    """What a recipe's fit and write calls share: the zoo entry it trains, its seed, epochs,
+    batch size and device (each recipe names them once, not in every call)."""
+
+    name: str
+    seed: int
+    epochs: int
+    batch_size: int
+    device: str
+
+    def fit(
+        self,
+        step: Step,
+        tensors: tuple[torch.Tensor, ...],
+        optimizers: list[torch.optim.Optimizer],
+        order: torch.Generator,
+    ) -> Fitted:
+        """``fit`` for this run's epochs and batch size, batches drawn in ``order``."""
+        return fit(
+            step,
+            tensors,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            generator=order,
+            optimizers=optimizers,
+        )
+
+    def write(
+        self,
+        out_dir: Path,
+        module: nn.Module,
+        arch: str,
+        config: dict[str, Any],
+        fitted: Fitted,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``write_checkpoint_and_card`` for this run."""
+        return write_checkpoint_and_card(
+            out_dir,
+            self.name,
+            module,
+            arch,
+            config,
+            seed=self.seed,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            fitted=fitted,
+            device=self.device,
+            extra=extra,
+        )
+
+
 def replace_folder(target: Path, write: Callable[[Path], None]) -> None:
     """``write`` a model folder beside ``target``, then put it in ``target``'s place whole,
     so no stale file of an earlier save survives (``save_pretrained`` only adds files)."""
@@ -352,27 +405,16 @@ def train_classifier(
         descend(opt, loss)
         return {"cross_entropy": loss.item()}
 
-    fitted = fit(
-        step,
-        load_digits("train"),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, load_digits("train"), [opt], order)
     test_images, test_labels = load_digits("test")
     held_out = accuracy(model, test_images.to(device), test_labels.to(device))
-    return write_checkpoint_and_card(
+    return run.write(
         out_dir,
-        name,
         model,
         name,
         config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra={
             "held_out_accuracy": round(held_out, 4),
             "held_out_n": len(test_labels),
@@ -432,25 +474,14 @@ def _train_gan(
         return {"generator": g_loss.item(), "discriminator": d_loss.item()}
 
     images, labels = load_digits("train")
-    fitted = fit(
-        step,
-        (images, labels) if conditional else (images,),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt_g, opt_d],
-    )
-    return write_checkpoint_and_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, (images, labels) if conditional else (images,), [opt_g, opt_d], order)
+    return run.write(
         out_dir,
-        name,
         ema.module,
         "cgan-generator" if conditional else "dcgan-generator",
         g_config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra={"ema_decay": ema.decay},
     )
 
@@ -475,26 +506,9 @@ def train_vae(
         descend(opt, loss)
         return {"neg_elbo": loss.item(), "kl": kl.item() / len(x)}
 
-    fitted = fit(
-        step,
-        (load_digits("train")[0],),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
-    return write_checkpoint_and_card(
-        out_dir,
-        name,
-        model,
-        "vae",
-        config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, (load_digits("train")[0],), [opt], order)
+    return run.write(out_dir, model, "vae", config, fitted)
 
 
 def train_pixelcnn(
@@ -513,26 +527,9 @@ def train_pixelcnn(
         descend(opt, loss)
         return {"nll_bits_per_pixel": loss.item() / math.log(2.0)}
 
-    fitted = fit(
-        step,
-        (load_digits("train")[0],),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
-    return write_checkpoint_and_card(
-        out_dir,
-        name,
-        model,
-        "gated-pixelcnn",
-        config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, (load_digits("train")[0],), [opt], order)
+    return run.write(out_dir, model, "gated-pixelcnn", config, fitted)
 
 
 def train_ddpm(
@@ -583,14 +580,8 @@ def _train_diffusion(
         return {"mse": loss.item()}
 
     images, labels = load_digits("train")
-    fitted = fit(
-        step,
-        (images, labels) if conditional else (images,),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, (images, labels) if conditional else (images,), [opt], order)
 
     def save(folder: Path) -> None:
         ema.module.save_pretrained(folder / "unet")
@@ -648,27 +639,16 @@ def train_digits_clip(
         descend(opt, loss)
         return {"contrastive": loss.item()}
 
-    fitted = fit(
-        step,
-        load_digits("train"),
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=order,
-        optimizers=[opt],
-    )
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    fitted = run.fit(step, load_digits("train"), [opt], order)
     test_images, test_labels = load_digits("test")
     held_out = zero_shot_accuracy(model, test_images.to(device), test_labels.to(device))
-    return write_checkpoint_and_card(
+    return run.write(
         out_dir,
-        name,
         model,
         name,
         config,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        device=device,
+        fitted,
         extra={
             "templates": list(PROMPT_TEMPLATES),
             "zero_shot_accuracy": round(held_out, 4),
