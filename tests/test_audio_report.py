@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from benchbench.cli.app import app
+from tests.support.suites import audio_suite
 
 pytest_plugins = ("tests.support.browser",)
 runner = CliRunner()
@@ -20,20 +21,12 @@ CLIP_SECONDS = 4096 / 8000
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("audio-report")
-    suite = {
-        "name": "audio-report",
-        "seed": 0,
-        "device": "cpu",
-        "reference": {"dataset": "spoken-digits", "split": "test"},
-        "metrics": [],
-        "sampling": {"num_samples": 8, "batch_size": 4},
-        "timing": {"warmup": 1, "min_repeats": 2, "min_seconds": 0.0},
-        "models": [
-            {"name": "tone", "adapter": "tests.support.audio_models:tone"},
-            {"name": "wide", "adapter": "tests.support.audio_models:at_16k"},
-            {"name": "noise", "adapter": "noise"},
-        ],
-    }
+    models = [
+        {"name": "tone", "adapter": "tests.support.audio_models:tone"},
+        {"name": "wide", "adapter": "tests.support.audio_models:at_16k"},
+        {"name": "noise", "adapter": "noise"},
+    ]
+    suite = audio_suite(models, name="audio-report")
     path = folder / "suite.yaml"
     path.write_text(yaml.safe_dump(suite, sort_keys=False))
     db = folder / "bench.duckdb"

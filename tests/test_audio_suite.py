@@ -14,23 +14,9 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.store.runs import Store
+from tests.support.suites import audio_suite
 
 runner = CliRunner()
-
-
-def audio_suite(models: list[dict], **overrides) -> dict:
-    suite = {
-        "name": "audio-test",
-        "seed": 0,
-        "device": "cpu",
-        "reference": {"dataset": "spoken-digits", "split": "test"},
-        "metrics": [],
-        "sampling": {"num_samples": 8, "batch_size": 4},
-        "timing": {"warmup": 1, "min_repeats": 2, "min_seconds": 0.0},
-        "models": models,
-    }
-    suite.update(overrides)
-    return suite
 
 
 def model(name: str, fn: str | None = None, **extra) -> dict:

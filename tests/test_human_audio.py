@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from scipy.io import wavfile
-from typer.testing import CliRunner
 
-from benchbench.cli.app import app
 from benchbench.human.design import create_study
 from benchbench.human.samples import Items
 from benchbench.human.server import create_app
@@ -23,6 +21,7 @@ from benchbench.human.study import load_study
 from benchbench.store.human import HumanStore
 from benchbench.store.runs import Store
 from tests.support import REPO
+from tests.support.human_run import stored_run
 from tests.support.human_serving import form_of, joined, serving
 from tests.support.human_specs import study
 
@@ -51,13 +50,7 @@ AUDIO_AB = study(
 
 @pytest.fixture(scope="module")
 def audio_run(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("audio-human")
-    path = folder / "suite.yaml"
-    path.write_text(yaml.safe_dump(SUITE, sort_keys=False))
-    db = folder / "bench.duckdb"
-    result = CliRunner().invoke(app, ["run", str(path), "--db", str(db), "-q"])
-    assert result.exit_code == 0, result.output
-    return db
+    return stored_run(tmp_path_factory.mktemp("audio-human"), SUITE)
 
 
 @pytest.fixture

@@ -19,15 +19,19 @@ from benchbench.cli.app import app
 from tests.support.human_specs import SUITE
 
 
-@pytest.fixture(scope="session")
-def human_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("human-run")
+def stored_run(folder: Path, suite: dict) -> Path:
+    """``bench run`` of ``suite`` into a new store in ``folder``; the store's path."""
     path = folder / "suite.yaml"
-    path.write_text(yaml.safe_dump(SUITE, sort_keys=False))
+    path.write_text(yaml.safe_dump(suite, sort_keys=False))
     db = folder / "bench.duckdb"
     result = CliRunner().invoke(app, ["run", str(path), "--db", str(db), "-q"])
     assert result.exit_code == 0, result.output
     return db
+
+
+@pytest.fixture(scope="session")
+def human_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return stored_run(tmp_path_factory.mktemp("human-run"), SUITE)
 
 
 @pytest.fixture

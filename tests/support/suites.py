@@ -55,6 +55,22 @@ models:
 """
 
 
+def audio_suite(models: list[dict], **overrides) -> dict:
+    """A small audio suite on the spoken digits: no metrics unless given, CPU, 8 clips."""
+    suite = {
+        "name": "audio-test",
+        "seed": 0,
+        "device": "cpu",
+        "reference": {"dataset": "spoken-digits", "split": "test"},
+        "metrics": [],
+        "sampling": {"num_samples": 8, "batch_size": 4},
+        "timing": {"warmup": 1, "min_repeats": 2, "min_seconds": 0.0},
+        "models": models,
+    }
+    suite.update(overrides)
+    return suite
+
+
 def problems_of(write_suite, text: str) -> list[str]:
     path = write_suite(text)
     with pytest.raises(SuiteError) as info:
