@@ -24,23 +24,20 @@ from tests.support import REPO
 from tests.support.human_run import stored_run
 from tests.support.human_serving import form_of, joined, serving
 from tests.support.human_specs import study
+from tests.support.suites import audio_suite
 
 pytest_plugins = ("tests.support.browser",)
 
-SUITE = {
-    "name": "audio-human",
-    "seed": 0,
-    "device": "cpu",
-    "reference": {"dataset": "spoken-digits", "split": "test"},
-    "metrics": [],
-    "sampling": {"num_samples": 8, "batch_size": 8},
-    "timing": {"warmup": 1, "min_repeats": 1, "min_seconds": 0.0},
-    "models": [
+SUITE = audio_suite(
+    [
         {"name": "replay", "adapter": "replay"},
         {"name": "tone", "adapter": "tests.support.audio_models:tone"},
         {"name": "noise", "adapter": "noise"},
     ],
-}
+    name="audio-human",
+    sampling={"num_samples": 8, "batch_size": 8},
+    timing={"warmup": 1, "min_repeats": 1, "min_seconds": 0.0},
+)
 AUDIO_AB = study(
     name="audio-ab",
     suite="audio-human",
