@@ -3,6 +3,8 @@ the k-NN metrics' refusal of bootstrap copies."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -67,6 +69,18 @@ def test_inception_score_bootstrap_covers_its_expectation():
         result = metric.compute()
         covered += result.ci_low <= expectation <= result.ci_high
     assert 0.85 <= covered / experiments <= 1.0, covered / experiments
+
+
+def test_inception_score_at_two_samples_per_split_reports_no_interval_without_warnings():
+    """A resample that draws no sample of some split has no value: the result says so in a
+    warning of its own, and numpy's division warnings do not leak (they read as a bug)."""
+    metric = InceptionScore(FEATURES, BootstrapSpec(50, 0.95, 0), splits=10)
+    metric.update(torch.from_numpy(np.random.default_rng(0).normal(size=(20, 10))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = metric.compute()
+    assert np.isfinite(result.value) and result.ci_low is None
+    assert any("no interval" in w for w in result.warnings)
 
 
 def test_knn_metrics_share_one_geometry_and_refuse_copies():

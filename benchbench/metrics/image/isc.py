@@ -48,9 +48,12 @@ class _Prepared:
         scores = []
         for start, stop in self.bounds:
             p, log_p, ws = self.p[start:stop], self.log_p[start:stop], w[start:stop]
-            marginal = ws @ p / ws.sum()
-            kl = (p * (log_p - np.log(marginal))).sum(axis=1)
-            scores.append(np.exp(ws @ kl / ws.sum()))
+            # a resample that draws no sample of a split gives it no value (NaN), which the
+            # interval reports as such; no division warning on the way
+            with np.errstate(divide="ignore", invalid="ignore"):
+                marginal = ws @ p / ws.sum()
+                kl = (p * (log_p - np.log(marginal))).sum(axis=1)
+                scores.append(np.exp(ws @ kl / ws.sum()))
         return np.array(scores)
 
 
