@@ -317,6 +317,23 @@ class TrainingRun:
             optimizers=optimizers,
         )
 
+    def card(
+        self, out_dir: Path, fitted: Fitted, params: int, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``write_card`` for this run: for weights the recipe saved itself (a diffusers or
+        Hugging Face folder)."""
+        return write_card(
+            out_dir,
+            self.name,
+            seed=self.seed,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            fitted=fitted,
+            params=params,
+            device=self.device,
+            extra=extra,
+        )
+
     def write(
         self,
         out_dir: Path,
@@ -589,15 +606,10 @@ def _train_diffusion(
 
     replace_folder(weights_path(name, out_dir), save)
     conditioning = {"null_class": NULL_CLASS, "condition_dropout": CONDITION_DROPOUT}
-    return write_card(
+    return run.card(
         out_dir,
-        name,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        params=count_params(unet),
-        device=device,
+        fitted,
+        count_params(unet),
         extra={
             "diffusers": diffusers.__version__,
             "unet_config": unet_config,

@@ -21,6 +21,7 @@ from benchbench.extractors.text import BASELINE_FILE
 from benchbench.metrics.text.perplexity import SegmentLikelihoods
 from benchbench.train.recipes import (
     Fitted,
+    TrainingRun,
     build,
     count_params,
     descend,
@@ -154,15 +155,11 @@ def train_gpt(
     target = weights_path(name, out_dir)
     save_pretrained(target, model, tokenizer)
     adapter = HFCausalLMAdapter.load(target, torch.device("cpu"))
-    return write_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    return run.card(
         out_dir,
-        name,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        params=count_params(model),
-        device=device,
+        fitted,
+        count_params(model),
         extra={
             "data": {
                 **data_card(),
@@ -354,15 +351,11 @@ def train_encoder(
     target = weights_path(name, out_dir)
     save_pretrained(target, model.roberta, tokenizer)  # the encoder alone: what BERTScore loads
     write_bertscore_baseline(target, ENCODER_CONFIG["num_hidden_layers"], seed)  # every layer
-    return write_card(
+    run = TrainingRun(name, seed, epochs, batch_size, device)
+    return run.card(
         out_dir,
-        name,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        fitted=fitted,
-        params=count_params(model.roberta),
-        device=device,
+        fitted,
+        count_params(model.roberta),
         extra={
             "data": {**data_card(), "n": fitted.examples},
             "transformers": transformers.__version__,
