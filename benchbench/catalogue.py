@@ -59,16 +59,16 @@ METRICS: Registry[type[Metric]] = Registry(
     "metric", base="benchbench.metrics:Metric", entry_point_group="benchbench.metrics"
 )
 for _name, (_target, _inputs) in {
-    "fd": ("benchbench.metrics.image.fd:FrechetDistance", SETS),
-    "fid": ("benchbench.metrics.image.fd:FrechetInceptionDistance", SETS),
-    "fad": ("benchbench.metrics.image.fd:FrechetAudioDistance", SETS),
-    "kd": ("benchbench.metrics.image.kd:KernelDistance", SETS),
-    "kid": ("benchbench.metrics.image.kid:KernelInceptionDistance", SETS),
-    "is": ("benchbench.metrics.image.isc:InceptionScore", ("logits",)),
-    "precision": ("benchbench.metrics.image.prdc:Precision", SETS),
-    "recall": ("benchbench.metrics.image.prdc:Recall", SETS),
-    "density": ("benchbench.metrics.image.prdc:Density", SETS),
-    "coverage": ("benchbench.metrics.image.prdc:Coverage", SETS),
+    "fd": ("benchbench.metrics.features.fd:FrechetDistance", SETS),
+    "fid": ("benchbench.metrics.features.fd:FrechetInceptionDistance", SETS),
+    "fad": ("benchbench.metrics.features.fd:FrechetAudioDistance", SETS),
+    "kd": ("benchbench.metrics.features.kd:KernelDistance", SETS),
+    "kid": ("benchbench.metrics.features.kid:KernelInceptionDistance", SETS),
+    "is": ("benchbench.metrics.features.isc:InceptionScore", ("logits",)),
+    "precision": ("benchbench.metrics.features.prdc:Precision", SETS),
+    "recall": ("benchbench.metrics.features.prdc:Recall", SETS),
+    "density": ("benchbench.metrics.features.prdc:Density", SETS),
+    "coverage": ("benchbench.metrics.features.prdc:Coverage", SETS),
     "lpips": ("benchbench.metrics.image.lpips_diversity:LPIPSDiversity", ("images",)),
     "ppl": (
         "benchbench.metrics.image.ppl:LatentPathLength",
@@ -77,12 +77,12 @@ for _name, (_target, _inputs) in {
     "cmmd": ("benchbench.metrics.image.cmmd:CMMD", SETS),
     "kad": ("benchbench.metrics.audio.kad:KernelAudioDistance", SETS),
     "cond-accuracy": (
-        "benchbench.metrics.image.conditional:ConditionalAccuracy",
+        "benchbench.metrics.features.conditional:ConditionalAccuracy",
         ("logits", "conditions"),
     ),
     "clip-score": ("benchbench.metrics.image.clip_score:CLIPScore", ("images", "conditions")),
     "prompt-diversity": (
-        "benchbench.metrics.image.conditional:PromptDiversity",
+        "benchbench.metrics.features.conditional:PromptDiversity",
         ("features", "conditions"),
     ),
     "bleu": ("benchbench.metrics.text.sacrebleu_metrics:BLEU", AGAINST_REFERENCES),

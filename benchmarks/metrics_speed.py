@@ -43,8 +43,8 @@ def fid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
     from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
     from torchmetrics.image.fid import FrechetInceptionDistance
 
-    from benchbench.metrics.image import frechet_distance
-    from benchbench.metrics.image.fd import frechet_distance_on_device
+    from benchbench.metrics.features import frechet_distance
+    from benchbench.metrics.features.fd import frechet_distance_on_device
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     on_device = [torch.from_numpy(x).to(device) for x in (a, b)]  # copied before timing
@@ -72,7 +72,7 @@ def kid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
     from torch_fidelity.metric_kid import kid_features_to_metric
     from torchmetrics.image.kid import KernelInceptionDistance
 
-    from benchbench.metrics.image import kernel_inception_distance
+    from benchbench.metrics.features import kernel_inception_distance
 
     def fidelity():
         return kid_features_to_metric(
@@ -110,7 +110,7 @@ def prdc_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], obje
     from torch_fidelity.metric_prc import calculate_precision_recall_full
 
     from benchbench.catalogue import METRICS
-    from benchbench.metrics.image import precision_recall
+    from benchbench.metrics.features import precision_recall
 
     def ours():  # the four metrics as the evaluator runs them: one shared k-NN geometry
         shared: dict = {}

@@ -17,8 +17,8 @@ from benchbench.extractors import EXTRACTORS
 from benchbench.extractors.spoken_digits_cnn import SpokenDigitsCNNExtractor
 from benchbench.hashing import sha256_file
 from benchbench.metrics.audio.kad import kernel_audio_distance
-from benchbench.metrics.image.fd import frechet_distance
-from benchbench.metrics.image.prdc import density_coverage, precision_recall
+from benchbench.metrics.features.fd import frechet_distance
+from benchbench.metrics.features.prdc import density_coverage, precision_recall
 from benchbench.nets.audio_classifier import LogMel, mel_filterbank
 from benchbench.nets.checkpoint import load_checkpoint
 from benchbench.train import train

@@ -20,8 +20,8 @@ from benchbench.extractors.real_audio import PANNsCNN14, VGGishExtractor
 from benchbench.extractors.weights_files import MissingWeightsError, WrongWeightsError
 from benchbench.hashing import sha256_file
 from benchbench.metrics import MetricSetupError
-from benchbench.metrics.image.fd import FrechetAudioDistance, FrechetDistance
-from benchbench.metrics.image.kd import KernelDistance
+from benchbench.metrics.features.fd import FrechetAudioDistance, FrechetDistance
+from benchbench.metrics.features.kd import KernelDistance
 from benchbench.nets.audio import panns, vggish
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.metrics.image.fd import frechet_distance, frechet_distance_on_device
+from benchbench.metrics.features.fd import frechet_distance, frechet_distance_on_device
 
 DEVICES = [
     "cpu",

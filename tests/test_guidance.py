@@ -148,8 +148,8 @@ def test_clip_guidance_raises_clip_score_and_accuracy_of_the_zoo_ddpm():
     (by the digits-CLIP it was steered with: optimistic) and the conditional accuracy (by
     the independent digits-CNN) both rise, their 95% intervals apart."""
     from benchbench.extractors.clip import load_encoder
+    from benchbench.metrics.features.conditional import conditional_accuracy
     from benchbench.metrics.image.clip_score import clip_score
-    from benchbench.metrics.image.conditional import conditional_accuracy
     from benchbench.metrics.stats import BootstrapSpec
     from benchbench.nets.checkpoint import load_checkpoint
     from benchbench.suite.prompts import load_prompts, prompts_for

@@ -11,7 +11,7 @@ import torch
 
 from benchbench.catalogue import METRICS
 from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup
-from benchbench.metrics.image.conditional import conditional_accuracy
+from benchbench.metrics.features.conditional import conditional_accuracy
 from benchbench.metrics.stats import BootstrapSpec
 
 SPEC = BootstrapSpec(20, 0.9, 1)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.metrics.image.isc import InceptionScore, inception_score
-from benchbench.metrics.image.kid import KernelInceptionDistance
-from benchbench.metrics.image.prdc import (
+from benchbench.metrics.features.isc import InceptionScore, inception_score
+from benchbench.metrics.features.kid import KernelInceptionDistance
+from benchbench.metrics.features.prdc import (
     Coverage,
     Density,
     Precision,
@@ -109,7 +109,7 @@ def test_knn_signature_records_half_sampling_and_warns_at_small_n():
 
 
 def test_kid_metric_matches_the_function_and_reports_the_subset_std():
-    from benchbench.metrics.image.kid import kernel_inception_distance
+    from benchbench.metrics.features.kid import kernel_inception_distance
 
     real, fake = draw(np.random.default_rng(2), n=150)
     metric = KernelInceptionDistance(
@@ -129,8 +129,8 @@ def test_kid_scores_all_replicates_in_one_pass_with_the_bootstrap_s_own_weights(
     keep); the interval must equal the generic one — each replicate scored on its own,
     with weights drawn by ``bootstrap_interval`` — written out here with kernel_distance's
     pieces."""
-    from benchbench.metrics.image.kd import polynomial_kernel, weighted_mmd2
-    from benchbench.metrics.image.kid import subset_indices
+    from benchbench.metrics.features.kd import polynomial_kernel, weighted_mmd2
+    from benchbench.metrics.features.kid import subset_indices
     from benchbench.metrics.stats import bootstrap_interval
 
     real, fake = draw(np.random.default_rng(5), n=120)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchbench.metrics.image.conditional import conditional_accuracy
+from benchbench.metrics.features.conditional import conditional_accuracy
 from benchbench.metrics.stats import BootstrapSpec
 
 CLASSIFIER = {"name": "test", "weights_sha256": "none"}
@@ -53,7 +53,7 @@ def test_real_digits_score_the_classifiers_accuracy_and_shuffled_labels_chance()
 
 
 def test_within_prompt_spread_is_half_the_mean_squared_pairwise_distance():
-    from benchbench.metrics.image.conditional import within_prompt_spread
+    from benchbench.metrics.features.conditional import within_prompt_spread
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(30, 5))

@@ -8,14 +8,14 @@ import torch
 from torch_fidelity.metric_fid import fid_statistics_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
-from benchbench.metrics.image.fd import (
+from benchbench.metrics.features.fd import (
     FrechetDistance,
     frechet_distance,
     frechet_distance_on_device,
     gaussian_frechet_distance,
     weighted_moments,
 )
-from benchbench.metrics.image.kd import (
+from benchbench.metrics.features.kd import (
     KernelDistance,
     kernel_distance,
     polynomial_kernel,

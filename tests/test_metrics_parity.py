@@ -14,16 +14,16 @@ from torch_fidelity.metric_prc import calculate_precision_recall_full
 from torchmetrics.image.fid import _compute_fid
 from torchmetrics.image.kid import poly_mmd
 
-from benchbench.metrics.image import (
-    cmmd,
+from benchbench.metrics.features import (
     density_coverage,
     frechet_distance,
     inception_score,
     kernel_inception_distance,
     precision_recall,
 )
-from benchbench.metrics.image.fd import _psd_sqrt, trace_sqrt_product
-from benchbench.metrics.image.kid import subset_indices
+from benchbench.metrics.features.fd import _psd_sqrt, trace_sqrt_product
+from benchbench.metrics.features.kid import subset_indices
+from benchbench.metrics.image import cmmd
 
 
 def sets(n_a=600, n_b=500, d=24, seed=0):

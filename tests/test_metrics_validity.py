@@ -13,7 +13,7 @@ from benchbench.data.digits import load_digits
 from benchbench.extractors.cache import FeatureCache
 from benchbench.extractors.digits_cnn import DigitsCNNExtractor
 from benchbench.metrics import MetricSetupError
-from benchbench.metrics.image import density_coverage, frechet_distance, precision_recall
+from benchbench.metrics.features import density_coverage, frechet_distance, precision_recall
 from benchbench.outputs.image import ImageEvaluator
 from benchbench.suite.schema import Suite
 from tests.support.suites import noise_suite

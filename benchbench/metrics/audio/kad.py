@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from benchbench.metrics.image.base import FeatureMetric
-from benchbench.metrics.image.kd import weighted_mmd2
-from benchbench.metrics.image.prdc import pairwise_distances
+from benchbench.metrics.features.base import FeatureMetric
+from benchbench.metrics.features.kd import weighted_mmd2
+from benchbench.metrics.features.prdc import pairwise_distances
 
 SCALE = 100.0
 BANDWIDTH_DIGITS = 6

@@ -24,7 +24,7 @@ import torch
 
 from benchbench.extractors.clip import DEFAULT_ENCODER, TextImageEncoder, load_encoder
 from benchbench.metrics import Estimate, MetricInputs, MetricResult, MetricSetup
-from benchbench.metrics.image.conditional import PromptMetric
+from benchbench.metrics.features.conditional import PromptMetric
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 SCALE = 100.0

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from benchbench.metrics.image.base import FeatureMetric
-from benchbench.metrics.image.prdc import pairwise_distances
+from benchbench.metrics.features.base import FeatureMetric
+from benchbench.metrics.features.prdc import pairwise_distances
 
 SIGMA = 10.0
 SCALE = 1000.0

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from benchbench.metrics.image.base import FeatureMetric
+from benchbench.metrics.features.base import FeatureMetric
 
 # Sorted neighbours kept per sample: enough that a random half of the set almost surely
 # holds k + 1 of them for k <= 5 (a row without them is recomputed from the features).

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchbench.metrics.image.base import FeatureMetric
+from benchbench.metrics.features.base import FeatureMetric
 
 
 def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from benchbench.metrics import MetricSetup
-from benchbench.metrics.image.base import FeatureMetric
-from benchbench.metrics.image.kd import kernel_distance, polynomial_kernel, weighted_mmd2_many
+from benchbench.metrics.features.base import FeatureMetric
+from benchbench.metrics.features.kd import kernel_distance, polynomial_kernel, weighted_mmd2_many
 from benchbench.metrics.stats import multiplicities, recentred_interval, replicate_weights
 
 DEFAULT_SUBSETS = 100

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup
-from benchbench.metrics.image.base import metric_label
+from benchbench.metrics.features.base import metric_label
 from benchbench.metrics.stats import BootstrapSpec, estimate_with_interval
 
 DEFAULT_SPLITS = 10

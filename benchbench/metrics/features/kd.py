@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from benchbench.metrics.image.base import FeatureMetric
+from benchbench.metrics.features.base import FeatureMetric
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray, coef: float = 1.0) -> np.ndarray:
