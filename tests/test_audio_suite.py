@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.store.runs import Store
-from tests.support.suites import audio_suite
+from tests.support.suites import audio_suite, problems_of
 
 runner = CliRunner()
 
@@ -113,3 +113,29 @@ def test_an_image_model_on_an_audio_reference_is_refused_before_anything_runs(wr
     assert result.exit_code == 2
     assert "makes image, but the reference dataset 'spoken-digits' holds audio" in result.output
     assert not (path.parent / "x.duckdb").exists()
+
+
+def test_an_image_extractor_on_an_audio_reference_is_refused_before_anything_runs(write_suite):
+    suite = audio_suite([{"name": "n", "adapter": "noise"}], features="digits-cnn", metrics=["fd"])
+    path = write_suite(suite)
+    result = runner.invoke(app, ["run", str(path), "--db", str(path.parent / "x.duckdb")])
+    assert result.exit_code == 2
+    assert "extractor 'digits-cnn' embeds image, but the reference dataset" in result.output
+    assert "choose one that embeds audio: panns-cnn14, spoken-digits-cnn, vggish" in result.output
+    assert not (path.parent / "x.duckdb").exists()
+
+
+def test_more_denoising_steps_than_the_model_was_trained_with_are_refused(write_suite):
+    model = {
+        "name": "dw",
+        "adapter": "diffwave",
+        "weights": "zoo:diffwave-digits",
+        "params": {"steps": [5, 201, 500]},
+    }
+    problems = problems_of(write_suite, audio_suite([model]))
+    fit = [p for p in problems if "diffusion steps" in p]
+    assert len(fit) == 2  # 201 and 500, each said once; 5 fits
+    assert (
+        "models[0].params.steps: steps=201: this model was trained with 200 diffusion steps"
+        in fit[0]
+    )

@@ -154,6 +154,21 @@ def test_declared_param_constraints_of_builtin_adapter(write_suite):
     )
 
 
+def test_more_steps_than_the_scheduler_was_trained_with(write_suite, tmp_path):
+    unet = tmp_path / "unet100"
+    unet.mkdir()
+    (unet / "config.json").write_text("{}")  # validation reads the layout, not the UNet
+    (unet / "scheduler_config.json").write_text('{"num_train_timesteps": 100}')
+    text = VALID.replace(
+        "adapter: tests.support.fake_models:noise\n    params:\n      brightness: [0.5, 1.0]\n",
+        f"adapter: diffusion\n    weights: {unet}\n    params:\n      steps: [10, 100, 250]\n",
+    )
+    (problem,) = problems_of(write_suite, text)
+    assert "suite.yaml:15: models[0].params.steps: steps=250: this model was trained with 100" in (
+        problem
+    )
+
+
 def test_duplicate_model_names(write_suite):
     text = VALID + "  - name: a\n    adapter: tests.support.fake_models:noise\n"
     (problem,) = problems_of(write_suite, text)

@@ -64,6 +64,15 @@ def seeded(build: Callable[[], T], seed: int = 0) -> T:
         return build()
 
 
+class ParamError(ValueError):
+    """A parameter value that the loaded weights cannot run, naming the parameter, so that
+    a suite's check points at its line."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+
+
 class Adapter(ABC):
     """A loaded model that can ``sample``; subclasses exist per family.
 
@@ -94,6 +103,15 @@ class Adapter(ABC):
         Suite validation calls it before any cell runs, so it reads layouts and headers,
         never the model itself (which ``load`` then reads once). By default nothing is
         checked: the family's ``load`` reports what it cannot read, as a failed cell."""
+        return None
+
+    @classmethod
+    def check_params(cls, weights: Path, params: dict[str, Any]) -> None:
+        """Raise ``ParamError`` (or ``ValueError``) saying why ``params`` (one sweep
+        combination) cannot run on ``weights``, e.g. more denoising steps than the model was
+        trained with. Suite
+        validation calls it after ``check_weights``, so it too reads headers only. By
+        default every combination fits."""
         return None
 
     @classmethod

@@ -34,6 +34,7 @@ from benchbench.adapters.base import (
     Adapter,
     DType,
     NoParams,
+    ParamError,
     class_labels,
     diffusers_to,
     dtype_field,
@@ -45,6 +46,7 @@ from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.hashing import sha256_tree, stable_hash
 
 SCHEDULER_CONFIG = "scheduler_config.json"
+DEFAULT_TRAIN_TIMESTEPS = 1000  # diffusers' DDPMScheduler default, used without a config
 # Dynamic thresholding clips x̂_0 to ±s, s = the 99.5th percentile of |x̂_0| (at least 1,
 # at most this), then divides by s.
 DYNAMIC_THRESHOLD_MAX = 4.0
@@ -144,6 +146,17 @@ class DiffusionAdapter(Adapter):
         _diffusers_layout(weights)
 
     @classmethod
+    def check_params(cls, weights: Path, params: dict[str, Any]) -> None:
+        import json
+
+        _, scheduler_dir = _diffusers_layout(weights)
+        trained = DEFAULT_TRAIN_TIMESTEPS
+        if scheduler_dir is not None:
+            config = json.loads((scheduler_dir / SCHEDULER_CONFIG).read_text())
+            trained = config.get("num_train_timesteps", DEFAULT_TRAIN_TIMESTEPS)
+        check_steps(params.get("steps", SamplerParams().steps), trained)
+
+    @classmethod
     def model_fingerprint(cls, weights: Path | None) -> str:
         unet_dir, scheduler_dir = _diffusers_layout(weights)
         parts = [sha256_tree(unet_dir)]
@@ -232,6 +245,17 @@ class DiffusionAdapter(Adapter):
             config = {**self.scheduler_config, **overrides}
             self._schedulers[key] = make_scheduler(config, sampler, steps, self.device)
         return self._schedulers[key]
+
+
+def check_steps(steps: int, trained: int) -> None:
+    """A sampler cannot take more steps than the schedule the model was trained on has;
+    say so plainly (diffusers' own message names neither the model nor the fix)."""
+    if steps > trained:
+        raise ParamError(
+            "steps",
+            f"steps={steps}: this model was trained with {trained} diffusion steps; "
+            f"sample with at most {trained}",
+        )
 
 
 def make_scheduler(config: dict[str, Any], sampler: str, steps: int, device: torch.device):

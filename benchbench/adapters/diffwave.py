@@ -7,10 +7,14 @@ of its config (``scheduler_config``), so the file alone defines the sampler.
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+from typing import Any
+
 import torch
 
 from benchbench.adapters.base import CheckpointAdapter, Waveforms, given_or_drawn_labels
-from benchbench.adapters.diffusion import SamplerParams, denoise, make_scheduler
+from benchbench.adapters.diffusion import SamplerParams, check_steps, denoise, make_scheduler
 
 
 class DiffWaveAdapter(Waveforms, CheckpointAdapter):
@@ -21,6 +25,14 @@ class DiffWaveAdapter(Waveforms, CheckpointAdapter):
     archs = ("diffwave",)
     Params = SamplerParams
 
+    @classmethod
+    def check_params(cls, weights: Path, params: dict[str, Any]) -> None:
+        from benchbench.nets.checkpoint import check_checkpoint
+
+        config = check_checkpoint(weights, cls.archs)
+        trained = config.get("train_timesteps", _default("train_timesteps"))
+        check_steps(params.get("steps", SamplerParams().steps), trained)
+
     def sample(
         self,
         n: int,
@@ -30,11 +42,7 @@ class DiffWaveAdapter(Waveforms, CheckpointAdapter):
         eta: float = 0.0,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        trained = self.net.schedule["num_train_timesteps"]
-        if steps > trained:
-            raise ValueError(
-                f"steps={steps}: this model was trained with {trained} diffusion steps"
-            )
+        check_steps(steps, self.net.schedule["num_train_timesteps"])
         labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
         scheduler = make_scheduler(self.net.scheduler_config(), sampler, steps, self.device)
         shape = (n, 1, self.net.clip_samples)
@@ -42,3 +50,10 @@ class DiffWaveAdapter(Waveforms, CheckpointAdapter):
         step_kwargs = {"eta": eta} if sampler == "ddim" else {}
         x = denoise(scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs)
         return x.clamp(-1.0, 1.0)
+
+
+def _default(argument: str) -> Any:
+    """The DiffWave net's default for a config entry that a checkpoint may leave out."""
+    from benchbench.nets.audio.diffwave import DiffWave
+
+    return inspect.signature(DiffWave).parameters[argument].default

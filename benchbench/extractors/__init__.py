@@ -18,19 +18,29 @@ EXTRACTORS: Registry[type[FeatureExtractor]] = Registry(
     base="benchbench.extractors.base:FeatureExtractor",
     entry_point_group="benchbench.extractors",
 )
-EXTRACTORS.register("digits-cnn", "benchbench.extractors.digits_cnn:DigitsCNNExtractor")
-EXTRACTORS.register(
-    "spoken-digits-cnn", "benchbench.extractors.spoken_digits_cnn:SpokenDigitsCNNExtractor"
-)
 _REAL = "benchbench.extractors.real"
-EXTRACTORS.register("inception-v3-compat", f"{_REAL}:InceptionV3")
-EXTRACTORS.register("clip-vit-b-32", f"{_REAL}:CLIPViTB32")
-EXTRACTORS.register("clip-vit-b-16", f"{_REAL}:CLIPViTB16")
-EXTRACTORS.register("clip-vit-l-14", f"{_REAL}:CLIPViTL14")
-EXTRACTORS.register("clip-vit-l-14-336px", f"{_REAL}:CLIPViTL14336")
-EXTRACTORS.register("dinov2-vit-s-14", f"{_REAL}:DINOv2ViTS14")
-EXTRACTORS.register("dinov2-vit-b-14", f"{_REAL}:DINOv2ViTB14")
-EXTRACTORS.register("dinov2-vit-l-14", f"{_REAL}:DINOv2ViTL14")
-EXTRACTORS.register("dinov2-vit-g-14", f"{_REAL}:DINOv2ViTG14")
-EXTRACTORS.register("vggish", "benchbench.extractors.real_audio:VGGishExtractor")
-EXTRACTORS.register("panns-cnn14", "benchbench.extractors.real_audio:PANNsCNN14")
+_REAL_AUDIO = "benchbench.extractors.real_audio"
+# By the output kind each embeds, declared so that a suite's check of its extractor against
+# its reference data imports no network code (tests/test_catalogue.py holds them true).
+_BY_KIND = {
+    "image": {
+        "digits-cnn": "benchbench.extractors.digits_cnn:DigitsCNNExtractor",
+        "inception-v3-compat": f"{_REAL}:InceptionV3",
+        "clip-vit-b-32": f"{_REAL}:CLIPViTB32",
+        "clip-vit-b-16": f"{_REAL}:CLIPViTB16",
+        "clip-vit-l-14": f"{_REAL}:CLIPViTL14",
+        "clip-vit-l-14-336px": f"{_REAL}:CLIPViTL14336",
+        "dinov2-vit-s-14": f"{_REAL}:DINOv2ViTS14",
+        "dinov2-vit-b-14": f"{_REAL}:DINOv2ViTB14",
+        "dinov2-vit-l-14": f"{_REAL}:DINOv2ViTL14",
+        "dinov2-vit-g-14": f"{_REAL}:DINOv2ViTG14",
+    },
+    "audio": {
+        "spoken-digits-cnn": "benchbench.extractors.spoken_digits_cnn:SpokenDigitsCNNExtractor",
+        "vggish": f"{_REAL_AUDIO}:VGGishExtractor",
+        "panns-cnn14": f"{_REAL_AUDIO}:PANNsCNN14",
+    },
+}
+for _output, _targets in _BY_KIND.items():
+    for _name, _target in _targets.items():
+        EXTRACTORS.register(_name, _target, embeds=_output)

@@ -23,6 +23,7 @@ class AudioFeatureExtractor(FeatureExtractor):
     sample_rate: ClassVar[int]
     window_samples: ClassVar[int]
     resampler: ClassVar[str | None] = RESAMPLER
+    embeds = "audio"
     channels = 1
 
     def identity(self) -> dict[str, Any]:

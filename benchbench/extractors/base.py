@@ -24,6 +24,7 @@ class FeatureExtractor(ABC):
     input_size: ClassVar[int]
     channels: ClassVar[int]
     resize: ClassVar[str] = "bilinear-antialias"
+    embeds: ClassVar[str] = "image"  # the output kind (``benchbench.outputs``) it embeds
     outputs: ClassVar[tuple[str, ...]] = ("features",)
 
     def __init__(self, device: torch.device, weights_dir: Path | None = None):

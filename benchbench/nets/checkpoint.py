@@ -77,11 +77,11 @@ def require_arch(path: str | Path, arch: str, archs: Collection[str]) -> None:
         )
 
 
-def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> None:
-    """Raise ``CheckpointError`` unless ``path`` is a checkpoint of a registered architecture
-    (one of ``archs`` if given) whose config fits it. The tensors are memory-mapped, not read,
-    so this costs about the same for a large model as for a small one: suites check their
-    weights before any cell."""
+def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> dict[str, Any]:
+    """The config of ``path``; raise ``CheckpointError`` unless it is a checkpoint of a
+    registered architecture (one of ``archs`` if given) whose config fits it. The tensors
+    are memory-mapped, not read, so this costs about the same for a large model as for a
+    small one: suites check their weights before any cell."""
     from benchbench.nets import NETS
 
     path = Path(path)
@@ -97,6 +97,7 @@ def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> None:
         raise CheckpointError(
             f"{path}: its config does not fit architecture {payload['arch']!r}: {exc}"
         ) from None
+    return payload["config"]
 
 
 def _read(path: Path, mmap: bool) -> dict[str, Any]:

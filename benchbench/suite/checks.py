@@ -9,11 +9,13 @@ Nothing here imports a metric, the runner or the store: metrics are known by the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from benchbench.adapters import resolve_adapter
+from benchbench.adapters.base import ParamError
 from benchbench.adapters.weights import WeightsError, resolve_weights
 from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
 from benchbench.data import DATASETS, Dataset
@@ -25,6 +27,9 @@ from benchbench.suite.problems import Problem, problem_from_pydantic
 from benchbench.suite.prompts import PromptFileError, load_prompts
 from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep, sweep_size
 from benchbench.suite.yamlsource import YamlSource
+
+# What a metric consumes that the suite's extractor makes.
+EXTRACTOR_INPUTS = {"features", "logits", "reference_features", "extractor"}
 
 
 class Checks:
@@ -59,6 +64,39 @@ class Checks:
                 f"choose one of {', '.join(dataset.splits)}",
             )
         return dataset
+
+    def check_extractor(self, dataset: type[Dataset] | None) -> None:
+        """The extractor is known and embeds what the reference data holds: an image network
+        in an audio suite would otherwise fail in every cell, after the sampling."""
+        name, loc = self.suite.features, ("features",)
+        try:
+            embeds = EXTRACTORS.attribute(name, "embeds")
+        except UnknownNameError as exc:
+            self.add(loc, str(exc))
+            return
+        except RegistryError as exc:
+            self.add(loc, f"cannot load {name!r}: {exc}")
+            return
+        needed = dataset.output if dataset is not None else None
+        if needed is None or embeds == needed or not self._metrics_embed():
+            return
+        fitting = [n for n in EXTRACTORS.names() if EXTRACTORS.declared(n).get("embeds") == needed]
+        self.add(
+            loc,
+            f"extractor {name!r} embeds {embeds}, but the reference dataset {dataset.name!r} "
+            f"holds {needed}; choose one that embeds {needed}: {', '.join(fitting)}",
+        )
+
+    def _metrics_embed(self) -> bool:
+        """Whether a metric of the suite consumes what the extractor makes (a suite of
+        speed only, or of LPIPS alone, never runs it)."""
+        for metric in self.suite.metrics:
+            try:
+                if EXTRACTOR_INPUTS & set(METRICS.attribute(metric, "inputs")):
+                    return True
+            except RegistryError:  # an unknown metric is check_metrics' problem
+                continue
+        return False
 
     def check_prompts(self, dataset: type[Dataset] | None) -> bool:
         """The prompt file, if any; whether samples have valid prompts (conditions)."""
@@ -142,8 +180,11 @@ class Checks:
             adapter = self.check_adapter(model, loc, dataset)
             if adapter is None or too_many:  # too many: checking each could take hours
                 continue
-            self.check_weights(model, adapter, loc)
-            self.problems.extend(_params_problems(model, adapter, self.source, loc))
+            weights = self.check_weights(model, adapter, loc)
+            problems = _params_problems(model, adapter, self.source, loc)
+            self.problems.extend(problems)
+            if weights is not None and not problems:
+                self.check_params_fit_weights(model, adapter, weights, loc)
 
     def check_adapter(self, model: ModelSpec, loc: Loc, dataset: type[Dataset] | None) -> Any:
         try:
@@ -159,8 +200,9 @@ class Checks:
             )
         return adapter
 
-    def check_weights(self, model: ModelSpec, adapter: Any, loc: Loc) -> None:
-        """Random init with a buildable config, or weights the adapter can read."""
+    def check_weights(self, model: ModelSpec, adapter: Any, loc: Loc) -> Path | None:
+        """Random init with a buildable config, or weights the adapter can read (their path,
+        when they are)."""
         if model.init == "random":
             self.problems.extend(
                 _random_init_problems(model, adapter, self.suite, self.source, loc)
@@ -172,9 +214,27 @@ class Checks:
                 self.add(loc, f"adapter {model.adapter!r} needs 'weights' (zoo:NAME or a path)")
         else:
             try:
-                adapter.check_weights(resolve_weights(model.weights, self.source.path.parent))
+                weights = resolve_weights(model.weights, self.source.path.parent)
+                adapter.check_weights(weights)
+                return weights
             except (WeightsError, ValueError, OSError) as exc:
                 self.add((*loc, "weights"), str(exc))
+        return None
+
+    def check_params_fit_weights(
+        self, model: ModelSpec, adapter: Any, weights: Path, loc: Loc
+    ) -> None:
+        """Every sweep combination against what the weights allow (more denoising steps than
+        the model was trained with fail every such cell at run time); each problem once."""
+        seen: set[str] = set()
+        for combo in sweep(model.params):
+            try:
+                adapter.check_params(weights, combo)
+            except (ValueError, OSError) as exc:
+                if str(exc) not in seen:
+                    seen.add(str(exc))
+                    param = (exc.param,) if isinstance(exc, ParamError) else ()
+                    self.add((*loc, "params", *param), str(exc))
 
 
 def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
@@ -182,7 +242,7 @@ def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     checks = Checks(suite, source)
     dataset = checks.check_reference()
     conditioned = checks.check_prompts(dataset)
-    checks.lookup(EXTRACTORS, suite.features, ("features",))
+    checks.check_extractor(dataset)
     checks.check_metrics(dataset, conditioned)
     checks.check_gate_names()
     checks.problems.extend(_size_problems(suite, source))
