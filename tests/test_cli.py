@@ -120,3 +120,14 @@ def test_table_shows_labels_and_names_literally(write_suite, tmp_path):
     assert result.exit_code == 0, result.output
     assert "FD[digits-cnn]" in result.output
     assert "[bold]odd[/bold]" in result.output
+
+
+def test_the_run_table_heads_columns_without_an_extractor_they_all_share():
+    from benchbench.cli.run import shared_extractor
+
+    assert shared_extractor(["FD[spoken-digits-cnn]", "KAD[spoken-digits-cnn]"]) == (
+        "spoken-digits-cnn"
+    )
+    assert shared_extractor(["FID", "KD[digits-cnn]"]) == "digits-cnn"  # FID keeps its name
+    assert shared_extractor(["FD[digits-cnn]", "FD[clip-vit-b-32]"]) is None  # two: full labels
+    assert shared_extractor(["BLEU", "chrF"]) is None

@@ -208,12 +208,14 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
 
     rows = summarize_run(store, run_id)
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
+    extractor = shared_extractor(labels)
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
     audio = any(REAL_TIME in row.speed for row in rows)  # audio cells: seconds of audio per s
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
-    rtf = ("real-time factor [95% CI]",) if audio else ()
+    rtf = ("RTF [95% CI]",) if audio else ()
     headers = ("model", "family", "params", "samples/s [95% CI]", *rtf, "CV", "peak mem")
-    for header in (*headers, *roofline, *labels, "from"):
+    short = [label.removesuffix(f"[{extractor}]") for label in labels]
+    for header in (*headers, *roofline, *short, "from"):
         table.add_column(escape(header), overflow="fold")
     warnings: list[str] = []
     for row in rows:
@@ -254,8 +256,25 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     console.print(table)
     if rows and (peak := rows[0].peak_memory) and peak[0].startswith("cpu"):
         console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
+    if audio:
+        console.print("[dim]RTF: real-time factor, seconds of audio made per wall second.[/]")
+    if extractor:
+        first = next(label for label in labels if label.endswith(f"[{extractor}]"))
+        console.print(
+            f"[dim]Quality columns are in {escape(extractor)} features: "
+            f"{escape(first.removesuffix(f'[{extractor}]'))} means {escape(first)}, and so on.[/]"
+        )
     for warning in dict.fromkeys(warnings):
         console.print(f"[yellow]warning[/]: {warning}")
+
+
+def shared_extractor(labels: list[str]) -> str | None:
+    """The one extractor that the metric labels name (``FD[x]``, ``KD[x]``, ...), if they
+    name exactly one: the table then heads its columns ``FD``, ``KD`` and says it once, so
+    an audio run's 16 columns fit a terminal."""
+    named = {label[label.index("[") + 1 : -1] for label in labels if label.endswith("]")}
+    named = {name for name in named if name}
+    return named.pop() if len(named) == 1 else None
 
 
 def _real_time(row) -> str:
