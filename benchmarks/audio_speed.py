@@ -10,6 +10,10 @@ and the real-time factor: seconds of audio made per wall-clock second (above 1: 
 than real time).
 
     python benchmarks/audio_speed.py [--rounds 3] [--batch 4] [--threads 1] [--weights DIR]
+                                     [--device cpu|cuda|auto]
+
+On a GPU each timed batch ends with a device synchronisation, so the clock stops when the
+clips exist, not when their kernels are queued.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import torch
 
 from benchbench.adapters import ADAPTERS
+from benchbench.measure.device import resolve_device, synchronizer
 from benchbench.zoo import weights_path
 
 SETTINGS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -44,21 +49,24 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4, help="clips per sampling call")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's own)")
     parser.add_argument("--weights", type=Path, help="zoo weights folder (default: shipped)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    cpu = torch.device("cpu")
+    device = resolve_device(args.device)
+    sync = synchronizer(device)
     adapters = {
-        name: ADAPTERS.get(family).load(weights_path(name, args.weights), cpu)
+        name: ADAPTERS.get(family).load(weights_path(name, args.weights), device)
         for name, family in ADAPTER_OF.items()
     }
-    labels = torch.arange(args.batch) % 10
+    labels = torch.arange(args.batch, device=device) % 10
 
     def draw(name: str, params: dict[str, Any]) -> torch.Tensor:
         with torch.inference_mode():
-            return adapters[name].sample(
-                args.batch, torch.Generator().manual_seed(0), labels=labels, **params
-            )
+            generator = torch.Generator(device).manual_seed(0)
+            clips = adapters[name].sample(args.batch, generator, labels=labels, **params)
+            sync()
+            return clips.cpu()
 
     first = [draw(name, params) for name, params in SETTINGS]  # warm-up, and the clips
     same = torch.equal(first[0], first[1])
@@ -70,7 +78,7 @@ def main() -> None:
             seconds[i].append(time.perf_counter() - start)
 
     threads = torch.get_num_threads()
-    print(f"batch {args.batch} clips, {args.rounds} rounds, {threads} torch threads, CPU")
+    print(f"batch {args.batch} clips, {args.rounds} rounds, {threads} torch threads, {device}")
     header = f"{'model':<17}{'setting':<20}{'s/batch':>9}{'s/clip':>9}{'clips/s':>9}{'RTF':>9}"
     print(header)
     for (name, params), clips, times in zip(SETTINGS, first, seconds, strict=True):

@@ -5,9 +5,11 @@
 # process; bench's runs are kept), and write everything under $OUT (default results/gpu):
 #   env.txt                nvidia-smi, torch, CUDA, diffusers and transformers versions
 #   bench.duckdb           the store: every cell, raw timing samples, memory, roofline
-#   gpu.md, gpu-text.md    the Markdown leaderboards (`bench report --format markdown`)
+#   gpu.md, gpu-text.md,   the Markdown leaderboards (`bench report --format markdown`)
+#   audio.md
 #   site/                  the HTML leaderboard
 #   bare.json, bare.log    bench vs bare loop per cell (samples/s, ratio, CV)
+#   audio_speed.txt        benchmarks/audio_speed.py on the GPU (AUDIO=0 skips the audio step)
 # Usage: bash benchmarks/run_gpu.sh
 # Environment: OUT; SUITES (default "gpu gpu-text"); ROUNDS (default 1); SKIP_BARE=1 runs
 # the suites with `bench run` alone; INSTALL=0 uses the current environment as it is.
@@ -50,6 +52,15 @@ if [[ "${SKIP_BARE:-0}" == 1 ]]; then
 else
   python3 benchmarks/gpu_vs_bare.py --rounds "${ROUNDS:-1}" --db "$DB" --json "$OUT/bare.json" \
     "${paths[@]}" 2>&1 | tee "$OUT/bare.log"
+fi
+
+# The audio family: suites/audio.yaml (device: auto, so on the GPU where there is one) and
+# the samplers' speed (WaveNet naive vs cached, WaveGAN, DiffWave's steps curve).
+if [[ "${AUDIO:-1}" == 1 ]]; then
+  python3 -m benchbench run suites/audio.yaml --db "$DB" || echo "bench run suites/audio.yaml exited non-zero"
+  python3 benchmarks/audio_speed.py --device "${AUDIO_DEVICE:-auto}" --batch 16 --rounds 3 \
+    | tee "$OUT/audio_speed.txt"
+  python3 -m benchbench report --db "$DB" --suite audio --format markdown --out "$OUT/audio.md"
 fi
 
 for suite in $SUITES; do
