@@ -200,7 +200,8 @@ def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
         return {key for key in keys if store.find_complete_cell(key) is not None}
 
 
-REAL_TIME = "real_time_factor"
+# Throughputs of one output kind, shown beside samples/s when a cell of the run has them.
+KIND_SPEEDS = {"real_time_factor": "real-time factor", "frames_per_s": "frames/s"}
 
 
 def print_run_table(store, run_id: str, suite_name: str) -> None:
@@ -209,10 +210,10 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     rows = summarize_run(store, run_id)
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
-    audio = any(REAL_TIME in row.speed for row in rows)  # audio cells: seconds of audio per s
+    extra = [key for key in KIND_SPEEDS if any(key in row.speed for row in rows)]
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
-    rtf = ("real-time factor [95% CI]",) if audio else ()
-    headers = ("model", "family", "params", "samples/s [95% CI]", *rtf, "CV", "peak mem")
+    speeds = tuple(f"{KIND_SPEEDS[key]} [95% CI]" for key in extra)
+    headers = ("model", "family", "params", "samples/s [95% CI]", *speeds, "CV", "peak mem")
     for header in (*headers, *roofline, *labels, "from"):
         table.add_column(escape(header), overflow="fold")
     warnings: list[str] = []
@@ -226,7 +227,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
                 family,
                 params,
                 f"[red]{row.status}[/]: {escape(error)}",
-                *[""] * (2 + len(rtf) + len(roofline) + len(labels)),
+                *[""] * (2 + len(speeds) + len(roofline) + len(labels)),
                 "this run",
             )
             continue
@@ -238,7 +239,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             family,
             params,
             fmt.with_interval(speed) if speed else "–",
-            *([_real_time(row)] if audio else []),
+            *(_speed(row, key) for key in extra),
             f"{cv.value:.1%}" if cv else "–",
             fmt.quantity(peak[1], "bytes") if peak else "–",
             *(_roofline_cells(row) if roofline else []),
@@ -258,10 +259,10 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
         console.print(f"[yellow]warning[/]: {warning}")
 
 
-def _real_time(row) -> str:
-    """The cell's real-time factor with its interval ("–" for a cell that is not audio)."""
-    factor = row.speed.get(REAL_TIME)
-    return fmt.with_interval(factor) if factor else "–"
+def _speed(row, key: str) -> str:
+    """The cell's ``key`` throughput with its interval ("–" for a cell of another kind)."""
+    value = row.speed.get(key)
+    return fmt.with_interval(value) if value else "–"
 
 
 def _roofline_cells(row) -> list[str]:
