@@ -72,3 +72,14 @@ def test_rows_that_are_not_whole_clips_are_an_error():
 def test_an_extractor_without_a_clip_length_is_refused():
     with pytest.raises(MetricSetupError, match="records its clip length"):
         score(frames(30, 0), frames(30, 1), features={"name": "digits-cnn", "version": "1"})
+
+
+def test_fvd_is_fd_on_i3d_kinetics_logits_only():
+    from benchbench.metrics.features.fd import FrechetDistance, FrechetVideoDistance
+
+    i3d = {"name": "i3d-kinetics400", "version": "1"}
+    assert FrechetDistance(i3d, "r").label == "FVD"
+    assert FrechetDistance(FEATURES, "r").label == "FD[moving-digits-cnn]"
+    assert FrechetVideoDistance(i3d, "r").label == "FVD"
+    with pytest.raises(MetricSetupError, match="'fvd' is defined on i3d-kinetics400"):
+        FrechetVideoDistance(FEATURES, "r")

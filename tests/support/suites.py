@@ -65,11 +65,11 @@ def video_suite(models: list[dict], **overrides) -> dict:
     return small_suite("video-test", "moving-digits", models, **overrides)
 
 
-def small_suite(name: str, dataset: str, models: list[dict], **overrides) -> dict:
+def small_suite(default_name: str, dataset: str, models: list[dict], **overrides) -> dict:
     """A suite of ``models`` on ``dataset``'s test split: no metrics unless given, CPU, 8
     samples in batches of 4."""
     suite = {
-        "name": name,
+        "name": default_name,
         "seed": 0,
         "device": "cpu",
         "reference": {"dataset": dataset, "split": "test"},
