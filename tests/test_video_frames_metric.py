@@ -83,3 +83,25 @@ def test_fvd_is_fd_on_i3d_kinetics_logits_only():
     assert FrechetVideoDistance(i3d, "r").label == "FVD"
     with pytest.raises(MetricSetupError, match="'fvd' is defined on i3d-kinetics400"):
         FrechetVideoDistance(FEATURES, "r")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_clip_weighted_moments_equal_frame_weighted_ones_on_either_path(seed, monkeypatch):
+    from benchbench.metrics.features.fd import weighted_moments
+    from benchbench.metrics.video import frames as module
+
+    rows = np.random.default_rng(seed).normal(3.0, 2.0, (40 * 4, 5))
+    weights = np.random.default_rng(seed + 10).integers(0, 4, 40).astype(float)
+    expected = weighted_moments(rows, np.repeat(weights, 4))
+    for limit in (module.MAX_SCATTER_VALUES, 0):  # per-clip scatters, then frame by frame
+        monkeypatch.setattr(module, "MAX_SCATTER_VALUES", limit)
+        clips = module.ClipFrames.of(rows, 4)
+        assert (clips.scatters is None) == (limit == 0)
+        for got, want in zip(clips.moments(weights), expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_the_interval_never_reaches_below_zero():
+    same = frames(30, 0)
+    result = score(same, same, BootstrapSpec(100, 0.95, seed=0))
+    assert result.ci_low == 0.0 and result.ci_high > 0.0
