@@ -118,7 +118,7 @@ def test_clips_of_another_length_or_rate_than_the_reference_are_an_error(evaluat
 
 
 def test_0_to_255_input_is_an_error_saying_so(evaluator):
-    with pytest.raises(ValueError, match="0..255 pixels must be divided by 255"):
+    with pytest.raises(ValueError, match=r"0\.\.255 pixels must be divided by 255"):
         evaluator.extractor.extract(clips("video-replay")[:8] * 255, 8)
 
 
