@@ -22,6 +22,8 @@ ADAPTERS.register("noise", "benchbench.adapters.audio_baselines:NoiseAdapter")
 ADAPTERS.register("wavenet", "benchbench.adapters.wavenet:WaveNetAdapter")
 ADAPTERS.register("wavegan", "benchbench.adapters.wavegan:WaveGANAdapter")
 ADAPTERS.register("diffwave", "benchbench.adapters.diffwave:DiffWaveAdapter")
+ADAPTERS.register("videogan", "benchbench.adapters.videogan:VideoGANAdapter")
+ADAPTERS.register("video-diffusion", "benchbench.adapters.video_diffusion:VideoDiffusionAdapter")
 
 
 def resolve_adapter(name: str) -> type[Adapter]:
