@@ -56,11 +56,15 @@ def test_frames_sort_naturally_and_other_entries_are_skipped_and_named(tmp_path)
     video = _video(frames=11)
     _save_png_frames(tmp_path / "clip", video, names=[f"frame{i}.png" for i in range(11)])
     (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "clip" / "thumbs.db").write_text("hello")
     told: list[str] = []
     loaded = read_videos(tmp_path, 8, warn=told.append)
     assert torch.allclose(loaded.videos[0], video, atol=1e-6)  # frame2 before frame10
     kinds = "a .gif/.npy/.npz file or a folder of .png frames"
-    assert told == [f"{tmp_path}: skipped what is not {kinds} (1): notes.txt"]
+    assert told == [
+        f"{tmp_path}: skipped what is not {kinds} (1): notes.txt",
+        f"{tmp_path / 'clip'}: skipped what is not a .png frame (1): thumbs.db",
+    ]
 
 
 def test_a_frozen_gif_keeps_its_frames_though_pillow_merges_them(tmp_path):
@@ -134,7 +138,10 @@ def test_frames_of_different_sizes_in_one_png_folder_are_an_error(tmp_path):
         ),
         (np.zeros((2, 6, 2, 4, 4), np.uint8), r"no channel axis of size 1 or 3 in shape"),
         (np.zeros((0, 6, 1, 4, 4), np.uint8), r"expected .* got shape \(0, 6, 1, 4, 4\)"),
-        (np.array([{"pickled": 1}], dtype=object), "object values; videos are uint8"),
+        (
+            np.array([{"pickled": 1}], dtype=object),
+            r"an array of Python objects \(a pickle\); refused unread",
+        ),
     ],
     ids=[
         "0..255-float",

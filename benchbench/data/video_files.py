@@ -69,11 +69,12 @@ def read_videos(path: str | Path, frame_rate: int, warn: Warn | None = None) -> 
     ``frame_rate``, with a content-hash identity; ``warn`` names skipped entries."""
     path = Path(path)
     frame_rate = _positive_rate(frame_rate)
-    sources = _entries(path, warn or (lambda _: None)) if path.is_dir() else [path]
+    warn = warn or (lambda _: None)
+    sources = _entries(path, warn) if path.is_dir() else [path]
     videos: list[tuple[Path, np.ndarray]] = []
     total = 0
     for source in sources:
-        for video in _read_entry(source, frame_rate):
+        for video in _read_entry(source, frame_rate, warn):
             total += video.size
             if total > MAX_VALUES:
                 raise VideoLoadError(
@@ -145,10 +146,10 @@ def _skipped(path: Path, others: list[Path], kinds: str, warn: Warn) -> None:
         warn(f"{path}: skipped what is not {kinds} ({len(others)}): {shown}")
 
 
-def _read_entry(path: Path, frame_rate: int) -> list[np.ndarray]:
+def _read_entry(path: Path, frame_rate: int, warn: Warn) -> list[np.ndarray]:
     """The videos ``[frames, C, H, W]`` float32 in [0, 1] that one entry holds."""
     if path.is_dir():
-        return [_png_folder(path)]
+        return [_png_folder(path, warn)]
     if not path.exists():
         raise VideoLoadError(f"{path}: {_missing(path)}")
     if not path.is_file():
@@ -169,9 +170,11 @@ def _missing(path: Path) -> str:
     return "does not exist"
 
 
-def _png_folder(path: Path) -> np.ndarray:
+def _png_folder(path: Path, warn: Warn) -> np.ndarray:
     """One video from a folder of ``.png`` frames, in natural name order."""
-    files = [e for e in _listing(path) if e.suffix.lower() == PNG_SUFFIX]
+    entries = _listing(path)
+    files = [e for e in entries if e.suffix.lower() == PNG_SUFFIX]
+    _skipped(path, [e for e in entries if e not in files], "a .png frame", warn)
     if not files:
         raise VideoLoadError(f"{path}: a folder without .png frames")
     return _frames_to_video(files, [_open(file, _still) for file in files])
@@ -330,6 +333,8 @@ def _read_array(path: Path, stream: BinaryIO) -> np.ndarray:
         shape, fortran, dtype = read_header(stream)
     except ValueError as exc:
         raise VideoLoadError(f"{path}: not a NumPy array ({exc})") from None
+    if dtype.hasobject:
+        raise VideoLoadError(f"{path}: an array of Python objects (a pickle); refused unread")
     if dtype != np.uint8 and dtype.kind != "f":
         raise VideoLoadError(
             f"{path}: {dtype} values; videos are uint8 (0..255) or float in [0, 1]"

@@ -22,6 +22,9 @@ EXTRACTORS.register("digits-cnn", "benchbench.extractors.digits_cnn:DigitsCNNExt
 EXTRACTORS.register(
     "spoken-digits-cnn", "benchbench.extractors.spoken_digits_cnn:SpokenDigitsCNNExtractor"
 )
+EXTRACTORS.register(
+    "moving-digits-cnn", "benchbench.extractors.moving_digits_cnn:MovingDigitsCNNExtractor"
+)
 _REAL = "benchbench.extractors.real"
 EXTRACTORS.register("inception-v3-compat", f"{_REAL}:InceptionV3")
 EXTRACTORS.register("clip-vit-b-32", f"{_REAL}:CLIPViTB32")

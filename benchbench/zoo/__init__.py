@@ -102,6 +102,15 @@ ZOO: dict[str, ZooEntry] = {
             "Log-mel CNN classifier of the synthetic spoken digits (8 kHz); its 64-dim "
             "penultimate layer is the spoken-digits-CNN feature space. Not VGGish.",
         ),
+        ZooEntry(
+            "moving-digits-cnn",
+            "feature-extractor",
+            "moving-digits-cnn.pt",
+            "benchbench.train.video_features:train_moving_digits_cnn",
+            "(2+1)-D CNN classifier of moving-digits clips (digit and direction, 16 frames, "
+            "8 fps); its 64-dim clip vector is the moving-digits-CNN feature space, its "
+            "64-dim frame vector the per-frame one. Not I3D.",
+        ),
         # audio generators: spoken digits (8 kHz, 0.512 s), benchbench.train.audio_recipes;
         # family = the adapter that samples them
         ZooEntry(
