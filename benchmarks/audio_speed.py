@@ -14,60 +14,24 @@ than real time).
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import time
-from pathlib import Path
-from typing import Any
 
 import torch
+from sampling_speed import Setting, arguments, drawer, load_generators, round_robin, setting_label
 
-from benchbench.adapters import ADAPTERS
-from benchbench.zoo import weights_path
-
-SETTINGS: tuple[tuple[str, dict[str, Any]], ...] = (
+SETTINGS: tuple[Setting, ...] = (
     ("wavenet-digits", {"sampler": "naive"}),
     ("wavenet-digits", {"sampler": "cached"}),
     ("wavegan-digits", {}),
     *(("diffwave-digits", {"sampler": "ddim", "steps": steps}) for steps in (5, 10, 25, 50)),
 )
-ADAPTER_OF = {
-    "wavenet-digits": "wavenet",
-    "wavegan-digits": "wavegan",
-    "diffwave-digits": "diffwave",
-}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=4, help="clips per sampling call")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's own)")
-    parser.add_argument("--weights", type=Path, help="zoo weights folder (default: shipped)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cpu = torch.device("cpu")
-    adapters = {
-        name: ADAPTERS.get(family).load(weights_path(name, args.weights), cpu)
-        for name, family in ADAPTER_OF.items()
-    }
-    labels = torch.arange(args.batch) % 10
-
-    def draw(name: str, params: dict[str, Any]) -> torch.Tensor:
-        with torch.inference_mode():
-            return adapters[name].sample(
-                args.batch, torch.Generator().manual_seed(0), labels=labels, **params
-            )
-
-    first = [draw(name, params) for name, params in SETTINGS]  # warm-up, and the clips
+    args = arguments(__doc__.splitlines()[0], "clips")
+    adapters = load_generators(SETTINGS, args.weights)
+    first, seconds = round_robin(SETTINGS, drawer(adapters, args.batch), args.rounds)
     same = torch.equal(first[0], first[1])
-    seconds: list[list[float]] = [[] for _ in SETTINGS]
-    for _ in range(args.rounds):
-        for i, (name, params) in enumerate(SETTINGS):
-            start = time.perf_counter()
-            draw(name, params)
-            seconds[i].append(time.perf_counter() - start)
 
     threads = torch.get_num_threads()
     print(f"batch {args.batch} clips, {args.rounds} rounds, {threads} torch threads, CPU")
@@ -76,7 +40,7 @@ def main() -> None:
     for (name, params), clips, times in zip(SETTINGS, first, seconds, strict=True):
         median = statistics.median(times)
         audio_seconds = clips.shape[-1] / adapters[name].sample_rate * args.batch
-        setting = " ".join(f"{k}={v}" for k, v in params.items()) or "-"
+        setting = setting_label(params)
         row = f"{name:<17}{setting:<20}{median:>9.3f}{median / args.batch:>9.3f}"
         print(f"{row}{args.batch / median:>9.2f}{audio_seconds / median:>9.4f}")
     naive, cached = (statistics.median(t) for t in seconds[:2])

@@ -26,6 +26,8 @@ ADAPTERS.register("video-replay", "benchbench.adapters.video_baselines:VideoRepl
 ADAPTERS.register("video-frozen", "benchbench.adapters.video_baselines:FrozenAdapter")
 ADAPTERS.register("video-shuffled", "benchbench.adapters.video_baselines:ShuffledAdapter")
 ADAPTERS.register("video-noise", "benchbench.adapters.video_baselines:VideoNoiseAdapter")
+ADAPTERS.register("videogan", "benchbench.adapters.videogan:VideoGANAdapter")
+ADAPTERS.register("video-diffusion", "benchbench.adapters.video_diffusion:VideoDiffusionAdapter")
 
 
 def resolve_adapter(name: str) -> type[Adapter]:

@@ -244,6 +244,15 @@ def make_scheduler(config: dict[str, Any], sampler: str, steps: int, device: tor
     return scheduler
 
 
+def trained_scheduler(net: Any, sampler: str, steps: int, device: torch.device):
+    """``make_scheduler`` from a checkpoint net's own noise schedule (``net.schedule`` and
+    ``net.scheduler_config()``); more steps than it was trained with is a clear error."""
+    trained = net.schedule["num_train_timesteps"]
+    if steps > trained:
+        raise ValueError(f"steps={steps}: this model was trained with {trained} diffusion steps")
+    return make_scheduler(net.scheduler_config(), sampler, steps, device)
+
+
 def denoise(
     scheduler: Any,
     predict: NoisePredictor,

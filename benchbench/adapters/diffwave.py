@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from benchbench.adapters.base import CheckpointAdapter, Waveforms, given_or_drawn_labels
-from benchbench.adapters.diffusion import SamplerParams, denoise, make_scheduler
+from benchbench.adapters.diffusion import SamplerParams, denoise, trained_scheduler
 
 
 class DiffWaveAdapter(Waveforms, CheckpointAdapter):
@@ -30,13 +30,8 @@ class DiffWaveAdapter(Waveforms, CheckpointAdapter):
         eta: float = 0.0,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        trained = self.net.schedule["num_train_timesteps"]
-        if steps > trained:
-            raise ValueError(
-                f"steps={steps}: this model was trained with {trained} diffusion steps"
-            )
+        scheduler = trained_scheduler(self.net, sampler, steps, self.device)
         labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
-        scheduler = make_scheduler(self.net.scheduler_config(), sampler, steps, self.device)
         shape = (n, 1, self.net.clip_samples)
         noise = torch.randn(shape, generator=generator, device=self.device)
         step_kwargs = {"eta": eta} if sampler == "ddim" else {}

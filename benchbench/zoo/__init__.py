@@ -136,6 +136,24 @@ ZOO: dict[str, ZooEntry] = {
             "Small DiffWave-style denoiser (EMA weights), conditioned on the digit and a coarse "
             "clock; DDPM or DDIM, one pass per step.",
         ),
+        # video generators: moving digits (16 frames of 32×32 at 8 fps),
+        # benchbench.train.video_recipes; family = the adapter that samples them
+        ZooEntry(
+            "videogan-digits",
+            "videogan",
+            "videogan-digits.pt",
+            "benchbench.train.video_recipes:train_videogan",
+            "Small class-conditional VideoGAN (EMA weights): a still background, a moving "
+            "foreground and its mask; one pass per clip.",
+        ),
+        ZooEntry(
+            "video-diffusion-digits",
+            "video-diffusion",
+            "video-diffusion-digits.pt",
+            "benchbench.train.video_recipes:train_video_diffusion",
+            "Small class-conditional diffusion transformer over 2×8×8 space-time patches "
+            "(EMA weights); DDPM or DDIM, one pass per step.",
+        ),
         # text: language models and a BERTScore encoder trained on stdlib prose
         ZooEntry(
             "gpt-prose",
