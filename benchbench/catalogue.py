@@ -39,6 +39,17 @@ INPUTS_BY_OUTPUT: dict[str, tuple[str, ...]] = {
         "extractor",  # the feature extractor itself
         "conditions",  # with a suite's prompts: the Prompt (class) each clip was asked for
     ),
+    "video": (
+        "videos",  # generated clips, float in [0, 1], [N, frames, C, H, W], at the model's fps
+        "features",  # extractor clip features of the videos
+        "logits",  # extractor class logits of the videos
+        "frame_features",  # extractor per-frame features, one row per frame, clip-major
+        "reference_videos",
+        "reference_features",
+        "reference_frame_features",
+        "extractor",  # the feature extractor itself
+        "conditions",  # with a suite's prompts: the Prompt (class) each clip was asked for
+    ),
     "text": (
         "texts",  # generated continuations
         "prompts",  # the prompts they continue
@@ -76,6 +87,11 @@ for _name, (_target, _inputs) in {
     ),
     "cmmd": ("benchbench.metrics.image.cmmd:CMMD", SETS),
     "kad": ("benchbench.metrics.audio.kad:KernelAudioDistance", SETS),
+    "fvd": ("benchbench.metrics.features.fd:FrechetVideoDistance", SETS),
+    "fd-frames": (
+        "benchbench.metrics.video.frames:FrameFrechetDistance",
+        ("reference_frame_features", "frame_features"),
+    ),
     "cond-accuracy": (
         "benchbench.metrics.features.conditional:ConditionalAccuracy",
         ("logits", "conditions"),

@@ -22,6 +22,12 @@ ADAPTERS.register("noise", "benchbench.adapters.audio_baselines:NoiseAdapter")
 ADAPTERS.register("wavenet", "benchbench.adapters.wavenet:WaveNetAdapter")
 ADAPTERS.register("wavegan", "benchbench.adapters.wavegan:WaveGANAdapter")
 ADAPTERS.register("diffwave", "benchbench.adapters.diffwave:DiffWaveAdapter")
+ADAPTERS.register("video-replay", "benchbench.adapters.video_baselines:VideoReplayAdapter")
+ADAPTERS.register("video-frozen", "benchbench.adapters.video_baselines:FrozenAdapter")
+ADAPTERS.register("video-shuffled", "benchbench.adapters.video_baselines:ShuffledAdapter")
+ADAPTERS.register("video-noise", "benchbench.adapters.video_baselines:VideoNoiseAdapter")
+ADAPTERS.register("videogan", "benchbench.adapters.videogan:VideoGANAdapter")
+ADAPTERS.register("video-diffusion", "benchbench.adapters.video_diffusion:VideoDiffusionAdapter")
 
 
 def resolve_adapter(name: str) -> type[Adapter]:

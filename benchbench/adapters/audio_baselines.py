@@ -53,8 +53,10 @@ class ReplayAdapter(Adapter):
         dataset: str = "spoken-digits",
         split: str = "train",
     ) -> ReplayAdapter:
-        if DATASETS.get(dataset).output != "audio":
-            raise ValueError(f"replay plays audio; dataset {dataset!r} does not hold audio")
+        if DATASETS.get(dataset).output != cls.output:
+            raise ValueError(
+                f"replay plays {cls.output}; dataset {dataset!r} does not hold {cls.output}"
+            )
         return cls(device, dataset, split)
 
     @classmethod
@@ -70,12 +72,17 @@ class ReplayAdapter(Adapter):
     def sample_rate(self) -> int:
         return self.clips.sample_rate
 
+    @property
+    def played(self) -> torch.Tensor:
+        """The clips ``sample`` draws from, one row per clip."""
+        return self.clips.waveforms
+
     def sample(
         self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None
     ) -> torch.Tensor:
         """``n`` clips drawn without repeats (a class's clips drawn with repeats when
         ``labels`` ask for classes)."""
-        count = len(self.clips.waveforms)
+        count = len(self.played)
         draw = torch.rand(n, generator=generator, device=generator.device).cpu()
         if labels is None:
             order = torch.randperm(count, generator=generator, device=generator.device).cpu()
@@ -87,7 +94,7 @@ class ReplayAdapter(Adapter):
             index = torch.stack(
                 [m[int(u * len(m))] for m, u in zip(members, draw.tolist(), strict=True)]
             )
-        return self.clips.waveforms[index].to(self.device)
+        return self.played[index].to(self.device)
 
 
 class NoiseParams(NoParams):

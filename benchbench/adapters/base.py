@@ -198,6 +198,20 @@ class Waveforms:
         return int(self.net.sample_rate)
 
 
+class Videos:
+    """Capability: an adapter whose samples are video, float32 clips in [0, 1] shaped
+    ``[N, frames, channels, H, W]``, at the frame rate its network was trained on
+    (``net.frame_rate``)."""
+
+    output: ClassVar[str] = "video"
+    net: torch.nn.Module
+
+    @property
+    def frame_rate(self) -> int:
+        """Frames per second of every clip ``sample`` returns."""
+        return int(self.net.frame_rate)
+
+
 class CheckpointAdapter(Adapter):
     """An adapter whose weights are one benchbench checkpoint (see ``benchbench.nets.checkpoint``);
     ``build`` makes a registered net (``{"arch": NAME, **its arguments}``) with random weights.

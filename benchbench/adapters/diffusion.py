@@ -25,7 +25,7 @@ Imagen's dynamic thresholding (Saharia et al. 2022) with the same re-derivation.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from pydantic import Field
@@ -266,6 +266,29 @@ def make_scheduler(config: dict[str, Any], sampler: str, steps: int, device: tor
     scheduler = scheduler_class.from_config(config)
     scheduler.set_timesteps(steps, device=device)
     return scheduler
+
+
+def trained_scheduler(net: Any, sampler: str, steps: int, device: torch.device):
+    """``make_scheduler`` from a checkpoint net's own noise schedule (``net.schedule`` and
+    ``net.scheduler_config()``); more steps than it was trained with is a clear error."""
+    check_steps(steps, net.schedule["num_train_timesteps"])
+    return make_scheduler(net.scheduler_config(), sampler, steps, device)
+
+
+class ScheduledCheckpoint:
+    """A diffusion adapter over a project checkpoint whose net carries its own noise
+    schedule (config ``train_timesteps``): suite validation reads that from the file's
+    header and refuses more steps than the model was trained with."""
+
+    archs: ClassVar[tuple[str, ...]]
+    Params = SamplerParams
+
+    @classmethod
+    def check_params(cls, weights: Path, params: dict[str, Any]) -> None:
+        from benchbench.nets.checkpoint import check_checkpoint
+
+        config = check_checkpoint(weights, cls.archs)
+        check_steps(params.get("steps", SamplerParams().steps), config["train_timesteps"])
 
 
 def denoise(

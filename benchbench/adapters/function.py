@@ -2,11 +2,12 @@
 
 The function takes ``(n, generator, **params)`` and returns ``n`` images in [0, 1],
 NCHW — or, with ``fn.output = "audio"`` and ``fn.sample_rate`` (Hz) set on it, ``n``
-clips in [-1, 1], shape [n, 1, samples]. Its keyword parameters become the adapter's
-declared parameters (types from the annotations, defaults from the signature), so a
-suite's params are checked against them like any built-in adapter's. A parameter named
-``labels`` is not a param: in a conditional suite it receives the class each sample is
-asked for.
+clips in [-1, 1], shape [n, 1, samples]; with ``fn.output = "video"`` and ``fn.frame_rate``
+(frames per second), ``n`` clips in [0, 1], shape [n, frames, channels, H, W]. Its
+keyword parameters become the adapter's declared parameters (types from the annotations,
+defaults from the signature), so a suite's params are checked against them like any
+built-in adapter's. A parameter named ``labels`` is not a param: in a conditional suite it
+receives the class each sample is asked for.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SampleFn = Callable[..., torch.Tensor]
 # the classes and the prompt texts a conditional suite asks each sample for.
 INPUTS = ("labels", "prompts")
 # What a sampling function may declare as attributes of itself (``fn.family = "gan"``).
-DECLARED = ("family", "output", "sample_rate")
+DECLARED = ("family", "output", "sample_rate", "frame_rate")
 # Annotated ``int`` and ``float`` parameters are read as strictly as the suite's own numbers.
 STRICT_NUMBERS: dict[Any, Any] = {int: WholeNumber, float: Real}
 
@@ -65,7 +66,8 @@ class CallableAdapter(Adapter):
 
 def adapter_for_callable(fn: SampleFn, target: str) -> type[CallableAdapter]:
     """An adapter class around ``fn``; its ``family``, ``output`` and (audio)
-    ``sample_rate`` come from the function's attributes of those names, if set."""
+    ``sample_rate`` or (video) ``frame_rate`` come from the function's attributes of those
+    names, if set."""
     declared = {name: getattr(fn, name) for name in DECLARED if hasattr(fn, name)}
     return type(
         f"CallableAdapter[{target}]",

@@ -62,10 +62,11 @@ add(zoo_app, "train", zoo.zoo_train)
 app.add_typer(zoo_app, name="zoo")
 
 score_app = group(
-    "Score samples without a suite: images, audio, text, a language model's perplexity."
+    "Score samples without a suite: images, audio, video, text, a language model's perplexity."
 )
 add(score_app, "images", score.score_images)
 add(score_app, "audio", score.score_audio)
+add(score_app, "video", score.score_video)
 add(score_app, "text", score_text.score_text)
 add(score_app, "perplexity", score_text.score_perplexity)
 app.add_typer(score_app, name="score")

@@ -200,7 +200,12 @@ def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:
         return {key for key in keys if store.find_complete_cell(key) is not None}
 
 
-REAL_TIME = "real_time_factor"
+# Throughputs of one output kind, shown beside samples/s when a cell of the run has them.
+# Speeds that only some output kinds have: (column head, what it means, said below the table).
+KIND_SPEEDS = {
+    "real_time_factor": ("RTF", "real-time factor, seconds of audio made per wall second"),
+    "frames_per_s": ("frames/s", ""),
+}
 
 
 def print_run_table(store, run_id: str, suite_name: str) -> None:
@@ -210,10 +215,10 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     labels = list(dict.fromkeys(label for row in rows for label in row.quality))
     extractor = shared_extractor(labels)
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
-    audio = any(REAL_TIME in row.speed for row in rows)  # audio cells: seconds of audio per s
+    extra = [key for key in KIND_SPEEDS if any(key in row.speed for row in rows)]
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
-    rtf = ("RTF [95% CI]",) if audio else ()
-    headers = ("model", "family", "params", "samples/s [95% CI]", *rtf, "CV", "peak mem")
+    speeds = tuple(f"{KIND_SPEEDS[key][0]} [95% CI]" for key in extra)
+    headers = ("model", "family", "params", "samples/s [95% CI]", *speeds, "CV", "peak mem")
     short = [label.removesuffix(f"[{extractor}]") for label in labels]
     for header in (*headers, *roofline, *short, "from"):
         table.add_column(escape(header), overflow="fold")
@@ -228,7 +233,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
                 family,
                 params,
                 f"[red]{row.status}[/]: {escape(error)}",
-                *[""] * (2 + len(rtf) + len(roofline) + len(labels)),
+                *[""] * (2 + len(speeds) + len(roofline) + len(labels)),
                 "this run",
             )
             continue
@@ -240,7 +245,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             family,
             params,
             fmt.with_interval(speed) if speed else "–",
-            *([_real_time(row)] if audio else []),
+            *(_speed(row, key) for key in extra),
             f"{cv.value:.1%}" if cv else "–",
             fmt.quantity(peak[1], "bytes") if peak else "–",
             *(_roofline_cells(row) if roofline else []),
@@ -256,8 +261,10 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     console.print(table)
     if rows and (peak := rows[0].peak_memory) and peak[0].startswith("cpu"):
         console.print("[dim]peak mem: process peak RSS during the cell (CPU).[/]")
-    if audio:
-        console.print("[dim]RTF: real-time factor, seconds of audio made per wall second.[/]")
+    for key in extra:
+        head, meaning = KIND_SPEEDS[key]
+        if meaning:
+            console.print(f"[dim]{head}: {meaning}.[/]")
     if extractor:
         first = next(label for label in labels if label.endswith(f"[{extractor}]"))
         console.print(
@@ -277,10 +284,10 @@ def shared_extractor(labels: list[str]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def _real_time(row) -> str:
-    """The cell's real-time factor with its interval ("–" for a cell that is not audio)."""
-    factor = row.speed.get(REAL_TIME)
-    return fmt.with_interval(factor) if factor else "–"
+def _speed(row, key: str) -> str:
+    """The cell's ``key`` throughput with its interval ("–" for a cell of another kind)."""
+    value = row.speed.get(key)
+    return fmt.with_interval(value) if value else "–"
 
 
 def _roofline_cells(row) -> list[str]:

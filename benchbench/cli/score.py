@@ -1,11 +1,11 @@
-"""``bench score images REAL FAKE`` and ``bench score audio REAL FAKE``, and what every
-``bench score`` command shares.
+"""``bench score images REAL FAKE``, ``bench score audio REAL FAKE`` and ``bench score
+video REAL FAKE``, and what every ``bench score`` command shares.
 
-``score`` rates a folder (or ``.npz``) of generated images, or a folder of WAV clips,
-against a folder of real ones with any registered metrics, without a suite or a store;
-REAL's features are cached by content like a suite's reference set. The metric-name and
-bootstrap checks and the result printing here serve ``score text`` and ``score
-perplexity`` too.
+``score`` rates a folder (or ``.npz``) of generated images, a folder of WAV clips, or a
+folder of videos (GIFs, PNG-frame folders, NumPy arrays), against a folder of real ones
+with any registered metrics, without a suite or a store; REAL's features are cached by
+content like a suite's reference set. The metric-name and bootstrap checks and the
+result printing here serve ``score text`` and ``score perplexity`` too.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rich.table import Table
 from benchbench.cli.common import console, describe_os_error, err_console, fail, warn
 
 if TYPE_CHECKING:
-    from benchbench.data import AudioSet, ImageSet
+    from benchbench.data import AudioSet, ImageSet, VideoSet
     from benchbench.metrics import MetricResult
     from benchbench.metrics.stats import BootstrapSpec
 
@@ -37,9 +37,25 @@ MIN_IMAGES = 2
 COMMAND_FOR_OUTPUT = {
     "image": "bench score images",
     "audio": "bench score audio",
+    "video": "bench score video",
     "text": "bench score text",
 }
 DEFAULT_AUDIO_METRICS = "fd,kd,kad,precision,recall,density,coverage"
+DEFAULT_VIDEO_METRICS = "fd,fd-frames,kd,precision,recall,density,coverage"
+
+
+# The options every feature-based ``bench score`` command shares (images, audio, video).
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Resamples = Annotated[int, typer.Option(help="Resamples for the confidence intervals (0: none).")]
+Confidence = Annotated[float, typer.Option(help="Confidence level of the intervals.")]
+Seed = Annotated[int, typer.Option(help="Seed of resampling and of subset draws.")]
+Device = Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N.")]
+WeightsDir = Annotated[
+    Path | None, typer.Option(help="Directory searched first for extractor weights.")
+]
+CacheDir = Annotated[
+    Path | None, typer.Option(help="Feature cache (default $BENCHBENCH_CACHE_DIR).")
+]
 
 
 def metric_names(metrics: str, output: str) -> list[str]:
@@ -103,19 +119,13 @@ def score_images(
             "fd and kd work on any extractor and name it in their label."
         ),
     ] = DEFAULT_METRICS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    resamples: Annotated[
-        int, typer.Option(help="Resamples for the confidence intervals (0: none).")
-    ] = 50,
-    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    seed: Annotated[int, typer.Option(help="Seed of resampling and of subset draws.")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N.")] = "auto",
-    weights_dir: Annotated[
-        Path | None, typer.Option(help="Directory searched first for extractor weights.")
-    ] = None,
-    cache_dir: Annotated[
-        Path | None, typer.Option(help="Feature cache (default $BENCHBENCH_CACHE_DIR).")
-    ] = None,
+    as_json: AsJson = False,
+    resamples: Resamples = 50,
+    confidence: Confidence = 0.95,
+    seed: Seed = 0,
+    device: Device = "auto",
+    weights_dir: WeightsDir = None,
+    cache_dir: CacheDir = None,
 ) -> None:
     """Score FAKE against REAL: every metric with its confidence interval and N."""
     from benchbench.outputs.image import ImageEvaluator
@@ -141,19 +151,13 @@ def score_audio(
         str,
         typer.Option(help="Comma-separated metrics; fd and kd name the extractor in their label."),
     ] = DEFAULT_AUDIO_METRICS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    resamples: Annotated[
-        int, typer.Option(help="Resamples for the confidence intervals (0: none).")
-    ] = 50,
-    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    seed: Annotated[int, typer.Option(help="Seed of resampling and of subset draws.")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N.")] = "auto",
-    weights_dir: Annotated[
-        Path | None, typer.Option(help="Directory searched first for extractor weights.")
-    ] = None,
-    cache_dir: Annotated[
-        Path | None, typer.Option(help="Feature cache (default $BENCHBENCH_CACHE_DIR).")
-    ] = None,
+    as_json: AsJson = False,
+    resamples: Resamples = 50,
+    confidence: Confidence = 0.95,
+    seed: Seed = 0,
+    device: Device = "auto",
+    weights_dir: WeightsDir = None,
+    cache_dir: CacheDir = None,
 ) -> None:
     """Score the WAV clips in FAKE against those in REAL: every metric with its confidence
     interval and N. Each folder holds clips of one rate and length; the extractor resamples
@@ -170,10 +174,62 @@ def score_audio(
     print_feature_results(results, as_json, confidence)
 
 
+def score_video(
+    real: Annotated[
+        Path,
+        typer.Argument(
+            help="Reference videos: a folder of GIFs, PNG-frame folders or .npy/.npz arrays."
+        ),
+    ],
+    fake: Annotated[Path, typer.Argument(help="Generated videos, in the same forms.")],
+    features: Annotated[
+        str, typer.Option(help="Video feature extractor (bench list extractors).")
+    ] = "moving-digits-cnn",
+    metrics: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated metrics; fd, kd and fd-frames name the extractor in their "
+            "label (FVD is fd on i3d-kinetics400)."
+        ),
+    ] = DEFAULT_VIDEO_METRICS,
+    frame_rate: Annotated[
+        int,
+        typer.Option(
+            help="Frames per second of the clips in both folders (GIF frame durations must "
+            "agree with it; PNG frames and arrays carry none)."
+        ),
+    ] = 8,
+    as_json: AsJson = False,
+    resamples: Resamples = 50,
+    confidence: Confidence = 0.95,
+    seed: Seed = 0,
+    device: Device = "auto",
+    weights_dir: WeightsDir = None,
+    cache_dir: CacheDir = None,
+) -> None:
+    """Score the videos in FAKE against those in REAL: every metric with its confidence
+    interval and N. Both hold clips of one length and size at --frame-rate; nothing is
+    cut or resampled in time, so another length than the extractor's is an error."""
+    from benchbench.outputs.video import VideoEvaluator, VideoSamples
+
+    names = metric_names(metrics, "video")
+    options = EvaluatorOptions.parse(resamples, confidence, seed, device, weights_dir, cache_dir)
+    reference, generated = (
+        _video_set(real, "REAL", frame_rate),
+        _video_set(fake, "FAKE", frame_rate),
+    )
+    samples = VideoSamples(generated.videos, generated.frame_rate)
+    results = scored(
+        lambda: options.evaluator(VideoEvaluator, reference, names, features).evaluate(samples)
+    )
+    print_feature_results(results, as_json, confidence)
+
+
 @dataclass(frozen=True)
 class EvaluatorOptions:
-    """What ``score images`` and ``score audio`` share: the intervals' recipe, the device,
-    where extractor weights and cached features are, each option checked once."""
+    """What ``score images``, ``score audio`` and ``score video`` share: the intervals'
+    recipe, the device, where extractor weights and cached features are, each option
+    checked once."""
 
     bootstrap: BootstrapSpec | None
     seed: int
@@ -200,7 +256,7 @@ class EvaluatorOptions:
         )
 
     def evaluator(self, kind: Any, reference: Any, names: list[str], features: str) -> Any:
-        """``kind.for_reference`` (an image or audio evaluator) with these options."""
+        """``kind.for_reference`` (an image, audio or video evaluator) with these options."""
         from benchbench.extractors.cache import FeatureCache
         from benchbench.measure.device import resolve_device
 
@@ -257,9 +313,7 @@ def _image_set(path: Path, name: str) -> ImageSet:
         images = load_images(path, warn)
     except ImageLoadError as exc:
         raise fail(str(exc)) from None
-    count = len(images.images)
-    if count < MIN_IMAGES:
-        raise fail(f"{name} {path}: {count} image; every metric needs at least {MIN_IMAGES}")
+    too_few(name, path, len(images.images), "image")
     return images
 
 
@@ -273,10 +327,32 @@ def _audio_set(path: Path, name: str) -> AudioSet:
         clips = read_wav_folder(path, warn)
     except AudioLoadError as exc:
         raise fail(f"{name} {exc}") from None
-    count = len(clips.waveforms)
-    if count < MIN_IMAGES:
-        raise fail(f"{name} {path}: {count} WAV file; every metric needs at least {MIN_IMAGES}")
+    too_few(name, path, len(clips.waveforms), "WAV file")
     return clips
+
+
+def _video_set(path: Path, name: str, frame_rate: int) -> VideoSet:
+    """The videos at ``path`` (see ``data.video_files``), at least ``MIN_IMAGES`` of them,
+    of one length and size at ``frame_rate``; skipped folder entries are warned, and
+    anything unreadable or odd is an error naming the file."""
+    from benchbench.data.video_files import read_videos
+
+    if frame_rate <= 0:
+        raise fail(f"--frame-rate {frame_rate}: give a positive whole number of frames/s")
+    if not path.exists():
+        raise fail(f"{name} {path}: does not exist")
+    try:
+        videos = read_videos(path, frame_rate, warn)
+    except ValueError as exc:  # VideoLoadError names the file and says why
+        raise fail(f"{name} {exc}") from None
+    too_few(name, path, len(videos.videos), "video")
+    return videos
+
+
+def too_few(name: str, path: Path, count: int, noun: str) -> None:
+    """An error when ``path`` holds fewer than ``MIN_IMAGES`` samples (``noun``s)."""
+    if count < MIN_IMAGES:
+        raise fail(f"{name} {path}: {count} {noun}; every metric needs at least {MIN_IMAGES}")
 
 
 def print_results(

@@ -40,6 +40,9 @@ _BY_KIND = {
         "vggish": f"{_REAL_AUDIO}:VGGishExtractor",
         "panns-cnn14": f"{_REAL_AUDIO}:PANNsCNN14",
     },
+    "video": {
+        "moving-digits-cnn": "benchbench.extractors.moving_digits_cnn:MovingDigitsCNNExtractor",
+    },
 }
 for _output, _targets in _BY_KIND.items():
     for _name, _target in _targets.items():

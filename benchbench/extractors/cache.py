@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +42,23 @@ class FeatureCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     @staticmethod
-    def key_fields(data_hash: str, extractor: FeatureExtractor) -> dict[str, Any]:
+    def key_fields(
+        data_hash: str, extractor: FeatureExtractor, outputs: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "data": data_hash,
             "extractor": extractor.identity(),
             "channels": extractor.channels,
-            "outputs": list(extractor.outputs),
+            "outputs": list(extractor.outputs if outputs is None else outputs),
             "device": extractor.device.type,
             "versions": {"benchbench": benchbench.__version__, "torch": torch.__version__},
         }
 
-    def path(self, data_hash: str, extractor: FeatureExtractor) -> Path:
-        key = stable_hash(self.key_fields(data_hash, extractor), length=32)
+    def path(
+        self, data_hash: str, extractor: FeatureExtractor, outputs: tuple[str, ...] | None = None
+    ) -> Path:
+        key = stable_hash(self.key_fields(data_hash, extractor, outputs), length=32)
         return self.root / f"{extractor.name}-{key}.npz"
 
     def extract(
@@ -61,13 +66,27 @@ class FeatureCache:
     ) -> dict[str, torch.Tensor]:
         """``extractor.extract(images, **options)``, read from disk when this exact recipe ran
         before; ``data_hash`` must cover the options (an audio set's sample rate)."""
-        path = self.path(data_hash, extractor)
-        cached = self._read(path, extractor.outputs)
+        return self.computed(
+            data_hash, extractor, extractor.outputs, lambda: extractor.extract(images, **options)
+        )
+
+    def computed(
+        self,
+        data_hash: str,
+        extractor: FeatureExtractor,
+        outputs: tuple[str, ...],
+        compute: Callable[[], dict[str, torch.Tensor]],
+    ) -> dict[str, torch.Tensor]:
+        """``compute()`` (the named ``outputs`` of ``extractor`` on the data), read from disk
+        when it ran before: another extractor method than ``extract`` (a video extractor's
+        per-frame features) gets its own entry by naming its own outputs."""
+        path = self.path(data_hash, extractor, outputs)
+        cached = self._read(path, outputs)
         if cached is not None:
             return cached
-        outputs = extractor.extract(images, **options)
-        self._write(path, outputs, self.key_fields(data_hash, extractor))
-        return outputs
+        values = compute()
+        self._write(path, values, self.key_fields(data_hash, extractor, outputs))
+        return values
 
     @staticmethod
     def _read(path: Path, names: tuple[str, ...]) -> dict[str, torch.Tensor] | None:

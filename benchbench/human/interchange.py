@@ -26,7 +26,7 @@ import numpy as np
 
 from benchbench.hashing import stable_hash
 from benchbench.human.design import PLANTED, REAL, REPEAT
-from benchbench.human.samples import Items, image_png
+from benchbench.human.samples import Items, image_png, video_gif
 from benchbench.human.study import AnswerError, Study, parse_answer
 from benchbench.records import now
 from benchbench.store.human import Answer, HumanStore
@@ -97,10 +97,15 @@ def export_tasks(store: Store, name: str, out: Path) -> Path:
 
 
 def _content(items: Items, item_id: str, out: Path) -> str:
-    """The text of a text item, or the relative path of the image file written for it."""
+    """The text of a text item, or the relative path of the image file (an animated GIF
+    for a video) written for it."""
     sample = items.sample(item_id)
     if isinstance(sample, str):
         return sample
+    if items.kind(item_id) == "video":
+        relative = f"items/{item_id}.gif"
+        (out / relative).write_bytes(video_gif(sample, items.frame_rate(item_id)))
+        return relative
     relative = f"items/{item_id}.png"
     (out / relative).write_bytes(image_png(sample))
     return relative

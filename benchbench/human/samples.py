@@ -1,8 +1,10 @@
 """Stored samples as study items: an image (uint8 CHW array), a clip (int16 [1, samples]
-array at the set's sample rate) or a string.
+array at the set's sample rate), a video (uint8 [frames, C, H, W] array at the set's frame
+rate) or a string.
 
 Runs store every image sample in ``samples.npz`` (uint8 NCHW under ``images``), every
-audio clip there too (16-bit PCM under ``waveforms``, with ``sample_rate``). Text
+audio clip there too (16-bit PCM under ``waveforms``, with ``sample_rate``), and every
+video (uint8 under ``videos``, with ``frame_rate``). Text
 cells store their generations as ``samples.jsonl`` (one JSON value per line, as the
 text family writes it: ``{"prompt", "reference", "generation"}``) or ``samples.json``
 (a list); a value is a string or an object with ``generation`` (or ``text``) and an
@@ -25,7 +27,7 @@ from PIL import Image
 from benchbench.hashing import sha256_bytes
 from benchbench.store.human import HumanStore
 
-SampleKind = Literal["image", "audio", "text"]
+SampleKind = Literal["image", "audio", "video", "text"]
 IMAGE_ARTIFACT = "samples.npz"
 TEXT_ARTIFACTS = ("samples.json", "samples.jsonl")
 SHOWN_PIXELS = 192  # images are upscaled (nearest) to about this size for raters
@@ -41,6 +43,7 @@ class SampleSet:
     values: list[np.ndarray] | list[str]
     prompts: list[str | None] = field(default_factory=list)  # text: what was asked, if known
     sample_rate: int | None = None  # audio: the clips' rate in Hz
+    frame_rate: int | None = None  # video: the clips' frames per second
 
     def __len__(self) -> int:
         return len(self.values)
@@ -71,6 +74,10 @@ class Items:
         """An audio item's rate in Hz (None for images and text)."""
         return self.cells[self.index[item_id][0]].sample_rate
 
+    def frame_rate(self, item_id: str) -> int | None:
+        """A video item's frames per second (None for other items)."""
+        return self.cells[self.index[item_id][0]].frame_rate
+
     def prompt(self, item_id: str) -> str | None:
         """The prompt a text item answered (None for images and unprompted text)."""
         cell_id, index, _ = self.index[item_id]
@@ -84,6 +91,8 @@ def read_samples(artifacts: dict[str, bytes]) -> SampleSet:
         with np.load(io.BytesIO(artifacts[IMAGE_ARTIFACT])) as data:
             if "waveforms" in data:
                 return _clips(data["waveforms"], data["sample_rate"])
+            if "videos" in data:
+                return _videos(data["videos"], data["frame_rate"])
             images = data["images"]
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1] not in (1, 3):
             raise SampleError(f"{IMAGE_ARTIFACT} holds {images.dtype} {images.shape}, not NCHW")
@@ -111,9 +120,24 @@ def _clips(waveforms: np.ndarray, rate: np.ndarray) -> SampleSet:
             f"{IMAGE_ARTIFACT} holds {waveforms.dtype} {waveforms.shape} waveforms, "
             "not int16 [n, 1, samples]"
         )
+    return SampleSet("audio", list(waveforms), sample_rate=_rate(rate, "sample rate"))
+
+
+def _videos(videos: np.ndarray, rate: np.ndarray) -> SampleSet:
+    """A video cell's clips: uint8 [n, frames, 1 or 3, H, W] at a positive whole rate."""
+    if videos.dtype != np.uint8 or videos.ndim != 5 or videos.shape[2] not in (1, 3):
+        raise SampleError(
+            f"{IMAGE_ARTIFACT} holds {videos.dtype} {videos.shape} videos, "
+            "not uint8 [n, frames, 1 or 3, H, W]"
+        )
+    return SampleSet("video", list(videos), frame_rate=_rate(rate, "frame rate"))
+
+
+def _rate(rate: np.ndarray, what: str) -> int:
+    """A stored sample or frame rate: a positive whole number."""
     if rate.shape != () or rate.dtype.kind not in "iu" or int(rate) <= 0:
-        raise SampleError(f"{IMAGE_ARTIFACT} holds sample rate {rate!r}, not a positive integer")
-    return SampleSet("audio", list(waveforms), sample_rate=int(rate))
+        raise SampleError(f"{IMAGE_ARTIFACT} holds {what} {rate!r}, not a positive integer")
+    return int(rate)
 
 
 def _text_of(row: object, name: str) -> str:
@@ -144,6 +168,18 @@ def image_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def video_gif(video: np.ndarray, frame_rate: int) -> bytes:
+    """A [frames, C, H, W] uint8 video as a looping GIF at its rate, upscaled by an integer
+    factor as ``image_png`` upscales images."""
+    import torch  # image and text studies skip torch
+
+    from benchbench.outputs.video import animated_gif
+
+    scale = max(1, SHOWN_PIXELS // max(video.shape[-2:]))
+    frames = torch.from_numpy(np.ascontiguousarray(video)).float() / 255
+    return animated_gif(frames, frame_rate, scale)
+
+
 def planted(sample: np.ndarray | str, key: str) -> np.ndarray | str:
     """An obviously bad version of ``sample``, the same every time for the same ``key``."""
     rng = np.random.default_rng(int(sha256_bytes(key.encode())[:16], 16))
@@ -151,6 +187,6 @@ def planted(sample: np.ndarray | str, key: str) -> np.ndarray | str:
         words = sample.split()
         rng.shuffle(words)
         return " ".join("".join(rng.permutation(list(w))) for w in words)
-    info = np.iinfo(sample.dtype)  # uint8 pixels or int16 audio: noise over the full range
+    info = np.iinfo(sample.dtype)  # uint8 pixels or frames, int16 audio: full-range noise
     noise = rng.integers(info.min, info.max, size=sample.shape, endpoint=True)
     return (0.15 * sample + 0.85 * noise).round().astype(sample.dtype)

@@ -150,12 +150,14 @@ def task() -> Response | str:
 
 
 def _view(service: StudyService, item_id: str) -> dict[str, str]:
-    """A text item's text, or the URL of an image or audio item (its PNG or WAV is made
-    only when the browser asks for it, not for every task page)."""
+    """A text item's text, or the URL of an image, audio or video item (its PNG, WAV or
+    animated GIF is made only when the browser asks for it, not for every task page)."""
     if service.sample_kind == "text":
         return {"text": service.items.sample(item_id)}
     if service.sample_kind == "audio":
         return {"audio": url_for("study.clip", item_id=item_id)}
+    if service.sample_kind == "video":
+        return {"src": url_for("study.animation", item_id=item_id)}
     return {"src": url_for("study.item", item_id=item_id)}
 
 
@@ -169,6 +171,12 @@ def item(item_id: str) -> Response:
 def clip(item_id: str) -> Response:
     service = _service()
     return Response(service.clip(_rater(service), item_id), mimetype="audio/wav")
+
+
+@pages.get("/item/<item_id>.gif")
+def animation(item_id: str) -> Response:
+    service = _service()
+    return Response(service.animation(_rater(service), item_id), mimetype="image/gif")
 
 
 @pages.post("/vote")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchbench.human.design import assign
-from benchbench.human.samples import Items, image_png
+from benchbench.human.samples import Items, image_png, video_gif
 from benchbench.human.study import AnswerError, Study, parse_answer
 from benchbench.records import now
 from benchbench.store.human import Answer, HumanStore
@@ -226,6 +226,11 @@ class StudyService:
 
         pcm = self.shown_sample(rater_id, item_id, "audio")
         return wav_bytes(pcm, self.items.sample_rate(item_id))
+
+    def animation(self, rater_id: str, item_id: str) -> bytes:
+        """A video item as a looping GIF, if it is one of the rater's own."""
+        video = self.shown_sample(rater_id, item_id, "video")
+        return video_gif(video, self.items.frame_rate(item_id))
 
     def vote(self, rater_id: str, task_id: str, sent: Mapping[str, str | None]) -> None:
         """Record the rater's answers (``sent``: question id → the form's value) to a task

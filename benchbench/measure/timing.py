@@ -31,6 +31,7 @@ SPEED_METRICS = (
     "tokens_per_s",  # text: new tokens / wall seconds, at the median call
     "ttft_median_s",  # text: time to the first new token of a batch
     "real_time_factor",  # audio: seconds of audio made per wall second, at the median call
+    "frames_per_s",  # video: frames made per wall second (samples/s × frames per clip)
 )
 
 

@@ -28,13 +28,22 @@ class Checkpoint:
     config: dict[str, Any]
     state_dict: dict[str, torch.Tensor]
     meta: dict[str, Any] = field(default_factory=dict)
+    source: str = "checkpoint"  # what errors call it: the file it was read from
 
     def build(self) -> nn.Module:
-        """Instantiate the architecture and load the weights (strict: every key must match)."""
+        """Instantiate the architecture and load the weights (strict: every key and shape
+        must match, else a ``CheckpointError`` naming the file and the tensors)."""
         from benchbench.nets import NETS
 
         module = NETS.get(self.arch)(**self.config)
-        module.load_state_dict(self.state_dict, strict=True)
+        try:
+            module.load_state_dict(self.state_dict, strict=True)
+        except RuntimeError as exc:  # torch's message: a header, then one line per tensor
+            details = "; ".join(line.strip() for line in str(exc).splitlines()[1:] if line.strip())
+            raise CheckpointError(
+                f"{self.source}: its weights do not fit architecture {self.arch!r} built from "
+                f"its config: {details or exc}"
+            ) from None
         return module.eval()
 
 
@@ -62,10 +71,16 @@ class CheckpointError(ValueError):
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
+    """The checkpoint in ``path``; a tensor holding NaN or infinity is a ``CheckpointError``
+    (a model with one samples nothing but NaN)."""
     payload = _read(Path(path), mmap=False)
-    return Checkpoint(
-        payload["arch"], payload["config"], payload["state_dict"], payload.get("meta", {})
-    )
+    state = payload["state_dict"]
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise CheckpointError(f"{path}: state_dict entry {key!r} is not a tensor")
+        if not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{path}: tensor {key!r} holds NaN or infinite values")
+    return Checkpoint(payload["arch"], payload["config"], state, payload.get("meta", {}), str(path))
 
 
 def require_arch(path: str | Path, arch: str, archs: Collection[str]) -> None:
@@ -78,7 +93,8 @@ def require_arch(path: str | Path, arch: str, archs: Collection[str]) -> None:
 
 
 def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> dict[str, Any]:
-    """The config of ``path``; raise ``CheckpointError`` unless it is a checkpoint of a
+    """The config of ``path`` (with the architecture's defaults for what it leaves out);
+    raise ``CheckpointError`` unless it is a checkpoint of a
     registered architecture (one of ``archs`` if given) whose config fits it. The tensors
     are memory-mapped, not read, so this costs about the same for a large model as for a
     small one: suites check their weights before any cell."""
@@ -92,12 +108,13 @@ def check_checkpoint(path: str | Path, archs: Collection[str] = ()) -> dict[str,
     except RegistryError as exc:
         raise CheckpointError(f"{path}: architecture {payload['arch']!r}: {exc}") from None
     try:
-        inspect.signature(net).bind(**payload["config"])
+        bound = inspect.signature(net).bind(**payload["config"])
     except TypeError as exc:
         raise CheckpointError(
             f"{path}: its config does not fit architecture {payload['arch']!r}: {exc}"
         ) from None
-    return payload["config"]
+    bound.apply_defaults()
+    return dict(bound.arguments)
 
 
 def _read(path: Path, mmap: bool) -> dict[str, Any]:

@@ -15,6 +15,7 @@ OUTPUTS: Registry[type] = Registry("output kind", base=None)
 OUTPUTS.register("image", "benchbench.outputs.image:ImageOutput")
 OUTPUTS.register("text", "benchbench.outputs.text:TextOutput")
 OUTPUTS.register("audio", "benchbench.outputs.audio:AudioOutput")
+OUTPUTS.register("video", "benchbench.outputs.video:VideoOutput")
 
 
 def output_kind(

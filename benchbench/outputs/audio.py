@@ -23,12 +23,11 @@ import numpy as np
 import torch
 from scipy.io import wavfile
 
-from benchbench.catalogue import INPUTS_BY_OUTPUT
 from benchbench.extractors.audio import AudioFeatureExtractor
 from benchbench.hashing import sha256_bytes
 from benchbench.measure.timing import Timer
 from benchbench.metrics import MetricResult, MetricSetupError, compute_all
-from benchbench.outputs.base import scaled_rate
+from benchbench.outputs.base import declared_rate, scaled_rate
 from benchbench.outputs.image import EvaluationInputs, ImageEvaluator, ImageOutput
 from benchbench.outputs.image_batches import OutputError, png_grid
 from benchbench.records import Artifact, Measurement
@@ -73,13 +72,7 @@ def check_audio_batch(batch: object, n: int, who: str) -> torch.Tensor:
 
 def sample_rate_of(adapter: Any, who: str) -> int:
     """The rate ``adapter`` declares (a positive integer, in Hz); else a clear error."""
-    rate = getattr(adapter, "sample_rate", None)
-    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) or rate <= 0:
-        raise OutputError(
-            f"{who} declares sample_rate {rate!r}; an audio model must set `sample_rate` "
-            f"to a positive whole number of Hz"
-        )
-    return int(rate)
+    return declared_rate(adapter, "sample_rate", "an audio model", "Hz", who)
 
 
 def spectrograms(waveforms: torch.Tensor) -> torch.Tensor:
@@ -187,18 +180,11 @@ def npz_bytes(samples: AudioSamples) -> bytes:
 class AudioInputs(EvaluationInputs):
     """The ``MetricInputs`` of one audio evaluation: each input computed once, on request."""
 
+    output = "audio"
+
     def __init__(self, evaluator: AudioEvaluator, samples: AudioSamples, adapter: Any = None):
         super().__init__(evaluator, samples.waveforms, adapter)
         self.samples = samples
-
-    def get(self, name: str) -> Any:
-        if name not in INPUTS_BY_OUTPUT["audio"]:
-            available = ", ".join(INPUTS_BY_OUTPUT["audio"])
-            raise MetricSetupError(
-                f"input {name!r} is not available to audio metrics ({available}); "
-                f"is an image or text metric listed in an audio suite?"
-            )
-        return super().get(name)
 
     def _outputs(self) -> dict[str, torch.Tensor]:
         if "outputs" not in self._values:

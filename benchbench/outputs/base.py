@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import numpy as np
+
 from benchbench.measure.timing import Timer
+from benchbench.outputs.image_batches import OutputError
 from benchbench.records import Artifact, Measurement
 
 
@@ -77,3 +80,16 @@ def scaled_rate(
         n=samples_per_s.n,
         signature={**(samples_per_s.signature or {}), **signature},
     )
+
+
+def declared_rate(adapter: Any, attribute: str, model: str, unit: str, who: str) -> int:
+    """The rate ``adapter`` declares as ``attribute`` (an audio model's ``sample_rate`` in
+    Hz, a video model's ``frame_rate`` in frames per second): a positive whole number, or
+    an ``OutputError`` naming ``who``."""
+    rate = getattr(adapter, attribute, None)
+    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) or rate <= 0:
+        raise OutputError(
+            f"{who} declares {attribute} {rate!r}; {model} must set `{attribute}` "
+            f"to a positive whole number of {unit}"
+        )
+    return int(rate)

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
-from benchbench.catalogue import METRICS
+from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
 from benchbench.data import DATASETS, ImageSet
 from benchbench.extractors import EXTRACTORS
 from benchbench.extractors.base import FeatureExtractor
@@ -102,7 +102,11 @@ class ImageOutput:
 
 
 class EvaluationInputs:
-    """The ``MetricInputs`` of one evaluation: each input computed once, on request."""
+    """The ``MetricInputs`` of one evaluation: each input computed once, on request.
+    A subclass for another output kind sets ``output``: only that kind's inputs
+    (``INPUTS_BY_OUTPUT``) are served, any other is a clear setup error."""
+
+    output: ClassVar[str | None] = None
 
     def __init__(self, evaluator: ImageEvaluator, images: torch.Tensor, adapter: Any = None):
         self.evaluator = evaluator
@@ -111,6 +115,12 @@ class EvaluationInputs:
         self._values: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
+        if self.output is not None and name not in INPUTS_BY_OUTPUT[self.output]:
+            available = ", ".join(INPUTS_BY_OUTPUT[self.output])
+            raise MetricSetupError(
+                f"input {name!r} is not available to {self.output} metrics ({available}); "
+                f"is a metric of another output kind listed in this {self.output} suite?"
+            )
         if name not in INPUT_NAMES:
             raise KeyError(f"unknown metric input {name!r}; inputs are {', '.join(INPUT_NAMES)}")
         if name not in self._values:

@@ -25,6 +25,12 @@ def check_image_batch(batch: object, n: int, who: str) -> torch.Tensor:
         raise OutputError(
             f"{who} returned shape {tuple(batch.shape)}, expected [{n}, 1 or 3, H, W]"
         )
+    return check_pixels(batch, who)
+
+
+def check_pixels(batch: torch.Tensor, who: str) -> torch.Tensor:
+    """``batch`` if its values are finite float pixels in [0, 1] (any shape: images or
+    video frames); else a clear error naming ``who``."""
     if not batch.is_floating_point():
         raise OutputError(f"{who} returned dtype {batch.dtype}, expected floating point in [0, 1]")
     if not torch.isfinite(batch).all():

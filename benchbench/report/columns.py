@@ -20,6 +20,8 @@ AXES = {
     "kd": "distribution distance",
     "fid": "distribution distance",
     "fad": "distribution distance",
+    "fvd": "distribution distance",
+    "fd-frames": "per-frame distance",
     "kid": "distribution distance",
     "cmmd": "distribution distance",
     "mauve": "distribution distance",
@@ -41,6 +43,7 @@ THROUGHPUT = {
     "samples_per_s": "samples/s",
     "tokens_per_s": "tokens/s",
     "real_time_factor": "real-time factor",
+    "frames_per_s": "frames/s",
 }
 COLD_START = {"load_s": "load", "first_batch_s": "first batch"}
 # key → (title, unit, higher is better); roofline_bound shows its label ("compute", ...).

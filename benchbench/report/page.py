@@ -110,13 +110,13 @@ SWEEPS = {
 
 
 # Speed columns a Pareto plot puts on its x axis → the plot file's suffix.
-PARETO_SPEEDS = {"samples_per_s": "", "real_time_factor": "-rtf"}
+PARETO_SPEEDS = {"samples_per_s": "", "real_time_factor": "-rtf", "frames_per_s": "-fps"}
 
 
 def comparison_plots(board: Leaderboard, slug: str, assets: Assets) -> list[Plot]:
     """Quality vs each throughput of ``PARETO_SPEEDS`` (samples/s; real-time factor for
-    audio) with its Pareto front; quality and throughput along each swept parameter of
-    ``SWEEPS``."""
+    audio, frames/s for video) with its Pareto front; quality and throughput along each
+    swept parameter of ``SWEEPS``."""
     quality = [c for c in board.columns if c.group == "quality" and c.higher_is_better is not None]
     speeds = [c for c in board.columns if c.axis == "speed" and c.key in PARETO_SPEEDS]
     plots = [

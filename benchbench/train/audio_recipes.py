@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.train.recipes import (
     EMA,
-    Fitted,
     TrainingRun,
     build,
+    data_card,
     descend,
     generators,
 )
@@ -30,14 +30,6 @@ AUDIO_DATA: dict[str, Any] = {
     "sample_rate": SAMPLE_RATE,
     "clip_samples": CLIP_SAMPLES,
 }
-
-
-def _card_extra(fitted: Fitted, **extra: Any) -> dict[str, Any]:
-    """What every audio card adds: the data it was trained on (``write_card``'s default
-    names the image data), the torch threads that ``train_seconds`` was measured with,
-    and the recipe's own figures."""
-    data = {**AUDIO_DATA, "n": fitted.examples}
-    return {"data": data, "torch_threads": torch.get_num_threads(), **extra}
 
 
 def _crop_start(length: int, crop: int, generator: torch.Generator) -> int:
@@ -129,7 +121,9 @@ def train_wavenet(
         "wavenet",
         config,
         fitted,
-        extra=_card_extra(fitted, crop_samples=WAVENET_CROP, receptive_field=model.receptive_field),
+        extra=data_card(
+            AUDIO_DATA, fitted, crop_samples=WAVENET_CROP, receptive_field=model.receptive_field
+        ),
     )
 
 
@@ -174,7 +168,9 @@ def train_wavegan(
         "wavegan-generator",
         g_config,
         fitted,
-        extra=_card_extra(fitted, loss="hinge", critic_config=d_config, ema_decay=ema.decay),
+        extra=data_card(
+            AUDIO_DATA, fitted, loss="hinge", critic_config=d_config, ema_decay=ema.decay
+        ),
     )
 
 
@@ -214,7 +210,8 @@ def train_diffwave(
         "diffwave",
         config,
         fitted,
-        extra=_card_extra(
+        extra=data_card(
+            AUDIO_DATA,
             fitted,
             crop_samples=DIFFWAVE_CROP,
             objective="epsilon",

@@ -260,6 +260,17 @@ def write_card(
     return card
 
 
+def data_card(data: dict[str, Any], fitted: Fitted, **extra: Any) -> dict[str, Any]:
+    """What the card of a recipe on other data than the image digits adds: that data
+    (``write_card``'s default names the image data), the torch threads that
+    ``train_seconds`` was measured with, and the recipe's own figures."""
+    return {
+        "data": {**data, "n": fitted.examples},
+        "torch_threads": torch.get_num_threads(),
+        **extra,
+    }
+
+
 def write_checkpoint_and_card(
     out_dir: Path,
     name: str,

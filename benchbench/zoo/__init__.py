@@ -102,6 +102,15 @@ ZOO: dict[str, ZooEntry] = {
             "Log-mel CNN classifier of the synthetic spoken digits (8 kHz); its 64-dim "
             "penultimate layer is the spoken-digits-CNN feature space. Not VGGish.",
         ),
+        ZooEntry(
+            "moving-digits-cnn",
+            "feature-extractor",
+            "moving-digits-cnn.pt",
+            "benchbench.train.video_features:train_moving_digits_cnn",
+            "(2+1)-D CNN classifier of moving-digits clips (digit and direction, 16 frames, "
+            "8 fps); its 64-dim clip vector is the moving-digits-CNN feature space, its "
+            "64-dim frame vector the per-frame one. Not I3D.",
+        ),
         # audio generators: spoken digits (8 kHz, 0.512 s), benchbench.train.audio_recipes;
         # family = the adapter that samples them
         ZooEntry(
@@ -126,6 +135,24 @@ ZOO: dict[str, ZooEntry] = {
             "benchbench.train.audio_recipes:train_diffwave",
             "Small DiffWave-style denoiser (EMA weights), conditioned on the digit and a coarse "
             "clock; DDPM or DDIM, one pass per step.",
+        ),
+        # video generators: moving digits (16 frames of 32×32 at 8 fps),
+        # benchbench.train.video_recipes; family = the adapter that samples them
+        ZooEntry(
+            "videogan-digits",
+            "videogan",
+            "videogan-digits.pt",
+            "benchbench.train.video_recipes:train_videogan",
+            "Small class-conditional VideoGAN (EMA weights): a still background, a moving "
+            "foreground and its mask; one pass per clip.",
+        ),
+        ZooEntry(
+            "video-diffusion-digits",
+            "video-diffusion",
+            "video-diffusion-digits.pt",
+            "benchbench.train.video_recipes:train_video_diffusion",
+            "Small class-conditional diffusion transformer over 2×8×8 space-time patches "
+            "(EMA weights); DDPM or DDIM, one pass per step.",
         ),
         # text: language models and a BERTScore encoder trained on stdlib prose
         ZooEntry(

@@ -57,11 +57,22 @@ models:
 
 def audio_suite(models: list[dict], **overrides) -> dict:
     """A small audio suite on the spoken digits: no metrics unless given, CPU, 8 clips."""
+    return small_suite("audio-test", "spoken-digits", models, **overrides)
+
+
+def video_suite(models: list[dict], **overrides) -> dict:
+    """A small video suite on the moving digits: no metrics unless given, CPU, 8 clips."""
+    return small_suite("video-test", "moving-digits", models, **overrides)
+
+
+def small_suite(default_name: str, dataset: str, models: list[dict], **overrides) -> dict:
+    """A suite of ``models`` on ``dataset``'s test split: no metrics unless given, CPU, 8
+    samples in batches of 4."""
     suite = {
-        "name": "audio-test",
+        "name": default_name,
         "seed": 0,
         "device": "cpu",
-        "reference": {"dataset": "spoken-digits", "split": "test"},
+        "reference": {"dataset": dataset, "split": "test"},
         "metrics": [],
         "sampling": {"num_samples": 8, "batch_size": 4},
         "timing": {"warmup": 1, "min_repeats": 2, "min_seconds": 0.0},

@@ -13,12 +13,14 @@ from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, Metr
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 # The extractor each literature name is defined on: FID, KID and IS on the Inception-v3 FID
-# network; FAD on VGGish's pre-activation embedding (Kilgour et al. 2019).
+# network; FAD on VGGish's pre-activation embedding (Kilgour et al. 2019); FVD on the
+# 400 Kinetics logits of I3D (Unterthiner et al. 2018).
 LITERATURE_EXTRACTORS = {
     "FID": "inception-v3-compat",
     "KID": "inception-v3-compat",
     "IS": "inception-v3-compat",
     "FAD": "vggish",
+    "FVD": "i3d-kinetics400",
 }
 
 

@@ -1,0 +1,38 @@
+"""Video diffusion family: a space-time-patch diffusion transformer run through diffusers'
+DDPM or DDIM sampler for ``steps`` network passes.
+
+A class-conditional ``nets.video.dit.VideoDiT`` checkpoint; its noise schedule is part of
+its config (``scheduler_config``), so the file alone defines the sampler.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from benchbench.adapters.base import CheckpointAdapter, Videos, given_or_drawn_labels
+from benchbench.adapters.diffusion import ScheduledCheckpoint, denoise, trained_scheduler
+
+
+class VideoDiffusionAdapter(Videos, ScheduledCheckpoint, CheckpointAdapter):
+    """Clips ``[n, frames, 1, H, W]`` in [0, 1]; ``labels`` picks the digits (drawn
+    uniformly without them)."""
+
+    family = "video-diffusion"
+    archs = ("video-dit",)
+
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator,
+        sampler: str = "ddim",
+        steps: int = 50,
+        eta: float = 0.0,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        scheduler = trained_scheduler(self.net, sampler, steps, self.device)
+        labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
+        shape = (n, self.net.frames, 1, self.net.size, self.net.size)
+        noise = torch.randn(shape, generator=generator, device=self.device)
+        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
+        x = denoise(scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs)
+        return (x / 2 + 0.5).clamp(0.0, 1.0)

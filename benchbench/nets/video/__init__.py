@@ -1,0 +1,8 @@
+"""Video networks: the zoo's video generators (clips ``[N, frames, 1, H, W]`` in [0, 1])
+and the embedding networks that video extractors load.
+
+- ``videogan``: VideoGAN's two-stream generator (static background, moving foreground and
+  mask) and a 3-D convolutional projection critic.
+- ``dit``: a diffusion transformer over space-time patches (tubelets), adaLN-zero
+  conditioned on the diffusion step and the digit.
+"""
