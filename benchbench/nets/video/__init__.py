@@ -1,0 +1,6 @@
+"""Video networks: the zoo's video generators (clips ``[N, frames, 1, H, W]`` in [0, 1])
+and the embedding networks that video extractors load.
+
+- ``i3d``: I3D Inception-v1 (Kinetics-400 logits), the Fréchet Video Distance's network.
+- ``videomae``: VideoMAE-v2 ViT encoders, content-debiased FVD's features.
+"""
