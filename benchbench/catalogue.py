@@ -62,6 +62,7 @@ for _name, (_target, _inputs) in {
     "fd": ("benchbench.metrics.features.fd:FrechetDistance", SETS),
     "fid": ("benchbench.metrics.features.fd:FrechetInceptionDistance", SETS),
     "fad": ("benchbench.metrics.features.fd:FrechetAudioDistance", SETS),
+    "fvd": ("benchbench.metrics.features.fd:FrechetVideoDistance", SETS),
     "kd": ("benchbench.metrics.features.kd:KernelDistance", SETS),
     "kid": ("benchbench.metrics.features.kid:KernelInceptionDistance", SETS),
     "is": ("benchbench.metrics.features.isc:InceptionScore", ("logits",)),

@@ -20,6 +20,7 @@ AXES = {
     "kd": "distribution distance",
     "fid": "distribution distance",
     "fad": "distribution distance",
+    "fvd": "distribution distance",
     "kid": "distribution distance",
     "cmmd": "distribution distance",
     "mauve": "distribution distance",

@@ -90,11 +90,11 @@ def frechet_distance_on_device(features_a: torch.Tensor, features_b: torch.Tenso
 
 class FrechetDistance(FeatureMetric):
     """FD on any extractor; labelled FD[extractor], FID on Inception-v3 features, FAD on
-    VGGish's."""
+    VGGish's, FVD on I3D's Kinetics-400 logits."""
 
     name = "fd"
     label_prefix = "FD"
-    literature_names = ("FID", "FAD")
+    literature_names = ("FID", "FAD", "FVD")
     version = "1"
     higher_is_better = False
 
@@ -129,3 +129,11 @@ class FrechetAudioDistance(FrechetDistance):
 
     name = "fad"
     required_extractor = "vggish"
+
+
+class FrechetVideoDistance(FrechetDistance):
+    """``fvd``: FD that refuses any extractor but I3D (Kinetics-400), so "FVD" always means
+    FVD; FD on other video features keeps its honest ``FD[extractor]`` label."""
+
+    name = "fvd"
+    required_extractor = "i3d-kinetics400"
