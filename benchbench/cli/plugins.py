@@ -59,9 +59,16 @@ def _describe(kind: str, obj) -> str:
         return f"v{obj.version}, {'higher' if obj.higher_is_better else 'lower'} is better"
     if kind == "extractors":
         from benchbench.extractors.audio import AudioFeatureExtractor
+        from benchbench.extractors.video import VideoFeatureExtractor
 
         if issubclass(obj, AudioFeatureExtractor):  # a rate and a shortest clip, no pixels
             return f"v{obj.version}, {obj.sample_rate} Hz, clips >= {obj.window_samples} samples"
+        if issubclass(obj, VideoFeatureExtractor):  # a clip length and rate, frames of a size
+            rate = f"{obj.frame_rate} fps" if obj.frame_rate else "any fps"
+            return (
+                f"v{obj.version}, clips of {obj.clip_frames} frames at {rate}, "
+                f"{obj.size[0]}x{obj.size[1]}px, {obj.channels} channel(s), {obj.resize}"
+            )
         return f"v{obj.version}, input {obj.input_size}px, {obj.channels} channel(s), {obj.resize}"
     if kind == "executors":
         options = ", ".join(f"{n} ({f.description})" for n, f in obj.Options.model_fields.items())

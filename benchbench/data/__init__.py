@@ -1,5 +1,6 @@
 """Reference datasets by name, per split: images in [0, 1], NCHW (digits), audio in [-1, 1],
-(N, channels, samples) with a sample rate (spoken digits), or text (stdlib prose).
+(N, channels, samples) with a sample rate (spoken digits), video in [0, 1], (N, frames,
+channels, H, W) with a frame rate (moving digits), or text (stdlib prose).
 
 A dataset's ``output`` names what it holds and so which models a suite may compare on it
 (see ``benchbench.outputs.base``).
@@ -57,6 +58,29 @@ class AudioSet:
         return f"{self.dataset}/{self.split}@{self.content_hash[:16]}"
 
 
+@dataclass(frozen=True)
+class VideoSet:
+    """Videos float32 in [0, 1], ``[N, frames, channels, H, W]``, at ``frame_rate`` frames
+    per second, with labels where the set has classes, and the identity that keys caches
+    and signatures. The rate is part of the content: the same frames at another rate are
+    other motion."""
+
+    dataset: str
+    split: str
+    videos: torch.Tensor
+    labels: torch.Tensor | None
+    frame_rate: int
+
+    @property
+    def content_hash(self) -> str:
+        rate = f"{self.frame_rate}fps:".encode()
+        return sha256_bytes(rate + self.videos.contiguous().numpy().tobytes())
+
+    @property
+    def identity(self) -> str:
+        return f"{self.dataset}/{self.split}@{self.content_hash[:16]}"
+
+
 class Dataset(ABC):
     name: ClassVar[str]
     splits: ClassVar[tuple[str, ...]]
@@ -64,7 +88,8 @@ class Dataset(ABC):
 
     @abstractmethod
     def load(self, split: str) -> object:
-        """The split's content with its identity (``ImageSet``, ``AudioSet``, ``Continuations``)."""
+        """The split's content with its identity (``ImageSet``, ``AudioSet``, ``VideoSet``,
+        ``Continuations``)."""
 
 
 class ImageDataset(Dataset):
@@ -95,6 +120,21 @@ class AudioDataset(Dataset):
         return AudioSet(self.name, split, *self.clips(split), self.sample_rate)
 
 
+class VideoDataset(Dataset):
+    output = "video"
+    frame_rate: ClassVar[int]
+
+    @abstractmethod
+    def clips(self, split: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """All videos of ``split`` (float32 in [0, 1], ``[N, frames, channels, H, W]``, on
+        the CPU at ``frame_rate``) and their labels ``[N]`` int64, or None."""
+
+    def load(self, split: str) -> VideoSet:
+        if split not in self.splits:
+            raise ValueError(f"dataset {self.name!r} has no split {split!r}; splits: {self.splits}")
+        return VideoSet(self.name, split, *self.clips(split), self.frame_rate)
+
+
 class Digits(ImageDataset):
     """scikit-learn's handwritten digits at 16×16 (see ``benchbench.data.digits``)."""
 
@@ -121,6 +161,22 @@ class SpokenDigits(AudioDataset):
         return load_spoken_digits(split)  # type: ignore[arg-type]
 
 
+class MovingDigits(VideoDataset):
+    """Digits moving with bounces on a 32×32 canvas, 16 frames at 8 fps: a synthetic
+    stand-in for Moving MNIST, not natural video (see ``benchbench.data.moving_digits``).
+    Its labels are the digits; the directions come from ``load_moving_digits``."""
+
+    name = "moving-digits"
+    splits = ("train", "test", "all")
+    frame_rate = 8
+
+    def clips(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        from benchbench.data.moving_digits import load_moving_digits
+
+        videos, digits, _ = load_moving_digits(split)  # type: ignore[arg-type]
+        return videos, digits
+
+
 class Prose(Dataset):
     """The standard library's help-topic prose as a continuation task (``data.prose``)."""
 
@@ -138,5 +194,6 @@ DATASETS: Registry[type[Dataset]] = Registry(
     "dataset", base=Dataset, entry_point_group="benchbench.datasets"
 )
 DATASETS.register("digits", Digits)
+DATASETS.register("moving-digits", MovingDigits)
 DATASETS.register("prose", Prose)
 DATASETS.register("spoken-digits", SpokenDigits)

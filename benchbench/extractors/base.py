@@ -53,25 +53,18 @@ class FeatureExtractor(ABC):
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
         """Match channels (grey ↔ RGB) and size; pixel values stay in [0, 1]."""
-        images = images.to(self.device, torch.float32)
-        if images.shape[1] != self.channels:
-            if images.shape[1] == 1:
-                images = images.expand(-1, self.channels, -1, -1)
-            elif self.channels == 1:
-                images = images.mean(dim=1, keepdim=True)
-            else:
-                raise ValueError(
-                    f"{self.name} takes {self.channels} channels, got {images.shape[1]}"
-                )
-        if images.shape[-2:] != (self.input_size, self.input_size):
-            images = F.interpolate(
-                images,
-                size=(self.input_size, self.input_size),
-                mode="bilinear",
-                align_corners=False,
-                antialias=True,
-            )
-        return images
+        images = self.match_channels(images.to(self.device, torch.float32))
+        return resize_images(images, (self.input_size, self.input_size))
+
+    def match_channels(self, images: torch.Tensor) -> torch.Tensor:
+        """NCHW images with the extractor's channels: grey is repeated, RGB averaged."""
+        if images.shape[1] == self.channels:
+            return images
+        if images.shape[1] == 1:
+            return images.expand(-1, self.channels, -1, -1)
+        if self.channels == 1:
+            return images.mean(dim=1, keepdim=True)
+        raise ValueError(f"{self.name} takes {self.channels} channels, got {images.shape[1]}")
 
     @torch.inference_mode()
     def extract(self, images: torch.Tensor, batch_size: int = 256) -> dict[str, torch.Tensor]:
@@ -85,3 +78,10 @@ class FeatureExtractor(ABC):
     def __call__(self, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
         """Features ``[N, feature_dim]`` (float32, on the CPU) of images in [0, 1], NCHW."""
         return self.extract(images, batch_size)["features"]
+
+
+def resize_images(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """NCHW images at ``size`` (H, W) by the ``bilinear-antialias`` rule, unchanged if there."""
+    if images.shape[-2:] == size:
+        return images
+    return F.interpolate(images, size=size, mode="bilinear", align_corners=False, antialias=True)
