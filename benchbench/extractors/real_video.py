@@ -68,6 +68,9 @@ class I3DKinetics400(PretrainedVideoExtractor):
         "https://github.com/songweige/TATS/raw/main/tats/fvd/i3d_pretrained_400.pt",
     )
 
+    def identity(self) -> dict[str, Any]:
+        return {**super().identity(), "pooling": "logits, mean over time"}
+
     def _network(self) -> nn.Module:
         return i3d.InceptionI3d()
 
@@ -78,9 +81,9 @@ class I3DKinetics400(PretrainedVideoExtractor):
         if not isinstance(state, dict):
             return state  # refused, with the file named, by load_checkpoint
         counters = {
-            key: tensor
-            for key, tensor in i3d.InceptionI3d().state_dict().items()
-            if key.endswith(".num_batches_tracked")
+            key.removesuffix("running_mean") + "num_batches_tracked": torch.tensor(0)
+            for key in state
+            if key.endswith(".running_mean")
         }
         return {**counters, **state}
 
