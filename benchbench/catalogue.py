@@ -62,7 +62,6 @@ for _name, (_target, _inputs) in {
     "fd": ("benchbench.metrics.features.fd:FrechetDistance", SETS),
     "fid": ("benchbench.metrics.features.fd:FrechetInceptionDistance", SETS),
     "fad": ("benchbench.metrics.features.fd:FrechetAudioDistance", SETS),
-    "fvd": ("benchbench.metrics.features.fd:FrechetVideoDistance", SETS),
     "kd": ("benchbench.metrics.features.kd:KernelDistance", SETS),
     "kid": ("benchbench.metrics.features.kid:KernelInceptionDistance", SETS),
     "is": ("benchbench.metrics.features.isc:InceptionScore", ("logits",)),
@@ -77,6 +76,7 @@ for _name, (_target, _inputs) in {
     ),
     "cmmd": ("benchbench.metrics.image.cmmd:CMMD", SETS),
     "kad": ("benchbench.metrics.audio.kad:KernelAudioDistance", SETS),
+    "fvd": ("benchbench.metrics.features.fd:FrechetVideoDistance", SETS),
     "cond-accuracy": (
         "benchbench.metrics.features.conditional:ConditionalAccuracy",
         ("logits", "conditions"),

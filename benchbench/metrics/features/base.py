@@ -13,8 +13,8 @@ from benchbench.metrics import Estimate, Metric, MetricInputs, MetricSetup, Metr
 from benchbench.metrics.stats import RESAMPLING, BootstrapSpec, estimate_with_interval
 
 # The extractor each literature name is defined on: FID, KID and IS on the Inception-v3 FID
-# network; FAD on VGGish's pre-activation embedding (Kilgour et al. 2019); FVD on I3D's
-# Kinetics-400 logits (Unterthiner et al. 2018).
+# network; FAD on VGGish's pre-activation embedding (Kilgour et al. 2019); FVD on the
+# 400 Kinetics logits of I3D (Unterthiner et al. 2018).
 LITERATURE_EXTRACTORS = {
     "FID": "inception-v3-compat",
     "KID": "inception-v3-compat",
@@ -26,7 +26,7 @@ LITERATURE_EXTRACTORS = {
 
 def metric_label(prefix: str, literature: tuple[str, ...], extractor: str) -> str:
     """The literature's name on the extractor it is defined on (FD is ``FID`` on Inception-v3,
-    ``FAD`` on VGGish, ``FVD`` on I3D), ``FD[digits-cnn]`` on any other: honest names."""
+    ``FAD`` on VGGish), ``FD[digits-cnn]`` on any other: honest names."""
     for name in literature:
         if LITERATURE_EXTRACTORS[name] == extractor:
             return name

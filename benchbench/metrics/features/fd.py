@@ -132,8 +132,8 @@ class FrechetAudioDistance(FrechetDistance):
 
 
 class FrechetVideoDistance(FrechetDistance):
-    """``fvd``: FD that refuses any extractor but I3D (Kinetics-400), so "FVD" always means
-    FVD; FD on other video features keeps its honest ``FD[extractor]`` label."""
+    """``fvd``: FD that refuses any extractor but I3D (Kinetics-400), so "FVD" always
+    means FVD as Unterthiner et al. define it."""
 
     name = "fvd"
     required_extractor = "i3d-kinetics400"
