@@ -260,6 +260,20 @@ def test_frames_reach_the_network_as_the_reference_prepares_them(random_weights,
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_clips_go_through_the_network_a_few_at_a_time(random_weights, monkeypatch, name):
+    """224×224×16 clips are large: 64 at once would need gigabytes on a CPU."""
+    extractor = EXTRACTORS.get(name)(CPU, weights_dir=random_weights)
+    batches = []
+    monkeypatch.setattr(
+        extractor,
+        "_extract",
+        lambda clips: batches.append(len(clips)) or {"features": torch.zeros(len(clips), 1)},
+    )
+    assert extractor(torch.rand(20, 16, 1, 32, 32), 8).shape == (20, 1)
+    assert batches == [8, 8, 4]
+
+
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
     ("clips", "rate", "message"),
     [
