@@ -25,7 +25,6 @@ from torch import nn
 
 KINETICS_CLASSES = 400
 INPUT_SIZE = 224
-MIN_FRAMES = 9  # three temporal halvings must leave the 2 frames the final pooling spans
 BATCH_NORM_EPS = 1e-3
 
 # Each Inception block's branch widths: 1×1 | 1×1 → 3×3 | 1×1 → 3×3 | pool → 1×1.
