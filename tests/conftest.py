@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,23 @@ def write_suite(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection attempt fails: nothing under test may reach for a download."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is blocked in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def empty_caches(tmp_path, monkeypatch):
+    """TORCH_HOME and HF_HOME pointing at empty directories: no weights are found there."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    return tmp_path

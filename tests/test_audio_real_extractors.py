@@ -23,6 +23,9 @@ from benchbench.metrics import MetricSetupError
 from benchbench.metrics.features.fd import FrechetAudioDistance, FrechetDistance
 from benchbench.metrics.features.kd import KernelDistance
 from benchbench.nets.audio import panns, vggish
+from tests.support.weights import publish_weights
+
+pytestmark = pytest.mark.usefixtures("no_network")  # nothing here may reach for a download
 
 
 def sine(hertz: float, seconds: float, rate: int) -> np.ndarray:
@@ -141,36 +144,13 @@ CPU = torch.device("cpu")
 EXTRACTOR_CLASSES = {"vggish": VGGishExtractor, "panns-cnn14": PANNsCNN14}
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Every connection attempt fails: nothing here may reach for a download."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("the network is blocked in this test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-
-
 def test_the_network_is_blocked_in_these_tests():
     with pytest.raises(OSError, match="blocked"):
         socket.create_connection(("example.org", 443), timeout=1)
 
 
-@pytest.fixture
-def empty_caches(tmp_path, monkeypatch):
-    """TORCH_HOME and HF_HOME pointing at empty directories."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    return tmp_path
-
-
 def publish(monkeypatch, name: str, path: Path) -> None:
-    """Make ``path`` the published file of extractor ``name``: its sha256 is expected."""
-    cls = EXTRACTOR_CLASSES[name]
-    published = dataclasses.replace(cls.weights_file, sha256=sha256_file(path))
-    monkeypatch.setattr(cls, "weights_file", published)
+    publish_weights(monkeypatch, EXTRACTOR_CLASSES[name], path)
 
 
 @pytest.fixture(scope="module")

@@ -22,14 +22,6 @@ from benchbench.metrics.image.lpips_diversity import (
 CPU = torch.device("cpu")
 
 
-@pytest.fixture
-def empty_caches(tmp_path, monkeypatch):
-    """TORCH_HOME and HF_HOME pointing at empty directories."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    return tmp_path
-
-
 @pytest.mark.parametrize(
     "name", ["inception-v3-compat", "clip-vit-b-32", "dinov2-vit-s-14", "lpips-alex"]
 )

@@ -20,6 +20,7 @@ EXTRACTORS: Registry[type[FeatureExtractor]] = Registry(
 )
 _REAL = "benchbench.extractors.real"
 _REAL_AUDIO = "benchbench.extractors.real_audio"
+_REAL_VIDEO = "benchbench.extractors.real_video"
 # By the output kind each embeds, declared so that a suite's check of its extractor against
 # its reference data imports no network code (tests/test_catalogue.py holds them true).
 _BY_KIND = {
@@ -42,6 +43,8 @@ _BY_KIND = {
     },
     "video": {
         "moving-digits-cnn": "benchbench.extractors.moving_digits_cnn:MovingDigitsCNNExtractor",
+        "i3d-kinetics400": f"{_REAL_VIDEO}:I3DKinetics400",
+        "videomae-v2": f"{_REAL_VIDEO}:VideoMAEv2ViTS",
     },
 }
 for _output, _targets in _BY_KIND.items():
