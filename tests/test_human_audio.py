@@ -15,6 +15,7 @@ import yaml
 from scipy.io import wavfile
 
 from benchbench.human.design import create_study
+from benchbench.human.interchange import export_tasks
 from benchbench.human.samples import Items
 from benchbench.human.server import create_app
 from benchbench.human.study import load_study
@@ -131,3 +132,12 @@ def test_both_clips_of_a_task_load_in_chromium(browser, served):
             """
         )
     assert durations == pytest.approx([4096 / 8000] * 2, abs=1e-3)
+
+
+def test_the_csv_export_writes_each_audio_item_as_a_wav_file(served, tmp_path):
+    store, _, _ = served
+    export_tasks(store, "audio-ab", tmp_path / "export")
+    written = sorted((tmp_path / "export" / "items").iterdir())
+    assert written and {path.suffix for path in written} == {".wav"}
+    rate, clip = wavfile.read(written[0])
+    assert rate == 8000 and clip.dtype == np.int16 and clip.shape == (4096,)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from benchbench.metrics.features.fd import FrechetDistance
 from benchbench.metrics.features.isc import InceptionScore, inception_score
 from benchbench.metrics.features.kid import KernelInceptionDistance
 from benchbench.metrics.features.prdc import (
@@ -153,3 +154,18 @@ def test_kid_scores_all_replicates_in_one_pass_with_the_bootstrap_s_own_weights(
     low, high = bootstrap_interval(score, value, (len(a), len(b)), spec)
     assert result.value == pytest.approx(value, rel=1e-9)
     assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("metric_class", "low", "high"),
+    [(FrechetDistance, 0.0, np.inf), (Precision, 0.0, 1.0), (Recall, 0.0, 1.0)],
+)
+def test_intervals_stay_inside_what_the_metric_can_be(metric_class, low, high):
+    """A set against itself: FD 0 and precision/recall near 1, where a recentred interval
+    would reach below 0 or above 1 (FD [-11.9, 33.1] was seen on video features)."""
+    real = np.random.default_rng(3).normal(size=(120, 6))
+    spec = BootstrapSpec(200, 0.95, 0)
+    result = run(metric_class(features=FEATURES, reference="r", bootstrap=spec), real, real)
+    assert low <= result.ci_low <= result.value <= result.ci_high <= high
+    if metric_class is FrechetDistance:
+        assert result.value == 0.0 and result.ci_low == 0.0

@@ -97,17 +97,22 @@ def export_tasks(store: Store, name: str, out: Path) -> Path:
 
 
 def _content(items: Items, item_id: str, out: Path) -> str:
-    """The text of a text item, or the relative path of the image file (an animated GIF
-    for a video) written for it."""
+    """The text of a text item, or the relative path of the file written for it: a PNG
+    image, a 16-bit WAV clip, or an animated GIF for a video."""
     sample = items.sample(item_id)
     if isinstance(sample, str):
         return sample
-    if items.kind(item_id) == "video":
-        relative = f"items/{item_id}.gif"
-        (out / relative).write_bytes(video_gif(sample, items.frame_rate(item_id)))
-        return relative
-    relative = f"items/{item_id}.png"
-    (out / relative).write_bytes(image_png(sample))
+    kind = items.kind(item_id)
+    if kind == "audio":
+        from benchbench.outputs.audio import wav_bytes  # image and text studies skip torch
+
+        suffix, content = "wav", wav_bytes(sample, items.sample_rate(item_id))
+    elif kind == "video":
+        suffix, content = "gif", video_gif(sample, items.frame_rate(item_id))
+    else:
+        suffix, content = "png", image_png(sample)
+    relative = f"items/{item_id}.{suffix}"
+    (out / relative).write_bytes(content)
     return relative
 
 

@@ -36,6 +36,7 @@ class ConditionalAccuracy(PromptMetric):
     name = "cond-accuracy"
     version = VERSION
     higher_is_better = True
+    bounds = (0.0, 1.0)
     inputs = ("logits", "conditions")
 
     def __init__(self, classifier: dict[str, Any], bootstrap: BootstrapSpec | None = None):

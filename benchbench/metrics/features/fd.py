@@ -19,6 +19,7 @@ a value is returned as 0.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,7 @@ class FrechetDistance(FeatureMetric):
     literature_names = ("FID", "FAD", "FVD")
     version = "1"
     higher_is_better = False
+    bounds = (0.0, math.inf)  # a squared distance: a recentred interval below 0 is cut there
 
     def prepare(self, real: np.ndarray, fake: np.ndarray) -> Any:
         return real, fake

@@ -18,6 +18,7 @@ every k-NN ball around it (see ``benchbench.metrics.stats``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -154,13 +155,16 @@ def _mask(weights: np.ndarray, metric: str) -> np.ndarray:
 
 
 class KNNMetric(FeatureMetric):
-    """One of the four k-NN manifold metrics; ``statistic`` reads it off the geometry."""
+    """One of the four k-NN manifold metrics; ``statistic`` reads it off the geometry.
+    Precision, recall and coverage are shares, so their intervals stop at 0 and 1;
+    density (a mean count ratio) only at 0."""
 
     k: ClassVar[int]
     statistic: ClassVar[Any]  # staticmethod (geometry, k, real mask, fake mask) -> float
     resampling = "half-sample"
     version = "1"
     higher_is_better = True
+    bounds = (0.0, 1.0)
 
     def hparams(self) -> dict[str, Any]:
         return {"k": self.k, "distance": "euclidean", "ball": "<="}
@@ -204,6 +208,7 @@ class Density(KNNMetric):
     name = "density"
     label_prefix = "Density"
     k = 5
+    bounds = (0.0, math.inf)
     statistic = staticmethod(_density)
 
 
