@@ -5,7 +5,6 @@ benchbench checkpoints to a temp dir."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,19 +155,15 @@ def test_video_diffusion_makes_one_network_pass_per_step(sampler, steps, checkpo
     assert passes() == steps
 
 
-def test_ddim_steps_change_the_clips_and_their_cost(checkpoints):
+def test_ddim_steps_change_the_clips(checkpoints):
+    """Their cost is one network pass per step (the test above); benchmarks/video_speed.py
+    times it. A unit test on a shared machine does not."""
     adapter = load("video-diffusion", checkpoints)
-
-    def timed(steps: int, sampler: str = "ddim") -> tuple[torch.Tensor, float]:
-        start = time.perf_counter()
-        clips = adapter.sample(2, generator(0), sampler, steps)
-        return clips, time.perf_counter() - start
-
-    few, few_seconds = min((timed(2) for _ in range(3)), key=lambda r: r[1])
-    many, many_seconds = min((timed(40) for _ in range(3)), key=lambda r: r[1])
-    assert torch.equal(few, timed(2)[0])  # DDIM with eta 0 is deterministic given the noise
-    assert not torch.equal(few, many) and not torch.equal(few, timed(2, "ddpm")[0])
-    assert many_seconds > 3 * few_seconds  # 20× the passes; a wide margin for timer noise
+    few = adapter.sample(2, generator(0), "ddim", 2)
+    many = adapter.sample(2, generator(0), "ddim", 40)
+    assert torch.equal(few, adapter.sample(2, generator(0), "ddim", 2))  # eta 0: deterministic
+    assert not torch.equal(few, many)
+    assert not torch.equal(few, adapter.sample(2, generator(0), "ddpm", 2))
 
 
 def test_video_diffusion_refuses_more_steps_than_it_was_trained_with(checkpoints):
