@@ -88,9 +88,10 @@ def read_videos(path: str | Path, frame_rate: int, warn: Warn | None = None) -> 
 def write_gif(path: str | Path, video: torch.Tensor, frame_rate: int) -> None:
     """Write ``video`` ``[frames, channels, H, W]`` (float in [0, 1], 1 or 3 channels) as
     an animated GIF at ``frame_rate``, looping; values are rounded to 8 bits."""
-    if video.ndim != 4 or video.shape[1] not in (1, 3):
+    if video.ndim != 4 or video.shape[1] not in (1, 3) or 0 in video.shape:
         raise ValueError(
-            f"write_gif takes a video [frames, 1 or 3, H, W], got {tuple(video.shape)}"
+            f"write_gif takes a video [frames, 1 or 3, H, W] of at least one frame, got "
+            f"{tuple(video.shape)}"
         )
     frames = (video.detach().cpu().float().clamp(0, 1) * 255).round().to(torch.uint8)
     images = [_frame_image(frame.permute(1, 2, 0).numpy()) for frame in frames]
