@@ -103,6 +103,7 @@ def test_a_rate_free_extractor_takes_any_rate(extractor, monkeypatch):
         (_videos().index_fill(1, torch.tensor([2]), float("nan")), "NaN or infinite"),
         (_videos()[:, 0], r"videos \[N, frames, channels, H, W\], got shape \(3, 1, 12, 16\)"),
         (_videos(channels=2), "takes 3 channels, got 2"),
+        (_videos(n=0), r"no videos to embed \(shape \(0, 4, 1, 12, 16\)\)"),
     ],
 )
 def test_bad_videos_are_clear_errors(extractor, videos, message):

@@ -235,6 +235,17 @@ def test_arrays_claiming_too_many_values_are_refused_unread(tmp_path, monkeypatc
     _error(tmp_path, r"b\.npy: the set grows past 1,000 values")
 
 
+def test_videos_of_too_many_frames_are_refused_while_read(tmp_path, monkeypatch):
+    """A PNG folder or a GIF (frames Pillow merged counted back) past MAX_VALUES."""
+    monkeypatch.setattr(video_files, "MAX_VALUES", 1000)
+    _save_png_frames(tmp_path / "set" / "clip", _video(frames=9))  # 120 values a frame
+    _error(tmp_path / "set", r"clip: a video of more than 1,000 values; refused")
+    write_gif(tmp_path / "frozen.gif", _video(frames=1).expand(9, -1, -1, -1), 8)
+    _error(tmp_path / "frozen.gif", r"frozen\.gif: a video of more than 1,000 values")
+    write_gif(tmp_path / "moving.gif", _video(frames=9), 8)
+    _error(tmp_path / "moving.gif", r"moving\.gif: a video of more than 1,000 values")
+
+
 def test_a_decompression_bomb_frame_is_refused(tmp_path, monkeypatch):
     write_gif(tmp_path / "a.gif", _video(size=(40, 40)), 8)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 600)
@@ -254,5 +265,6 @@ def test_folder_problems_are_errors_naming_the_path(tmp_path):
 
 
 def test_write_gif_refuses_what_is_not_a_video(tmp_path):
-    with pytest.raises(ValueError, match=r"a video \[frames, 1 or 3, H, W\], got \(2, 4, 4\)"):
-        write_gif(tmp_path / "a.gif", torch.zeros(2, 4, 4), 8)
+    for shape in [(2, 4, 4), (0, 1, 4, 4), (2, 2, 4, 4)]:
+        with pytest.raises(ValueError, match=rf"at least one frame, got \({shape[0]}, "):
+            write_gif(tmp_path / "a.gif", torch.zeros(shape), 8)

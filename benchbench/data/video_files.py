@@ -88,9 +88,10 @@ def read_videos(path: str | Path, frame_rate: int, warn: Warn | None = None) -> 
 def write_gif(path: str | Path, video: torch.Tensor, frame_rate: int) -> None:
     """Write ``video`` ``[frames, channels, H, W]`` (float in [0, 1], 1 or 3 channels) as
     an animated GIF at ``frame_rate``, looping; values are rounded to 8 bits."""
-    if video.ndim != 4 or video.shape[1] not in (1, 3):
+    if video.ndim != 4 or video.shape[1] not in (1, 3) or 0 in video.shape:
         raise ValueError(
-            f"write_gif takes a video [frames, 1 or 3, H, W], got {tuple(video.shape)}"
+            f"write_gif takes a video [frames, 1 or 3, H, W] of at least one frame, got "
+            f"{tuple(video.shape)}"
         )
     frames = (video.detach().cpu().float().clamp(0, 1) * 255).round().to(torch.uint8)
     images = [_frame_image(frame.permute(1, 2, 0).numpy()) for frame in frames]
@@ -177,7 +178,11 @@ def _png_folder(path: Path, warn: Warn) -> np.ndarray:
     _skipped(path, [e for e in entries if e not in files], "a .png frame", warn)
     if not files:
         raise VideoLoadError(f"{path}: a folder without .png frames")
-    return _frames_to_video(files, [_open(file, _still) for file in files])
+    frames, values = [], 0
+    for file in files:
+        frames.append(_open(file, _still))
+        values = _within_budget(path, values + frames[-1].values.size)
+    return _frames_to_video(files, frames)
 
 
 def _gif(path: Path, frame_rate: int) -> np.ndarray:
@@ -187,8 +192,7 @@ def _gif(path: Path, frame_rate: int) -> np.ndarray:
     video = _frames_to_video([path] * len(frames), [pixels for pixels, _ in frames])
     if video.shape[1] == 3 and (video == video[:, :1]).all():
         video = video[:, :1]
-    if sum(repeats) * video[0].size > MAX_VALUES:
-        raise VideoLoadError(f"{path}: more than {MAX_VALUES:,} values once its frames are timed")
+    _within_budget(path, sum(repeats) * video[0].size)
     return np.repeat(video, repeats, axis=0)
 
 
@@ -228,11 +232,17 @@ def _animation(image: Image.Image) -> list[tuple[Pixels, int | None]]:
     frames, values = [], 0
     for frame in ImageSequence.Iterator(image):
         pixels = read_pixels(frame)
-        values += pixels.values.size
-        if values > MAX_VALUES:
-            raise VideoLoadError(f"{image.filename}: more than {MAX_VALUES:,} values")
+        values = _within_budget(Path(str(image.filename)), values + pixels.values.size)
         frames.append((pixels, frame.info.get("duration")))
     return frames
+
+
+def _within_budget(path: Path, values: int) -> int:
+    """``values`` if one video's frames stay within ``MAX_VALUES``, else an error: a
+    folder of many frames or a GIF of many is refused before it fills the memory."""
+    if values > MAX_VALUES:
+        raise VideoLoadError(f"{path}: a video of more than {MAX_VALUES:,} values; refused")
+    return values
 
 
 def _open(file: Path, read: Callable[[Image.Image], T]) -> T:

@@ -56,6 +56,8 @@ class VideoFeatureExtractor(FeatureExtractor):
                 f"{self.name} takes videos [N, frames, channels, H, W], got shape "
                 f"{tuple(videos.shape)}"
             )
+        if videos.numel() == 0:
+            raise ValueError(f"{self.name}: no videos to embed (shape {tuple(videos.shape)})")
         if not videos.is_floating_point():
             raise ValueError(
                 f"{self.name} takes float videos in [0, 1], got {videos.dtype}; "
