@@ -34,6 +34,16 @@ def test_list_shows_builtins_with_params():
     assert runner.invoke(app, ["list", "adaptors"]).exit_code == 2
 
 
+@pytest.mark.parametrize("epochs", ["0", "-3"])
+def test_zoo_train_refuses_fewer_than_one_epoch_before_training(epochs, tmp_path):
+    result = runner.invoke(
+        app, ["zoo", "train", "videogan-digits", "--out", str(tmp_path), "--epochs", epochs]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for '--epochs'" in result.output
+    assert not any(tmp_path.iterdir())  # nothing trained, nothing written
+
+
 def test_bad_suite_exits_2_with_file_and_line(write_suite, tmp_path):
     path = write_suite("name: x\nmodles: []\n")
     result = runner.invoke(app, ["run", str(path), "--db", str(tmp_path / "b.duckdb")])

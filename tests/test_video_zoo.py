@@ -276,7 +276,12 @@ def test_recipe_writes_weights_and_a_card_its_adapter_loads(name, tmp_path, monk
         monkeypatch.setattr(video_recipes, "VIDEOGAN_CONFIG", config)
         monkeypatch.setattr(video_recipes, "VIDEOGAN_CRITIC_CONFIG", {"width": 2, **clip})
     else:
-        config = {**TINY[family][1], **clip, "tubelet": [2, 8, 8]}
+        config = {
+            **TINY[family][1],
+            **clip,
+            "tubelet": [2, 8, 8],
+            "prediction_type": "v_prediction",
+        }
         monkeypatch.setattr(video_recipes, "VIDEO_DIT_CONFIG", config)
     videos, digits, directions = load_moving_digits("test")
     monkeypatch.setattr(

@@ -54,7 +54,9 @@ def zoo_train(
         Path | None, typer.Option(help="Write weights and card here instead of the package's zoo.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Override the recipe's epochs.")] = None,
+    epochs: Annotated[
+        int | None, typer.Option(min=1, help="Override the recipe's epochs (at least 1).")
+    ] = None,
 ) -> None:
     """Train a zoo model with its recipe (seeded; minutes on 2 CPU cores) and write its card."""
     from benchbench.registry import UnknownNameError

@@ -5,7 +5,9 @@ A clip ``[N, frames, 1, H, W]`` is cut into *tubelets* of ``tubelet`` = (frames,
 width) pixels; each becomes a token through one linear layer, plus a learned position
 embedding that is the sum of a time, a row and a column part. Transformer blocks mix the
 tokens; a last LayerNorm and linear layer map each token back to its tubelet's pixels of
-predicted noise (the DDPM epsilon objective).
+prediction: the noise (the DDPM epsilon objective) or, with ``prediction_type
+"v_prediction"``, the velocity √ᾱ·ε − √(1−ᾱ)·x₀ (Salimans & Ho 2022), which at high noise
+asks for the clean clip itself.
 
 Conditioning is adaLN-zero: the diffusion step (sinusoidal embedding through a small MLP)
 plus a learned embedding of the digit give, per residual branch, a shift and scale of its
@@ -83,8 +85,9 @@ def _block(dim: int, heads: int, mlp_ratio: int) -> nn.ModuleList:
 
 
 class VideoDiT(nn.Module):
-    """``forward(noisy [N, frames, 1, H, W], timesteps [N] or scalar, labels [N]) -> noise``
-    of the same shape; clips are in [-1, 1] inside the model (the adapter maps to [0, 1])."""
+    """``forward(noisy [N, frames, 1, H, W], timesteps [N] or scalar, labels [N])`` -> the
+    noise or velocity (``prediction_type``), of the same shape; clips are in [-1, 1]
+    inside the model (the adapter maps to [0, 1])."""
 
     def __init__(
         self,
@@ -99,6 +102,7 @@ class VideoDiT(nn.Module):
         frame_rate: int = 8,
         train_timesteps: int = 1000,
         beta_schedule: str = "squaredcos_cap_v2",
+        prediction_type: str = "epsilon",
     ) -> None:
         super().__init__()
         self.tubelet = tuple(tubelet)
@@ -111,7 +115,11 @@ class VideoDiT(nn.Module):
         self.frames, self.size, self.frame_rate = frames, size, frame_rate
         self.num_classes = num_classes
         self.grid = (frames // time, size // side, size // side)
-        self.schedule = {"num_train_timesteps": train_timesteps, "beta_schedule": beta_schedule}
+        self.schedule = {
+            "num_train_timesteps": train_timesteps,
+            "beta_schedule": beta_schedule,
+            "prediction_type": prediction_type,
+        }
         self.dim = dim
         volume = time * side * side
         self.embed = nn.Linear(volume, dim)
