@@ -139,3 +139,12 @@ def test_more_denoising_steps_than_the_model_was_trained_with_are_refused(write_
         "models[0].params.steps: steps=201: this model was trained with 200 diffusion steps"
         in fit[0]
     )
+
+
+def test_a_metric_needing_what_the_extractor_does_not_make_is_refused(write_suite):
+    """IS and cond-accuracy read class logits; PANNs CNN14 gives features only here."""
+    suite = audio_suite(
+        [{"name": "n", "adapter": "noise"}], features="panns-cnn14", metrics=["fd", "is"]
+    )
+    (problem,) = problems_of(write_suite, suite)
+    assert "metrics[1]: metric 'is' needs the extractor's logits, which 'panns-cnn14'" in problem

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from benchbench.cli.app import app
 from benchbench.store.runs import Store
-from tests.support.suites import video_suite
+from tests.support.suites import problems_of, video_suite
 from tests.support.video_models import registered_motion_frames
 
 runner = CliRunner()
@@ -133,3 +133,14 @@ def test_an_audio_model_on_a_video_reference_is_refused_before_anything_runs(wri
     assert result.exit_code == 2
     assert "makes audio, but the reference dataset 'moving-digits' holds video" in result.output
     assert not (path.parent / "x.duckdb").exists()
+
+
+def test_fd_frames_on_an_extractor_without_per_frame_features_is_refused(write_suite):
+    suite = video_suite(
+        [{"name": "replay", "adapter": "video-replay"}],
+        features="i3d-kinetics400",
+        metrics=["fd", "fd-frames"],
+    )
+    (problem,) = problems_of(write_suite, suite)
+    assert "metric 'fd-frames' needs the extractor's frame_features" in problem
+    assert "'i3d-kinetics400' does not make (it makes features)" in problem

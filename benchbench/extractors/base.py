@@ -27,6 +27,12 @@ class FeatureExtractor(ABC):
     embeds: ClassVar[str] = "image"  # the output kind (``benchbench.outputs``) it embeds
     outputs: ClassVar[tuple[str, ...]] = ("features",)
 
+    @classmethod
+    def provides(cls) -> frozenset[str]:
+        """The metric inputs it makes (``features``, ``logits``, ...): suite validation
+        refuses a metric that takes one it does not make, before any cell samples."""
+        return frozenset(cls.outputs)
+
     def __init__(self, device: torch.device, weights_dir: Path | None = None):
         self.device = device
         self.weights_dir = weights_dir

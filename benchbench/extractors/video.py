@@ -44,6 +44,12 @@ class VideoFeatureExtractor(FeatureExtractor):
             "input_range": list(self.input_range),
         }
 
+    @classmethod
+    def provides(cls) -> frozenset[str]:
+        """Its outputs, and ``frame_features`` where it has a per-frame space."""
+        per_frame = cls._extract_frames is not VideoFeatureExtractor._extract_frames
+        return super().provides() | ({"frame_features"} if per_frame else set())
+
     def _extract_frames(self, frames: torch.Tensor) -> torch.Tensor:
         """Per-frame features ``[B, D']`` of prepared frames ``[B, channels, H, W]``;
         extractors without a per-frame space (I3D) keep this refusal."""

@@ -28,8 +28,10 @@ from benchbench.suite.prompts import PromptFileError, load_prompts
 from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep, sweep_size
 from benchbench.suite.yamlsource import YamlSource
 
-# What a metric consumes that the suite's extractor makes.
+# What a metric consumes that the suite's extractor makes; of those, what only some
+# extractors make.
 EXTRACTOR_INPUTS = {"features", "logits", "reference_features", "extractor"}
+EXTRACTOR_MADE = {"logits", "frame_features"}
 
 
 class Checks:
@@ -137,6 +139,7 @@ class Checks:
             except RegistryError as exc:
                 self.add(loc, f"cannot load {metric!r}: {exc}")
                 continue
+            self.check_extractor_makes(metric, inputs, loc)
             missing = set(inputs) - provided
             if dataset is None or not missing:
                 continue
@@ -148,6 +151,25 @@ class Checks:
                     f"metric {metric!r} needs {', '.join(sorted(missing))}, which a suite on "
                     f"{dataset.output} ({dataset.name!r}) does not provide",
                 )
+
+    def check_extractor_makes(self, metric: str, inputs: tuple[str, ...], loc: Loc) -> None:
+        """The extractor makes what the metric takes from it (IS needs class logits,
+        FD-frames per-frame features): otherwise every cell fails after its sampling."""
+        wanted = {name.removeprefix("reference_") for name in inputs} & EXTRACTOR_MADE
+        if not wanted:
+            return
+        try:
+            extractor = EXTRACTORS.get(self.suite.features)
+        except RegistryError:  # check_extractor says why
+            return
+        makes = extractor.provides()
+        if lacking := wanted - makes:
+            self.add(
+                loc,
+                f"metric {metric!r} needs the extractor's {', '.join(sorted(lacking))}, which "
+                f"{self.suite.features!r} does not make (it makes {', '.join(sorted(makes))}); "
+                f"choose another extractor or drop the metric",
+            )
 
     def check_gate_names(self) -> None:
         """Tolerances and ignores name metrics the suite measures."""
