@@ -38,6 +38,7 @@ from benchbench.adapters.base import (
     class_labels,
     diffusers_to,
     dtype_field,
+    given_or_drawn_labels,
     seeded,
     torch_dtype,
 )
@@ -282,6 +283,8 @@ class ScheduledCheckpoint:
 
     archs: ClassVar[tuple[str, ...]]
     Params = SamplerParams
+    net: Any
+    device: torch.device
 
     @classmethod
     def check_params(cls, weights: Path, params: dict[str, Any]) -> None:
@@ -289,6 +292,27 @@ class ScheduledCheckpoint:
 
         config = check_checkpoint(weights, cls.archs)
         check_steps(params.get("steps", SamplerParams().steps), config["train_timesteps"])
+
+    def denoised(
+        self,
+        n: int,
+        sample_shape: tuple[int, ...],
+        generator: torch.Generator,
+        sampler: str,
+        steps: int,
+        eta: float,
+        labels: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """``n`` samples of ``sample_shape`` for ``labels`` (drawn uniformly without them),
+        denoised from pure noise in ``steps`` passes: the model's clean estimate, about
+        [-1, 1], for the family to map to its output's range."""
+        scheduler = trained_scheduler(self.net, sampler, steps, self.device)
+        labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
+        noise = torch.randn((n, *sample_shape), generator=generator, device=self.device)
+        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
+        return denoise(
+            scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs
+        )
 
 
 def denoise(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from benchbench.adapters.base import CheckpointAdapter, Waveforms, given_or_drawn_labels
-from benchbench.adapters.diffusion import ScheduledCheckpoint, denoise, trained_scheduler
+from benchbench.adapters.base import CheckpointAdapter, Waveforms
+from benchbench.adapters.diffusion import ScheduledCheckpoint
 
 
 class DiffWaveAdapter(Waveforms, ScheduledCheckpoint, CheckpointAdapter):
@@ -29,10 +29,5 @@ class DiffWaveAdapter(Waveforms, ScheduledCheckpoint, CheckpointAdapter):
         eta: float = 0.0,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        scheduler = trained_scheduler(self.net, sampler, steps, self.device)
-        labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
-        shape = (n, 1, self.net.clip_samples)
-        noise = torch.randn(shape, generator=generator, device=self.device)
-        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
-        x = denoise(scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs)
+        x = self.denoised(n, (1, self.net.clip_samples), generator, sampler, steps, eta, labels)
         return x.clamp(-1.0, 1.0)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from benchbench.adapters.base import CheckpointAdapter, Videos, given_or_drawn_labels
-from benchbench.adapters.diffusion import ScheduledCheckpoint, denoise, trained_scheduler
+from benchbench.adapters.base import CheckpointAdapter, Videos
+from benchbench.adapters.diffusion import ScheduledCheckpoint
 
 
 class VideoDiffusionAdapter(Videos, ScheduledCheckpoint, CheckpointAdapter):
@@ -29,10 +29,13 @@ class VideoDiffusionAdapter(Videos, ScheduledCheckpoint, CheckpointAdapter):
         eta: float = 0.0,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        scheduler = trained_scheduler(self.net, sampler, steps, self.device)
-        labels = given_or_drawn_labels(labels, n, self.net.num_classes, generator, self.device)
-        shape = (n, self.net.frames, 1, self.net.size, self.net.size)
-        noise = torch.randn(shape, generator=generator, device=self.device)
-        step_kwargs = {"eta": eta} if sampler == "ddim" else {}
-        x = denoise(scheduler, lambda x, t: self.net(x, t, labels), noise, generator, **step_kwargs)
+        x = self.denoised(
+            n,
+            (self.net.frames, 1, self.net.size, self.net.size),
+            generator,
+            sampler,
+            steps,
+            eta,
+            labels,
+        )
         return (x / 2 + 0.5).clamp(0.0, 1.0)
