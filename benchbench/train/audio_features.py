@@ -11,17 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.nets.audio_classifier import SpokenDigitsCNN
-from benchbench.train.recipes import (
-    TrainingRun,
-    accuracy,
-    build,
-    descend,
-    generators,
-)
+from benchbench.train.recipes import fit_classifier
 
 SPOKEN_DIGITS_CNN_CONFIG: dict[str, Any] = {
     "sample_rate": SAMPLE_RATE,
@@ -59,40 +52,23 @@ def augment_audio(waveforms: torch.Tensor, generator: torch.Generator) -> torch.
 def train_spoken_digits_cnn(
     out_dir: Path, seed: int = 0, epochs: int = 30, device: str = "cpu"
 ) -> dict[str, Any]:
-    """``spoken-digits-cnn``: cross-entropy with gain and shift augmentation, AdamW,
-    cosine schedule; the card records the accuracy on the held-out ``test`` split."""
-    name, batch_size = "spoken-digits-cnn", 64
-    config = SPOKEN_DIGITS_CNN_CONFIG
-    order, noise = generators(seed, device)
-    model = build(lambda: SpokenDigitsCNN(**config), seed, device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-
-    def step(x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-        loss = F.cross_entropy(model(augment_audio(x.to(device), noise)), y.to(device))
-        descend(opt, loss)
-        return {"cross_entropy": loss.item()}
-
-    train = load_spoken_digits("train")
-    run = TrainingRun(name, seed, epochs, batch_size, device)
-    fitted = run.fit(step, train, [opt], order)
-    test_waveforms, test_labels = load_spoken_digits("test")
-    held_out = accuracy(model, test_waveforms.to(device), test_labels.to(device))
-    return run.write(
+    """``spoken-digits-cnn``: ``fit_classifier`` (cross-entropy, AdamW, cosine schedule)
+    with gain and shift augmentation; the card also says which data it saw."""
+    data = {
+        "dataset": "spoken-digits",
+        "split": "train",
+        "sample_rate": SAMPLE_RATE,
+        "clip_samples": CLIP_SAMPLES,
+    }
+    return fit_classifier(
+        "spoken-digits-cnn",
+        lambda: SpokenDigitsCNN(**SPOKEN_DIGITS_CNN_CONFIG),
+        SPOKEN_DIGITS_CNN_CONFIG,
+        augment_audio,
+        load_spoken_digits,
         out_dir,
-        model,
-        name,
-        config,
-        fitted,
-        extra={
-            "held_out_accuracy": round(held_out, 4),
-            "held_out_n": len(test_labels),
-            "feature_dim": config["feature_dim"],
-            "data": {
-                "dataset": "spoken-digits",
-                "split": "train",
-                "sample_rate": SAMPLE_RATE,
-                "clip_samples": CLIP_SAMPLES,
-                "n": fitted.examples,
-            },
-        },
+        seed,
+        epochs,
+        device,
+        data,
     )
