@@ -170,6 +170,10 @@ class KNNGeometry:
         gram_dtype: type = np.float64,
         block: int = BLOCK_ROWS,
     ) -> KNNGeometry:
+        real, fake = (
+            np.asarray(real, gram_dtype),
+            np.asarray(fake, gram_dtype),
+        )  # once, not per block
         return cls(
             Neighbours.of(real, _NEIGHBOURS, gram_dtype, block),
             Neighbours.of(fake, _NEIGHBOURS, gram_dtype, block),
