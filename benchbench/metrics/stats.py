@@ -122,6 +122,26 @@ def estimate_with_interval(
     return (value, *bootstrap_interval(score, value, sizes, spec, draw))
 
 
+def estimate_in_one_pass(
+    scores: Callable[..., np.ndarray],
+    sizes: Sequence[int],
+    spec: BootstrapSpec | None,
+    draw: WeightDraw = multiplicities,
+) -> tuple[float, float | None, float | None]:
+    """``estimate_with_interval`` for a metric that scores every replicate in one pass over
+    its data (``scores`` takes one ``[rows, n]`` weight array per set and returns a value
+    per row): row 0 weights every sample 1, the others are the same replicates, drawn
+    from the same seed, so the value and interval are the same."""
+    weights = [np.ones((1, n)) for n in sizes]
+    if spec is not None:
+        drawn = replicate_weights(sizes, spec, draw)
+        weights = [np.vstack([w, d]) for w, d in zip(weights, drawn, strict=True)]
+    value, *replicates = scores(*weights)
+    if spec is None:
+        return float(value), None, None
+    return float(value), *recentred_interval(np.array(replicates), value, spec)
+
+
 def bootstrap_median_interval(samples: list[float], spec: BootstrapSpec) -> tuple[float, float]:
     """Percentile bootstrap interval of the median of ``samples``."""
     values = np.asarray(samples, np.float64)

@@ -23,6 +23,17 @@ LITERATURE_EXTRACTORS = {
     "FVD": "i3d-kinetics400",
 }
 
+# Rows per block of a pairwise (distance or kernel) matrix: a 1,024 × 50,000 float64 block
+# is 400 MB, so 50k-sample sets are scored in bounded memory.
+BLOCK_ROWS = 1024
+
+
+def row_blocks(n: int, rows: int = BLOCK_ROWS) -> list[slice]:
+    """``n`` rows cut into consecutive slices of at most ``rows`` rows."""
+    if rows < 1:
+        raise ValueError(f"block size must be at least 1 row, got {rows}")
+    return [slice(start, min(start + rows, n)) for start in range(0, n, rows)]
+
 
 def metric_label(prefix: str, literature: tuple[str, ...], extractor: str) -> str:
     """The literature's name on the extractor it is defined on (FD is ``FID`` on Inception-v3,

@@ -11,20 +11,26 @@ radius`` (torch-fidelity and the authors' code; the ``prdc`` package uses ``<``,
 which differs only on exact ties).
 
 All four read one ``KNNGeometry`` of the two sets (Euclidean distances in float64),
-shared between them in an evaluation. Intervals use half-sampling, not the
-bootstrap: a duplicated sample would sit at distance zero from its copy and shrink
-every k-NN ball around it (see ``benchbench.metrics.stats``).
+shared between them in an evaluation; it computes the distances in blocks of rows and
+keeps only each sample's nearest neighbours, so 50k-sample sets fit in a few GB. Blocks
+round like the whole matrix did, except that exact ties (a generated sample that copies
+a real one) may fall on either side of a radius: one-row blocks (matrix-vector products)
+moved such a density by 0.009 in a check with 150 copied samples out of 300.
+
+Intervals use half-sampling, not the bootstrap: a duplicated sample would sit at
+distance zero from its copy and shrink every k-NN ball around it (see ``benchbench.metrics.stats``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from benchbench.metrics.features.base import FeatureMetric
+from benchbench.metrics.features.base import BLOCK_ROWS, FeatureMetric, row_blocks
+from benchbench.metrics.stats import RESAMPLING, estimate_in_one_pass
 
 # Sorted neighbours kept per sample: enough that a random half of the set almost surely
 # holds k + 1 of them for k <= 5 (a row without them is recomputed from the features).
@@ -47,6 +53,20 @@ def pairwise_distances(
     return np.sqrt(np.clip(squared, 0.0, None, out=squared), out=squared)
 
 
+def _merge_nearest(
+    distance: np.ndarray, index: np.ndarray, rows: slice, block: np.ndarray, first: int
+) -> None:
+    """Keep, per row of ``rows``, the nearest of its kept neighbours and of ``block`` (its
+    distances to the samples ``first``, ``first + 1``, ...)."""
+    keep = distance.shape[1]
+    near = np.concatenate([distance[rows], block], axis=1)
+    columns = np.arange(first, first + block.shape[1])
+    which = np.concatenate([index[rows], np.broadcast_to(columns, block.shape)], axis=1)
+    pick = np.argpartition(near, keep - 1, axis=1)[:, :keep]
+    distance[rows] = np.take_along_axis(near, pick, axis=1)
+    index[rows] = np.take_along_axis(which, pick, axis=1)
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """Each sample's nearest samples of its own set, nearest first (itself included)."""
@@ -56,15 +76,31 @@ class Neighbours:
     distance: np.ndarray  # [n, L]
 
     @classmethod
-    def of(cls, features: np.ndarray, keep: int, gram_dtype: type = np.float64) -> Neighbours:
-        distances = pairwise_distances(features, gram_dtype=gram_dtype)
-        np.fill_diagonal(distances, 0.0)
+    def of(
+        cls,
+        features: np.ndarray,
+        keep: int,
+        gram_dtype: type = np.float64,
+        block: int = BLOCK_ROWS,
+    ) -> Neighbours:
+        """Over the upper triangle of distance blocks (diagonal blocks through the symmetric
+        product), each block serving its rows and, transposed, its columns."""
         keep = min(keep, len(features))
-        index = np.argpartition(distances, keep - 1, axis=1)[:, :keep]
-        near = np.take_along_axis(distances, index, axis=1)
-        order = np.argsort(near, axis=1, kind="stable")
+        distance = np.full((len(features), keep), np.inf)
+        index = np.zeros((len(features), keep), dtype=np.intp)
+        blocks = row_blocks(len(features), block)
+        for i, rows in enumerate(blocks):
+            for cols in blocks[i:]:
+                if cols == rows:
+                    near = pairwise_distances(features[rows], gram_dtype=gram_dtype)
+                    np.fill_diagonal(near, 0.0)
+                else:
+                    near = pairwise_distances(features[rows], features[cols], gram_dtype)
+                    _merge_nearest(distance, index, cols, near.T, rows.start)
+                _merge_nearest(distance, index, rows, near, cols.start)
+        order = np.argsort(distance, axis=1, kind="stable")
         return cls(
-            features, np.take_along_axis(index, order, 1), np.take_along_axis(near, order, 1)
+            features, np.take_along_axis(index, order, 1), np.take_along_axis(distance, order, 1)
         )
 
     def radii(self, k: int, selected: np.ndarray) -> np.ndarray:
@@ -83,66 +119,148 @@ class Neighbours:
         return radii
 
 
+STATISTICS = ("precision", "recall", "density", "coverage")
+
+
+@dataclass
+class _Tally:
+    """One k's counts under one pair of masks, summed over blocks of real rows."""
+
+    real_radii: np.ndarray  # per selected real sample
+    fake_radii: np.ndarray  # per selected fake sample
+    covered_fake: np.ndarray  # per selected fake sample: inside some real ball
+    containing: np.ndarray  # per selected fake sample: how many real balls hold it
+    recalled: int = 0  # selected real samples inside some fake ball
+    covering: int = 0  # selected real samples whose ball holds a fake sample
+
+    def add(self, view: np.ndarray, real_rows: slice) -> None:
+        radii = self.real_radii[real_rows]
+        inside = view <= radii[:, None]
+        self.covered_fake |= inside.any(axis=0)
+        self.containing += inside.sum(axis=0)
+        self.recalled += int((view <= self.fake_radii[None, :]).any(axis=1).sum())
+        self.covering += int((view.min(axis=1) <= radii).sum())
+
+    def values(self, k: int) -> dict[str, float]:
+        n_real = len(self.real_radii)
+        return {
+            "precision": float(self.covered_fake.mean()),
+            "recall": self.recalled / n_real,
+            "density": float(self.containing.mean() / k),
+            "coverage": self.covering / n_real,
+        }
+
+
 @dataclass(frozen=True)
 class KNNGeometry:
-    """Distances between the sets plus each set's sorted neighbours: all four metrics."""
+    """Each set's sorted neighbours, plus the features to compute real-fake distances from
+    block by block (a 50k × 50k matrix would need 20 GB): all four metrics."""
 
-    real_fake: np.ndarray  # [n_real, n_fake]
     real: Neighbours
     fake: Neighbours
+    gram_dtype: type = np.float64
+    block: int = BLOCK_ROWS
+    _scored: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, real: np.ndarray, fake: np.ndarray, gram_dtype: type = np.float64) -> KNNGeometry:
+    def of(
+        cls,
+        real: np.ndarray,
+        fake: np.ndarray,
+        gram_dtype: type = np.float64,
+        block: int = BLOCK_ROWS,
+    ) -> KNNGeometry:
+        real, fake = (
+            np.asarray(real, gram_dtype),
+            np.asarray(fake, gram_dtype),
+        )  # once, not per block
         return cls(
-            pairwise_distances(real, fake, gram_dtype),
-            Neighbours.of(real, _NEIGHBOURS, gram_dtype),
-            Neighbours.of(fake, _NEIGHBOURS, gram_dtype),
+            Neighbours.of(real, _NEIGHBOURS, gram_dtype, block),
+            Neighbours.of(fake, _NEIGHBOURS, gram_dtype, block),
+            gram_dtype,
+            block,
         )
 
-    def view(self, real_mask: np.ndarray, fake_mask: np.ndarray) -> np.ndarray:
-        return self.real_fake[np.ix_(real_mask, fake_mask)]
+    def scores(
+        self, ks: tuple[int, ...], real_masks: np.ndarray, fake_masks: np.ndarray
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Every statistic at every k in ``ks`` under every row of the masks ([R, n]), in one
+        pass over the real-fake distance blocks; remembered, since the four metrics share
+        their masks (one seed) and so ask for the same pass."""
+        key = (ks, real_masks.tobytes(), fake_masks.tobytes())
+        if key not in self._scored:
+            self._scored[key] = self._score(ks, real_masks, fake_masks)
+        return self._scored[key]
 
+    def _score(
+        self, ks: tuple[int, ...], real_masks: np.ndarray, fake_masks: np.ndarray
+    ) -> dict[tuple[str, int], np.ndarray]:
+        tallies = [
+            [self._tally(k, real, fake) for real, fake in zip(real_masks, fake_masks, strict=True)]
+            for k in ks
+        ]
+        before = np.cumsum(real_masks, axis=1) - real_masks  # selected real rows before each
+        for rows in row_blocks(len(self.real.features), self.block):
+            distances = pairwise_distances(
+                self.real.features[rows], self.fake.features, self.gram_dtype
+            )
+            for r, (real, fake) in enumerate(zip(real_masks, fake_masks, strict=True)):
+                in_block = real[rows]
+                first = int(before[r, rows.start])
+                selected = slice(first, first + int(in_block.sum()))
+                view = (
+                    distances
+                    if in_block.all() and fake.all()
+                    else distances[np.ix_(in_block, fake)]
+                )
+                for per_mask in tallies:
+                    per_mask[r].add(view, selected)
+        return {
+            (name, k): np.array([tally.values(k)[name] for tally in per_mask])
+            for k, per_mask in zip(ks, tallies, strict=True)
+            for name in STATISTICS
+        }
 
-def _precision(g: KNNGeometry, k: int, real: np.ndarray, fake: np.ndarray) -> float:
-    inside = g.view(real, fake) <= g.real.radii(k, real)[:, None]
-    return float(inside.any(axis=0).mean())
-
-
-def _recall(g: KNNGeometry, k: int, real: np.ndarray, fake: np.ndarray) -> float:
-    inside = g.view(real, fake) <= g.fake.radii(k, fake)[None, :]
-    return float(inside.any(axis=1).mean())
-
-
-def _density(g: KNNGeometry, k: int, real: np.ndarray, fake: np.ndarray) -> float:
-    inside = g.view(real, fake) <= g.real.radii(k, real)[:, None]
-    return float(inside.sum(axis=0).mean() / k)
-
-
-def _coverage(g: KNNGeometry, k: int, real: np.ndarray, fake: np.ndarray) -> float:
-    nearest_fake = g.view(real, fake).min(axis=1)
-    return float((nearest_fake <= g.real.radii(k, real)).mean())
+    def _tally(self, k: int, real: np.ndarray, fake: np.ndarray) -> _Tally:
+        n_fake = int(fake.sum())
+        return _Tally(
+            self.real.radii(k, real),
+            self.fake.radii(k, fake),
+            np.zeros(n_fake, dtype=bool),
+            np.zeros(n_fake, dtype=np.int64),
+        )
 
 
 def _all(n: int) -> np.ndarray:
-    return np.ones(n, dtype=bool)
+    return np.ones((1, n), dtype=bool)
 
 
 def precision_recall(
-    real: np.ndarray, fake: np.ndarray, k: int = 3, gram_dtype: type = np.float64
+    real: np.ndarray,
+    fake: np.ndarray,
+    k: int = 3,
+    gram_dtype: type = np.float64,
+    block: int = BLOCK_ROWS,
 ) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019) of ``fake`` against ``real``."""
-    g = KNNGeometry.of(real, fake, gram_dtype)
-    everything = _all(len(real)), _all(len(fake))
-    return _precision(g, k, *everything), _recall(g, k, *everything)
+    values = KNNGeometry.of(real, fake, gram_dtype, block).scores(
+        (k,), _all(len(real)), _all(len(fake))
+    )
+    return float(values["precision", k][0]), float(values["recall", k][0])
 
 
 def density_coverage(
-    real: np.ndarray, fake: np.ndarray, k: int = 5, gram_dtype: type = np.float64
+    real: np.ndarray,
+    fake: np.ndarray,
+    k: int = 5,
+    gram_dtype: type = np.float64,
+    block: int = BLOCK_ROWS,
 ) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) of ``fake`` against ``real``."""
-    g = KNNGeometry.of(real, fake, gram_dtype)
-    everything = _all(len(real)), _all(len(fake))
-    return _density(g, k, *everything), _coverage(g, k, *everything)
+    values = KNNGeometry.of(real, fake, gram_dtype, block).scores(
+        (k,), _all(len(real)), _all(len(fake))
+    )
+    return float(values["density", k][0]), float(values["coverage", k][0])
 
 
 def _mask(weights: np.ndarray, metric: str) -> np.ndarray:
@@ -155,12 +273,12 @@ def _mask(weights: np.ndarray, metric: str) -> np.ndarray:
 
 
 class KNNMetric(FeatureMetric):
-    """One of the four k-NN manifold metrics; ``statistic`` reads it off the geometry.
+    """One of the four k-NN manifold metrics, read off the shared geometry's one pass.
     Precision, recall and coverage are shares, so their intervals stop at 0 and 1;
     density (a mean count ratio) only at 0."""
 
     k: ClassVar[int]
-    statistic: ClassVar[Any]  # staticmethod (geometry, k, real mask, fake mask) -> float
+    shared_ks: ClassVar[tuple[int, ...]] = (3, 5)  # the four metrics' k: scored in one pass
     resampling = "half-sample"
     version = "1"
     higher_is_better = True
@@ -175,10 +293,25 @@ class KNNMetric(FeatureMetric):
     def prepare(self, real: np.ndarray, fake: np.ndarray) -> Any:
         return KNNGeometry.of(real, fake)
 
+    def _values(self, geometry: KNNGeometry, real_weights: np.ndarray, fake_weights: np.ndarray):
+        """This metric under every row of the weights ([R, n] each)."""
+        ks = self.shared_ks if self.k in self.shared_ks else (self.k,)
+        real, fake = _mask(real_weights, self.name), _mask(fake_weights, self.name)
+        return geometry.scores(ks, real, fake)[self.name, self.k]
+
+    def estimate(
+        self, prepared: Any, n_real: int, n_fake: int
+    ) -> tuple[float, float | None, float | None]:
+        """The value and every half-sample in one pass over the real-fake distances."""
+        return estimate_in_one_pass(
+            lambda w_r, w_f: self._values(prepared, w_r, w_f),
+            (n_real, n_fake),
+            self.bootstrap,
+            RESAMPLING[self.resampling],
+        )
+
     def score(self, prepared: Any, real_weights: np.ndarray, fake_weights: np.ndarray) -> float:
-        real = _mask(real_weights, self.name)
-        fake = _mask(fake_weights, self.name)
-        return self.statistic(prepared, self.k, real, fake)
+        return float(self._values(prepared, real_weights[None], fake_weights[None])[0])
 
     def warnings(self, real: np.ndarray, fake: np.ndarray) -> list[str]:
         smallest = min(len(real), len(fake))
@@ -194,14 +327,12 @@ class Precision(KNNMetric):
     name = "precision"
     label_prefix = "Precision"
     k = 3
-    statistic = staticmethod(_precision)
 
 
 class Recall(KNNMetric):
     name = "recall"
     label_prefix = "Recall"
     k = 3
-    statistic = staticmethod(_recall)
 
 
 class Density(KNNMetric):
@@ -209,11 +340,9 @@ class Density(KNNMetric):
     label_prefix = "Density"
     k = 5
     bounds = (0.0, math.inf)
-    statistic = staticmethod(_density)
 
 
 class Coverage(KNNMetric):
     name = "coverage"
     label_prefix = "Coverage"
     k = 5
-    statistic = staticmethod(_coverage)
