@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from benchbench.metrics.stats import BootstrapSpec
+from benchbench.report.speedup import median_ratio, run_speedups
 from benchbench.run import variant as variant_module
 from benchbench.run.driver import run_suite
 from benchbench.run.plan import plan_cells
@@ -145,3 +147,25 @@ def test_inductor_compiles_a_real_cell(write_suite, tmp_path):
     cell = cells["compile=default memory_format=channels_last"]
     assert cell["status"] == "complete", cell["error"]
     assert cell["rows"]["compile_s"].value > cell["rows"]["latency_median_s"].value
+
+
+def test_speed_up_is_the_ratio_of_median_latencies_with_an_interval(
+    write_suite, tmp_path, eager_backend
+):
+    spec = BootstrapSpec(resamples=200, confidence=0.95, seed=0)
+    ratio = median_ratio([2.0, 2.2, 1.8, 2.0], [1.0, 1.1, 0.9, 1.0], spec)
+    assert ratio.value == 2.0 and ratio.ci_low < 2.0 < ratio.ci_high
+    suite = noise_suite(
+        models=[
+            {"name": "conv", "adapter": CONV, "variant": {"compile": ["off", "default"]}},
+            {"name": "conv-bf16", "adapter": CONV, "variant": {"autocast": "bf16"}},
+            {"name": "linear", "adapter": LINEAR},  # another model: no twin of conv's variants
+        ]
+    )
+    with Store(tmp_path / "bench.duckdb") as store:
+        result = run_suite(load_suite(write_suite(suite)), store)
+        speedups = run_speedups(store, result.run_id, spec)
+        complete = {c.position for c in store.run_cells(result.run_id) if c.status == "complete"}
+        steady = store.run_steady_timings(result.run_id).groupby("position")["seconds"]
+    assert set(speedups) == {1, 2} & complete  # the compiled cell and bf16 (where it ran)
+    assert speedups[1] == median_ratio(list(steady.get_group(0)), list(steady.get_group(1)), spec)
