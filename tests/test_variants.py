@@ -169,3 +169,13 @@ def test_speed_up_is_the_ratio_of_median_latencies_with_an_interval(
         steady = store.run_steady_timings(result.run_id).groupby("position")["seconds"]
     assert set(speedups) == {1, 2} & complete  # the compiled cell and bf16 (where it ran)
     assert speedups[1] == median_ratio(list(steady.get_group(0)), list(steady.get_group(1)), spec)
+
+
+def test_shipped_variant_suites_pair_every_variant_with_an_eager_cell():
+    from tests.support import REPO
+
+    for name in ("variants", "variants-text"):
+        cells = plan_cells(load_suite(REPO / "suites" / f"{name}.yaml"), torch.device("cpu"))
+        eager = {(c.model.weights, str(c.params)) for c in cells if not c.variant.settings()}
+        variants = [c for c in cells if c.variant.settings()]
+        assert variants and all((c.model.weights, str(c.params)) in eager for c in variants)
