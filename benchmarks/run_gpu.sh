@@ -10,6 +10,8 @@
 #   site/                  the HTML leaderboard
 #   bare.json, bare.log    bench vs bare loop per cell (samples/s, ratio, CV)
 #   audio_speed.txt        benchmarks/audio_speed.py on the GPU (AUDIO=0 skips the audio step)
+#   variants.txt, variants.md, variants-text.md
+#                          speed variants: eager vs compiled vs channels-last vs bf16 autocast
 # Usage: bash benchmarks/run_gpu.sh
 # Environment: OUT; SUITES (default "gpu gpu-text"); ROUNDS (default 1); SKIP_BARE=1 runs
 # the suites with `bench run` alone; INSTALL=0 uses the current environment as it is.
@@ -61,6 +63,17 @@ if [[ "${AUDIO:-1}" == 1 ]]; then
   python3 benchmarks/audio_speed.py --device "${AUDIO_DEVICE:-auto}" --batch 16 --rounds 3 \
     | tee "$OUT/audio_speed.txt"
   python3 -m benchbench report --db "$DB" --suite audio --format markdown --out "$OUT/audio.md"
+fi
+
+# Speed variants (eager, torch.compile, channels-last, bf16 autocast) of the DDPM UNet, the
+# DCGAN and the GPT: `bench run`'s table, kept in variants.txt, shows each variant's speed-up
+# over eager with its interval and the compile seconds apart (VARIANTS=0 skips this step).
+if [[ "${VARIANTS:-1}" == 1 ]]; then
+  for suite in variants variants-text; do
+    python3 -m benchbench run "suites/$suite.yaml" --db "$DB" 2>&1 | tee -a "$OUT/variants.txt" \
+      || echo "bench run suites/$suite.yaml exited non-zero"
+    python3 -m benchbench report --db "$DB" --suite "$suite" --format markdown --out "$OUT/$suite.md"
+  done
 fi
 
 for suite in $SUITES; do

@@ -208,6 +208,24 @@ KIND_SPEEDS = {
 }
 
 
+def variant_speedups(store, run_id: str) -> dict:
+    """Speed-ups of the run's variant cells over their eager twins (by position)."""
+    from benchbench.metrics.stats import BootstrapSpec
+    from benchbench.report.speedup import run_speedups
+
+    return run_speedups(store, run_id, BootstrapSpec(resamples=1000, confidence=0.95, seed=0))
+
+
+def _variant_cells(row, speedups: dict) -> list[str]:
+    """A variant cell's speed-up over eager (×) and its compile seconds."""
+    ratio = speedups.get(row.position)
+    compiled = row.speed.get("compile_s")
+    return [
+        f"{fmt.with_interval(ratio)}×" if ratio else "–",
+        fmt.number(compiled.value) if compiled else "–",
+    ]
+
+
 def print_run_table(store, run_id: str, suite_name: str) -> None:
     from benchbench.report.summary import summarize_run
 
@@ -216,9 +234,12 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     extractor = shared_extractor(labels)
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
     extra = [key for key in KIND_SPEEDS if any(key in row.speed for row in rows)]
+    speedups = variant_speedups(store, run_id)
+    variants = ["speed-up [95% CI]", "compile s"] if speedups else []
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
     speeds = tuple(f"{KIND_SPEEDS[key][0]} [95% CI]" for key in extra)
-    headers = ("model", "family", "params", "samples/s [95% CI]", *speeds, "CV", "peak mem")
+    headers = ("model", "family", "params", "samples/s [95% CI]", *variants, *speeds, "CV")
+    headers = (*headers, "peak mem")
     short = [label.removesuffix(f"[{extractor}]") for label in labels]
     for header in (*headers, *roofline, *short, "from"):
         table.add_column(escape(header), overflow="fold")
@@ -233,7 +254,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
                 family,
                 params,
                 f"[red]{row.status}[/]: {escape(error)}",
-                *[""] * (2 + len(speeds) + len(roofline) + len(labels)),
+                *[""] * (2 + len(variants) + len(speeds) + len(roofline) + len(labels)),
                 "this run",
             )
             continue
@@ -245,6 +266,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
             family,
             params,
             fmt.with_interval(speed) if speed else "–",
+            *(_variant_cells(row, speedups) if variants else []),
             *(_speed(row, key) for key in extra),
             f"{cv.value:.1%}" if cv else "–",
             fmt.quantity(peak[1], "bytes") if peak else "–",

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from benchbench.measure.roofline import DevicePeak, count_work, device_peak, roofline
+from benchbench.measure.roofline import DevicePeak, Work, count_work, device_peak, roofline
 from benchbench.measure.timing import Timing
 from benchbench.records import Measurement
 
@@ -34,14 +34,21 @@ def peak_of(device: torch.device) -> DevicePeak | None:
 
 
 def roofline_measurements(
-    networks: list[nn.Module], call: Callable[[], Any], timing: Timing, peak: DevicePeak | None
+    networks: list[nn.Module],
+    call: Callable[[], Any],
+    timing: Timing,
+    peak: DevicePeak | None,
+    counted: Work | None = None,
+    dtype: torch.dtype | None = None,
 ) -> list[Measurement]:
-    """Work of one ``call`` (which runs ``networks``) against ``timing``'s median call."""
+    """Work of one ``call`` (which runs ``networks``; or ``counted`` earlier, e.g. before
+    compiling) against ``timing``'s median call, at the weights' dtype unless ``dtype``
+    (autocast's) says what the arithmetic runs in."""
     if not networks:
         return []
     module = nn.ModuleList(networks)
-    work = count_work(module, call)
-    dtype = next(module.parameters()).dtype
+    work = counted or count_work(module, call)
+    dtype = dtype or next(module.parameters()).dtype
     point = roofline(work, timing.median, dtype, peak)
     items = timing.items_per_call
     signature = {

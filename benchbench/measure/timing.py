@@ -27,6 +27,7 @@ SPEED_METRICS = (
     "latency_p99_s",
     "timing_cv",
     "load_s",
+    "compile_s",  # a compiled cell: the call that compiled its networks
     "first_batch_s",
     "tokens_per_s",  # text: new tokens / wall seconds, at the median call
     "ttft_median_s",  # text: time to the first new token of a batch

@@ -20,6 +20,7 @@ from benchbench.hashing import stable_hash
 from benchbench.measure import efficiency
 from benchbench.measure.device import synchronizer
 from benchbench.measure.memory import PeakMemory
+from benchbench.measure.roofline import Work, count_work
 from benchbench.measure.timing import Timer, Timing, TimingPolicy
 from benchbench.metrics import MetricResult
 from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval
@@ -27,6 +28,7 @@ from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord, Measurement, now
 from benchbench.run.observer import RunObserver
 from benchbench.run.plan import CellPlan
+from benchbench.run.variant import AUTOCAST_DTYPES, compile_networks, prepare, under_autocast
 from benchbench.suite.load import LoadedSuite
 from benchbench.suite.schema import Suite
 
@@ -126,20 +128,56 @@ def _measure(
     memory = PeakMemory(device)
     memory.reset()
     adapter, load_seconds = timer.time_call(lambda: cell.open(device))
-    call = batch_caller(cell, adapter, kind, suite.seed, device)
+    networks = prepare(cell.variant, adapter, device)
+    call = under_autocast(
+        cell.variant, device, batch_caller(cell, adapter, kind, suite.seed, device)
+    )
+    eager_work = eager_roofline_work(cell, suite, device, networks, call)
+    compile_seconds = compile_and_time(cell, networks, timer, call)
     timing, kept = _time_batches(cell, timer, call, kind, observer)
     peaks = memory.read()
-    record.timing_samples.extend(timing_rows(timing, load_seconds))
+    record.timing_samples.extend(timing_rows(timing, load_seconds, compile_seconds))
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=suite.seed)
-    speed = speed_measurements(timing, load_seconds, policy, spec)
+    speed = speed_measurements(timing, load_seconds, policy, spec, compile_seconds)
     record.measurements.extend(speed)
     samples = kind.collect(kept, cell.sampling.num_samples, adapter, model_who(cell))
     record.measurements.extend(
         kind.speed_measurements(adapter, cell.call_params, timer, speed[0], samples)
     )
     record.measurements.extend(memory_measurements(peaks))
-    record.measurements.extend(roofline_rows(suite, device, adapter, call, timing))
+    record.measurements.extend(
+        roofline_rows(suite, device, cell, networks, call, timing, eager_work)
+    )
     return adapter, samples
+
+
+def eager_roofline_work(
+    cell: CellPlan,
+    suite: Suite,
+    device: torch.device,
+    networks: list[torch.nn.Module],
+    call: Callable[[int], object],
+) -> Work | None:
+    """For a compiled cell whose roofline is wanted, the work of batch 0 counted on the
+    still-eager networks: the flop counter cannot see inside compiled kernels, and compiling
+    changes how the work is done, not how much of it there is."""
+    if cell.variant.compile == "off" or not networks:
+        return None
+    if not efficiency.wanted(suite.roofline, device):
+        return None
+    return count_work(torch.nn.ModuleList(networks), lambda: call(0))
+
+
+def compile_and_time(
+    cell: CellPlan, networks: list[torch.nn.Module], timer: Timer, call: Callable[[int], object]
+) -> float | None:
+    """Seconds of the call that compiles the networks (compile plus one batch, untimed in
+    the steady figures), or None for an eager cell."""
+    if cell.variant.compile == "off":
+        return None
+    compile_networks(cell.variant, networks)
+    _, seconds = timer.time_call(lambda: call(-1))
+    return seconds
 
 
 def model_who(cell: CellPlan) -> str:
@@ -200,23 +238,32 @@ def memory_measurements(peaks: dict[str, int]) -> list[Measurement]:
 def roofline_rows(
     suite: Suite,
     device: torch.device,
-    adapter: Adapter,
+    cell: CellPlan,
+    networks: list[torch.nn.Module],
     call: Callable[[int], object],
     timing: Timing,
+    counted: Work | None,
 ) -> list[Measurement]:
-    """The work of one more call of batch 0, counted outside the timed region, against the
-    timed median; none unless the suite's ``roofline`` asks for it on this device."""
+    """The work of one more call of batch 0 (or ``counted`` before compiling), outside the
+    timed region, against the timed median; none unless the suite's ``roofline`` asks for
+    it on this device. Under autocast the peak is the autocast dtype's."""
     if not efficiency.wanted(suite.roofline, device):
         return []
     peak = efficiency.peak_of(device)
-    networks = adapter.networks()
-    return efficiency.roofline_measurements(networks, lambda: call(0), timing, peak)
+    dtype = AUTOCAST_DTYPES.get(cell.variant.autocast)
+    return efficiency.roofline_measurements(
+        networks, lambda: call(0), timing, peak, counted=counted, dtype=dtype
+    )
 
 
-def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, float, int]]:
+def timing_rows(
+    timing: Timing, load_seconds: float, compile_seconds: float | None = None
+) -> list[tuple[str, int, float, int]]:
     items = timing.items_per_call
+    compiled = [] if compile_seconds is None else [("compile", 0, compile_seconds, items)]
     return [
         ("load", 0, load_seconds, 0),
+        *compiled,
         ("first", 0, timing.first_call_seconds, items),
         *(("warmup", i, s, items) for i, s in enumerate(timing.warmup_seconds)),
         *(("steady", i, s, items) for i, s in enumerate(timing.steady_seconds)),
@@ -224,10 +271,14 @@ def timing_rows(timing: Timing, load_seconds: float) -> list[tuple[str, int, flo
 
 
 def speed_measurements(
-    timing: Timing, load_seconds: float, policy: TimingPolicy, spec: BootstrapSpec
+    timing: Timing,
+    load_seconds: float,
+    policy: TimingPolicy,
+    spec: BootstrapSpec,
+    compile_seconds: float | None = None,
 ) -> list[Measurement]:
     """Throughput with a CI (bootstrap of the median latency), latency percentiles, CV,
-    and the cold costs (load, first batch)."""
+    and the cold costs (load, compile for a compiled cell, first batch)."""
     items = timing.items_per_call
     signature = {
         "timing": policy.__dict__,
@@ -262,6 +313,7 @@ def speed_measurements(
             "timing_cv", timing.cv, "speed", "", higher_is_better=False, n=n, signature=signature
         ),
         seconds("load_s", load_seconds),
+        *([] if compile_seconds is None else [seconds("compile_s", compile_seconds)]),
         seconds("first_batch_s", timing.first_call_seconds),
     ]
 

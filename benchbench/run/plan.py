@@ -4,13 +4,14 @@ A cell's key hashes everything that determines its numbers, so a cell is recompu
 exactly when something that matters changed: the model's weights (by content) or, for
 ``init: random``, its architecture config, its params, the sampling and timing policy,
 seed, device, reference data, feature extractor, metrics and their versions, the
-prompts of a conditional suite, and whether the roofline is counted.
+prompts of a conditional suite, whether the roofline is counted, and the speed variant
+(compile, memory format, autocast) when it is not plain eager.
 Adding a model to a suite leaves the other cells' keys unchanged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from benchbench.catalogue import METRICS
 from benchbench.hashing import stable_hash
 from benchbench.measure import efficiency
 from benchbench.suite.load import LoadedSuite
-from benchbench.suite.schema import ModelSpec, SamplingSpec, sweep
+from benchbench.suite.schema import ModelSpec, SamplingSpec, Variant, sweep
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class CellPlan:
     model_fingerprint: str  # the weights' content hash (or an init: random model's config)
     key: str
     config: dict[str, Any] | None = None  # the architecture of an ``init: random`` model
+    variant: Variant = field(
+        default_factory=Variant
+    )  # how the networks run (compile, memory format, autocast)
 
     @property
     def label(self) -> str:
@@ -88,31 +92,33 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
         else:
             model_fingerprint = adapter.model_fingerprint(weights)
         sampling = model.sampling or suite.sampling
+        variants = model.variant.combos()
         for combo in sweep(model.params):
             params = adapter.Params.model_validate(combo).model_dump()
-            key = stable_hash(
-                {
+            for variant in variants:
+                keyed = {
                     **shared,
                     "model": model.name,
                     "adapter": model.adapter,
                     "fingerprint": model_fingerprint,  # the key's names are part of the key
                     "params": params,
                     "sampling": sampling.model_dump(),
-                },
-                length=32,
-            )
-            cells.append(
-                CellPlan(
-                    position=len(cells),
-                    model=model,
-                    adapter=adapter,
-                    weights=weights,
-                    params=params,
-                    suite_params=combo,
-                    sampling=sampling,
-                    model_fingerprint=model_fingerprint,
-                    key=key,
-                    config=config,
+                }
+                if variant.settings():  # eager cells keep the keys they had before variants
+                    keyed["variant"] = variant.model_dump()
+                cells.append(
+                    CellPlan(
+                        position=len(cells),
+                        model=model,
+                        adapter=adapter,
+                        weights=weights,
+                        params=params,
+                        suite_params={**combo, **variant.settings()},
+                        sampling=sampling,
+                        model_fingerprint=model_fingerprint,
+                        key=stable_hash(keyed, length=32),
+                        config=config,
+                        variant=variant,
+                    )
                 )
-            )
     return cells

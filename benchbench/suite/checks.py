@@ -25,7 +25,7 @@ from benchbench.measure.timing import SPEED_METRICS
 from benchbench.registry import Registry, RegistryError, UnknownNameError, did_you_mean
 from benchbench.suite.problems import Problem, problem_from_pydantic
 from benchbench.suite.prompts import PromptFileError, load_prompts
-from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep, sweep_size
+from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep
 from benchbench.suite.yamlsource import YamlSource
 
 # What a metric consumes that the suite's extractor makes; of those, what only some
@@ -189,7 +189,7 @@ class Checks:
     def check_models(self, dataset: type[Dataset] | None) -> None:
         """Unique names, a known adapter making the dataset's output, then (unless the
         suite is refused for its size anyway) weights or random init, and params."""
-        too_many = sum(sweep_size(m.params) for m in self.suite.models) > self.suite.max_cells
+        too_many = sum(m.cell_count() for m in self.suite.models) > self.suite.max_cells
         seen: dict[str, int] = {}
         for i, model in enumerate(self.suite.models):
             loc: Loc = ("models", i)
@@ -305,7 +305,7 @@ def _size_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 found.append(
                     (("models", i, "params", name), "an empty list sweeps nothing: give a value")
                 )
-    cells = [sweep_size(model.params) for model in suite.models]
+    cells = [model.cell_count() for model in suite.models]
     total = sum(cells)
     if total > suite.max_cells:
         biggest = cells.index(max(cells))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 from benchbench.fieldtypes import Real, WholeNumber
 
@@ -101,6 +101,69 @@ class Resources(StrictModel):
     )
 
 
+CompileMode = Literal["off", "default", "reduce-overhead", "max-autotune"]
+MemoryFormat = Literal["contiguous", "channels_last"]
+Autocast = Literal["off", "bf16", "fp16"]
+
+
+def _as_sweep(value: Any) -> list[Any]:
+    """One value or a list of them (a sweep), as a list."""
+    return value if isinstance(value, list) else [value]
+
+
+class Variant(StrictModel):
+    """How a cell runs its model's networks, whatever the family: one combination of a
+    model's ``variant:`` block. The defaults are plain eager float32 sampling."""
+
+    compile: CompileMode = "off"
+    memory_format: MemoryFormat = "contiguous"
+    autocast: Autocast = "off"
+    cuda_graphs: bool = False
+
+    def settings(self) -> dict[str, Any]:
+        """The knobs set away from eager: what tells this cell from the eager one."""
+        default = Variant()
+        return {k: v for k, v in self.model_dump().items() if getattr(default, k) != v}
+
+
+def _sweep_of(kind: Any) -> Any:
+    return Annotated[list[kind], Field(min_length=1)]
+
+
+class VariantSweep(StrictModel):
+    """A model's ``variant:`` block: speed variants any model can sweep (a list is a sweep).
+    Kept apart from ``params`` because they are the harness's, not the adapter's: they
+    wrap the networks an adapter exposes, so no adapter declares or implements them."""
+
+    compile: _sweep_of(CompileMode) = Field(
+        ["off"], description="off, or a torch.compile mode applied to the model's networks"
+    )
+    memory_format: _sweep_of(MemoryFormat) = Field(
+        ["contiguous"], description="channels_last: 4-D weights (convolutions) in NHWC"
+    )
+    autocast: _sweep_of(Autocast) = Field(
+        ["off"], description="bf16 or fp16: sampling calls run under torch.autocast"
+    )
+    cuda_graphs: _sweep_of(bool) = Field(
+        [False], description="replay sampling as CUDA graphs (refused where it cannot be honest)"
+    )
+
+    @field_validator("memory_format", "cuda_graphs", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> list[Any]:
+        return _as_sweep(value)
+
+    @field_validator("compile", "autocast", mode="before")
+    @classmethod
+    def _listed_off(cls, value: Any) -> list[Any]:
+        """YAML reads a bare ``off`` as ``false``; both mean the knob is off."""
+        return ["off" if v is False else v for v in _as_sweep(value)]
+
+    def combos(self) -> list[Variant]:
+        """Every variant the block sweeps, in file order."""
+        return [Variant(**combo) for combo in sweep(self.model_dump())]
+
+
 class ModelSpec(StrictModel):
     name: str = Field(min_length=1, description="display name, unique within the suite")
     adapter: str = Field(description="family adapter name, or package.module:function")
@@ -111,6 +174,11 @@ class ModelSpec(StrictModel):
         default_factory=dict, description="adapter parameters; a list value is a sweep"
     )
     sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
+    variant: VariantSweep = Field(
+        default_factory=VariantSweep,
+        description="speed variants (compile, memory_format, autocast, cuda_graphs); "
+        "a list value is a sweep, crossed with the params' sweep",
+    )
     init: Literal["weights", "random"] = Field(
         "weights",
         description="random: build the architecture from `config` with seeded random weights "
@@ -124,6 +192,18 @@ class ModelSpec(StrictModel):
     resources: Resources = Field(
         default_factory=Resources, description="per cell, for executors that schedule (ray)"
     )
+
+    @model_serializer(mode="wrap")
+    def _without_eager_variant(self, handler: Any) -> dict[str, Any]:
+        """Drop a default (eager) ``variant`` so suites without one keep their hashes."""
+        dumped = handler(self)
+        if self.variant == VariantSweep():
+            dumped.pop("variant", None)
+        return dumped
+
+    def cell_count(self) -> int:
+        """How many cells the model plans: its params' sweep times its variants."""
+        return sweep_size(self.params) * sweep_size(self.variant.model_dump())
 
 
 class Tolerance(StrictModel):

@@ -107,6 +107,27 @@ class LinearImages(Adapter):
         return torch.sigmoid(self.layer(z)).view(n, 3, 4, 4)
 
 
+class ConvImages(Adapter):
+    """One bias-free 1×1 convolution from a 4×4×4 latent to a 3×4×4 image: 4-D weights for
+    channels-last, and FLOPs per sample in closed form (2 · 4 · 3 · 16 = 384)."""
+
+    family = "test-conv"
+    requires_weights = False
+    flops_per_sample = 2 * 4 * 3 * 16
+
+    def __init__(self, device: torch.device):
+        super().__init__(device)
+        self.conv = torch.nn.Conv2d(4, 3, 1, bias=False).to(device)
+
+    @classmethod
+    def load(cls, weights: Path | None, device: torch.device) -> ConvImages:
+        return cls(device)
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        z = torch.randn(n, 4, 4, 4, generator=generator, device=self.device)
+        return torch.sigmoid(self.conv(z)).contiguous()
+
+
 class CountedImages(LinearImages):
     """LinearImages that logs each call's generator seed (in ``seeds``, shared by every
     instance) and fills its images with the call's number / 10, so the stored samples
