@@ -54,6 +54,31 @@ class Artifact:
 
 
 @dataclass
+class TrainingBlock:
+    """A block of consecutive training steps of a training cell, summarised: per series
+    (``loss/<name>``, ``grad_norm/<name>``) its mean and max over the block's finite
+    values, how many steps it holds, their wall seconds, and how many steps had a
+    non-finite loss or gradient norm."""
+
+    step_end: int  # the last step of the block (steps count from 1)
+    steps: int
+    seconds: float
+    nonfinite: int
+    series: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (mean, max)
+
+
+@dataclass
+class TrainingCheckpoint:
+    """A training cell's evaluation at one step (step 0: before the first update): the
+    quality measurements of samples drawn from the model as it was, and the training
+    seconds spent up to it (evaluation time excluded)."""
+
+    step: int
+    train_seconds: float
+    measurements: list[Measurement] = field(default_factory=list)
+
+
+@dataclass
 class CellRecord:
     """Everything about one cell, written in one transaction."""
 
@@ -81,4 +106,6 @@ class CellRecord:
         default_factory=list
     )  # phase, idx, s, items
     artifacts: list[Artifact] = field(default_factory=list)
+    training_blocks: list[TrainingBlock] = field(default_factory=list)  # training cells only
+    training_checkpoints: list[TrainingCheckpoint] = field(default_factory=list)
     cell_id: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from benchbench.records import Measurement
+from benchbench.records import Measurement, TrainingBlock, TrainingCheckpoint
 from benchbench.store.runs import Store, StoreError
 from tests.support.records import make_cell
 
@@ -54,6 +54,9 @@ EXPECTED_COLUMNS = {
     },
     "timing_samples": {"cell_id", "phase", "idx", "seconds", "items"},
     "artifacts": {"cell_id", "name", "media_type", "sha256", "content", "meta"},
+    "training_blocks": {"cell_id", "step_end", "steps", "seconds", "nonfinite"},
+    "training_series": {"cell_id", "step_end", "series", "mean", "max"},
+    "training_checkpoints": {"cell_id", "step", "train_seconds", "metric", "value", "ci_low"},
 }
 
 
@@ -108,3 +111,37 @@ def test_schema_version_mismatch_is_a_clear_error(tmp_path):
         s.con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="schema version 0"):
         Store(path)
+
+
+def test_training_rows_round_trip_with_their_cell(store):
+    run_id = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+    blocks = [
+        TrainingBlock(10, 10, 0.5, 0, {"loss/g": (1.0, 2.0), "grad_norm/g": (3.0, 4.0)}),
+        TrainingBlock(20, 10, 0.6, 2, {"loss/g": (0.5, 0.9)}),
+    ]
+    checkpoints = [
+        TrainingCheckpoint(0, 0.0, [Measurement("fd", 90.0, "quality", ci_low=80.0, ci_high=99.0)]),
+        TrainingCheckpoint(20, 1.1, [Measurement("fd", 40.0, "quality")]),
+    ]
+    cell = make_cell(run_id, training_blocks=blocks, training_checkpoints=checkpoints)
+    store.save_cell(cell, position=0)
+    rows = store.run_training_blocks(run_id)
+    assert list(zip(rows["step_end"], rows["series"], rows["mean"], strict=True)) == [
+        (10, "grad_norm/g", 3.0),
+        (10, "loss/g", 1.0),
+        (20, "loss/g", 0.5),
+    ]
+    assert list(rows["nonfinite"]) == [0, 0, 2]
+    evaluated = store.run_training_checkpoints(run_id)
+    assert list(zip(evaluated["step"], evaluated["value"], strict=True)) == [(0, 90.0), (20, 40.0)]
+    assert evaluated["ci_high"][0] == 99.0 and evaluated["train_seconds"][1] == 1.1
+    assert set(store.export_tables([run_id])) >= {"training_blocks", "training_checkpoints"}
+
+
+def test_a_training_cell_is_written_in_one_transaction(store):
+    run_id = store.start_run("s", "h", "s.yaml", {}, "e", "0.1")
+    twice = [TrainingBlock(10, 10, 0.5, 0), TrainingBlock(10, 10, 0.5, 0)]
+    with pytest.raises(duckdb.Error):
+        store.save_cell(make_cell(run_id, training_blocks=twice), position=0)
+    for table in ("cells", "training_blocks", "run_cells"):
+        assert store.query(f"SELECT count(*) AS n FROM {table}")["n"][0] == 0

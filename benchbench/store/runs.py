@@ -77,6 +77,18 @@ CREATE TABLE IF NOT EXISTS timing_samples (
 CREATE TABLE IF NOT EXISTS artifacts (
     cell_id VARCHAR, name VARCHAR, media_type VARCHAR, sha256 VARCHAR, content BLOB, meta JSON,
     PRIMARY KEY (cell_id, name));
+-- Training cells (suites with ``trainings``): per block of steps, and per series in it
+-- (loss/<name>, grad_norm/<name>), then the quality measured at each checkpoint.
+CREATE TABLE IF NOT EXISTS training_blocks (
+    cell_id VARCHAR, step_end INTEGER, steps INTEGER, seconds DOUBLE, nonfinite INTEGER,
+    PRIMARY KEY (cell_id, step_end));
+CREATE TABLE IF NOT EXISTS training_series (
+    cell_id VARCHAR, step_end INTEGER, series VARCHAR, mean DOUBLE, max DOUBLE,
+    PRIMARY KEY (cell_id, step_end, series));
+CREATE TABLE IF NOT EXISTS training_checkpoints (
+    cell_id VARCHAR, step INTEGER, train_seconds DOUBLE, metric VARCHAR, label VARCHAR,
+    value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, ci_level DOUBLE, n BIGINT, unit VARCHAR,
+    higher_is_better BOOLEAN, signature_hash VARCHAR, PRIMARY KEY (cell_id, step, metric));
 """
 
 
@@ -93,6 +105,12 @@ EXPORT_TABLES = {
     f"({_CELLS_OF_RUNS}) ORDER BY cell_id, metric",
     "timing_samples": "SELECT * FROM timing_samples WHERE cell_id IN "
     f"({_CELLS_OF_RUNS}) ORDER BY cell_id, phase, idx",
+    "training_blocks": "SELECT * FROM training_blocks WHERE cell_id IN "
+    f"({_CELLS_OF_RUNS}) ORDER BY cell_id, step_end",
+    "training_series": "SELECT * FROM training_series WHERE cell_id IN "
+    f"({_CELLS_OF_RUNS}) ORDER BY cell_id, step_end, series",
+    "training_checkpoints": "SELECT * FROM training_checkpoints WHERE cell_id IN "
+    f"({_CELLS_OF_RUNS}) ORDER BY cell_id, step, metric",
 }
 
 
@@ -405,7 +423,51 @@ class Store:
                         json.dumps(art.meta),
                     ],
                 )
+            self._save_training(cell)
             self._link(cell.run_id, cell.cell_id, position, reused=False)
+
+    def _save_training(self, cell: CellRecord) -> None:
+        """A training cell's step blocks and checkpoint evaluations (inside save_cell's
+        transaction)."""
+        con = self.con
+        if cell.training_blocks:
+            con.executemany(
+                "INSERT INTO training_blocks VALUES (?, ?, ?, ?, ?)",
+                [
+                    [cell.cell_id, b.step_end, b.steps, b.seconds, b.nonfinite]
+                    for b in cell.training_blocks
+                ],
+            )
+            series = [
+                [cell.cell_id, b.step_end, name, mean, peak]
+                for b in cell.training_blocks
+                for name, (mean, peak) in b.series.items()
+            ]
+            if series:
+                con.executemany("INSERT INTO training_series VALUES (?, ?, ?, ?, ?)", series)
+        rows = [
+            [
+                cell.cell_id,
+                c.step,
+                c.train_seconds,
+                m.metric,
+                m.label or m.metric,
+                m.value,
+                m.ci_low,
+                m.ci_high,
+                m.ci_level,
+                m.n,
+                m.unit,
+                m.higher_is_better,
+                m.signature_hash,
+            ]
+            for c in cell.training_checkpoints
+            for m in c.measurements
+        ]
+        if rows:
+            con.executemany(
+                f"INSERT INTO training_checkpoints VALUES ({', '.join(['?'] * 13)})", rows
+            )
 
     def link_cell(self, run_id: str, cell_id: str, position: int) -> None:
         """Count an earlier run's complete cell as part of ``run_id`` (a skipped cell)."""
@@ -519,6 +581,30 @@ class Store:
             name: self.query(sql.format(runs=marks), run_ids * sql.count("{runs}"))
             for name, sql in EXPORT_TABLES.items()
         }
+
+    def run_training_blocks(self, run_id: str) -> pd.DataFrame:
+        """The run's training step blocks, one row per block and series (``series`` and its
+        ``mean``/``max`` are NULL for a block without series), with the cell's model name
+        and seed, in cell and step order."""
+        return self.query(
+            "SELECT rc.position, c.cell_id, c.model_name, c.seed, b.step_end, b.steps, "
+            "b.seconds, b.nonfinite, s.series, s.mean, s.max FROM run_cells rc "
+            "JOIN cells c USING (cell_id) JOIN training_blocks b USING (cell_id) "
+            "LEFT JOIN training_series s ON s.cell_id = b.cell_id AND s.step_end = b.step_end "
+            "WHERE rc.run_id = ? ORDER BY rc.position, b.step_end, s.series",
+            [run_id],
+        )
+
+    def run_training_checkpoints(self, run_id: str) -> pd.DataFrame:
+        """The run's checkpoint evaluations, one row per checkpoint and metric, with the
+        cell's model name and seed, in cell and step order."""
+        return self.query(
+            "SELECT rc.position, c.cell_id, c.model_name, c.seed, k.* EXCLUDE (cell_id) "
+            "FROM run_cells rc JOIN cells c USING (cell_id) "
+            "JOIN training_checkpoints k USING (cell_id) "
+            "WHERE rc.run_id = ? ORDER BY rc.position, k.step, k.metric",
+            [run_id],
+        )
 
     def run_measurements(self, run_id: str) -> list[StoredMeasurement]:
         """Every measurement of a run's cells, by cell position and metric name."""
