@@ -13,7 +13,15 @@ import itertools
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_serializer,
+)
 
 from benchbench.fieldtypes import Real, WholeNumber
 
@@ -214,6 +222,11 @@ SeedList = Annotated[
     list[Annotated[WholeNumber, Field(ge=0, le=MAX_SEED)]],
     Field(min_length=1, max_length=MAX_TRAIN_SEEDS),
 ]
+# A count or a list, told apart by the value's shape, so an error names only the one meant.
+Seeds = Annotated[
+    Annotated[SeedCount, Tag("count")] | Annotated[SeedList, Tag("list")],
+    Discriminator(lambda value: "list" if isinstance(value, list) else "count"),
+]
 
 
 def _finite_hyper(hyper: dict[str, Any]) -> dict[str, Any]:
@@ -245,9 +258,7 @@ class TrainingRecipe(StrictModel):
     hyper: dict[str, Any] = Field(
         default_factory=dict, description="trainer hyper-parameters; a list value is a sweep"
     )
-    seeds: SeedCount | SeedList | None = Field(
-        None, description="overrides training.seeds for this recipe"
-    )
+    seeds: Seeds | None = Field(None, description="overrides training.seeds for this recipe")
     sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
     resources: Resources = Field(
         default_factory=Resources, description="per cell, for executors that schedule (ray)"
@@ -268,7 +279,7 @@ class TrainingSpec(StrictModel):
     """A training suite's ``training:`` block: recipes trained under several seeds, each
     checkpoint scored with the suite's metrics, and the stability figures' settings."""
 
-    seeds: SeedCount | SeedList = Field(
+    seeds: Seeds = Field(
         3, description="a count (seeds 0..n-1 offset by the suite seed) or a list of seeds"
     )
     quality: str = Field(description="the metric the stability figures and curves follow")

@@ -80,7 +80,7 @@ class TinyTrainer(Trainer):
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), float("inf"))
         self.optimizer.step()
-        value = float("nan") if self.step == self.hyper.diverge_at else float(loss)
+        value = float("nan") if self.step == self.hyper.diverge_at else float(loss.detach())
         return StepResult({"mse": value}, {"generator": float(norm)})
 
     def state_dict(self) -> dict[str, Any]:
