@@ -114,8 +114,9 @@ def test_bad_training_blocks_are_problems_with_lines(write_suite, replace, by, e
 
 
 def test_an_unknown_registered_trainer_gets_a_suggestion(write_suite):
-    problems = problems_of(write_suite, TRAINING.replace(
-        "tests.support.trainers:TinyTrainer", "dcgan-digit"))  # fmt: skip
+    problems = problems_of(
+        write_suite, TRAINING.replace("tests.support.trainers:TinyTrainer", "dcgan-digit")
+    )
     assert any("training.recipes[0].trainer: unknown trainer 'dcgan-digit'" in p for p in problems)
 
 
@@ -135,8 +136,10 @@ def test_gate_may_name_training_and_stability_metrics(write_suite):
         "collapse_rate",
     ]
     problems = problems_of(write_suite, TRAINING + "gate:\n  ignore: [colapse_rate]\n")
-    assert any("no metric 'colapse_rate' in this suite; did you mean 'collapse_rate'" in p
-               for p in problems)  # fmt: skip
+    assert any(
+        "no metric 'colapse_rate' in this suite; did you mean 'collapse_rate'" in p
+        for p in problems
+    )
 
 
 def test_bad_training_suite_is_an_error_line_not_a_traceback(write_suite, tmp_path):

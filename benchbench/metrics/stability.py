@@ -193,7 +193,8 @@ def _target_rows(
                 (warning,),
             )
         ]
-    interval = bootstrap_over_seeds(times, median, spec)
+    with np.errstate(invalid="ignore"):  # resamples of missing seeds: inf - inf, no interval
+        interval = bootstrap_over_seeds(times, median, spec)
     if interval is not None and not all(map(math.isfinite, interval)):
         interval = None  # a resample with too few reaching seeds: no finite interval
     return [
