@@ -142,15 +142,10 @@ def test_kid_scores_all_replicates_in_one_pass_with_the_bootstrap_s_own_weights(
     result = run(metric, real, fake)
     a, b = (x.astype(np.float32).astype(np.float64) for x in (real, fake))  # as stored
     kernels = [
-        (
-            ia,
-            ib,
-            polynomial_kernel(a[ia], a[ia]),
-            polynomial_kernel(b[ib], b[ib]),
-            polynomial_kernel(a[ia], b[ib]),
-        )
+        (ia, ib, polynomial_kernel(a[ia], a[ia]), polynomial_kernel(b[ib], b[ib]),
+         polynomial_kernel(a[ia], b[ib]))
         for ia, ib in subset_indices(len(a), len(b), 6, 120, 1)
-    ]
+    ]  # fmt: skip
 
     def score(wr: np.ndarray, wf: np.ndarray) -> float:
         return float(np.mean([weighted_mmd2(*k, wr[ia], wf[ib]) for ia, ib, *k in kernels]))

@@ -236,27 +236,13 @@ def _text_cell(run_id: str, env: str, model: str, artifact):
     from benchbench.records import CellRecord, Measurement, now
 
     return CellRecord(
-        cell_key=f"k-{model}",
-        run_id=run_id,
-        suite_name="text",
-        model_name=model,
-        family="text-lm",
-        adapter="text_lm",
-        params={"temperature": 0.5},
-        suite_params={},
-        weights=None,
-        model_fingerprint=f"f-{model}",
-        device="cpu",
-        env_id=env,
-        seed=3,
-        num_samples=2,
-        batch_size=1,
-        status="complete",
-        started_at=now(),
-        finished_at=now(),
+        cell_key=f"k-{model}", run_id=run_id, suite_name="text", model_name=model,
+        family="text-lm", adapter="text_lm", params={"temperature": 0.5}, suite_params={},
+        weights=None, model_fingerprint=f"f-{model}", device="cpu", env_id=env, seed=3,
+        num_samples=2, batch_size=1, status="complete", started_at=now(), finished_at=now(),
         measurements=[Measurement("tokens_per_s", 10.0, "speed", "tokens/s", True)],
         artifacts=[artifact],
-    )
+    )  # fmt: skip
 
 
 def _text_site(tmp_path: Path, cells: dict[str, tuple[str, str, bytes]]) -> str:
