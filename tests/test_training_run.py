@@ -159,3 +159,19 @@ def test_a_state_round_trips_with_its_trainer(tmp_path):
     got, warning = resume(state_path(tmp_path, "k"), "k", restored)
     assert warning is None and got == history
     assert restored.train_step() == trainer.train_step()  # the same next step, bit for bit
+
+
+def test_bench_run_prints_training_and_stability_tables(write_suite, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchbench.cli.app import app
+
+    suite = training_suite([tiny_recipe(hyper={"collapse": True})])
+    args = ["run", str(write_suite(suite)), "--db", str(tmp_path / "b.duckdb"), "-q"]
+    result = CliRunner().invoke(app, args, terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "training cells" in result.output and "stability over seeds (fd" in result.output
+    assert "collapse=True seed=1" in result.output
+    row = next(line for line in result.output.splitlines() if "seed=0" in line)
+    assert "yes" in row  # collapsed: every sample is the same image
+    assert "3 cells run, 0 skipped" in result.output

@@ -196,3 +196,14 @@ def test_a_changed_collapse_threshold_changes_only_the_stability_keys(write_suit
     after = keys(write_suite, suite)
     changed = {label for label in before if before[label] != after[label]}
     assert changed == {label for label in before if label.startswith("stability")}
+
+
+def test_dry_run_lists_training_and_stability_cells(write_suite, tmp_path):
+    path = write_suite(TRAINING)
+    result = CliRunner().invoke(
+        app, ["run", str(path), "--db", str(tmp_path / "b.duckdb"), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "lr=0.01 seed=1" in result.output and "over 2 seeds" in result.output
+    assert "6 cells planned: 0 already stored" in result.output
+    assert not (tmp_path / "b.duckdb").exists()
