@@ -40,6 +40,12 @@ def test_sampling_suites_keep_their_hash():
 
 HOSTILE = [  # (what to replace in TRAINING, by what, the problem expected)
     (
+        "steps: 10\n      checkpoint_every: 5",
+        "steps: 1000000\n      checkpoint_every: 1",
+        "suite.yaml:14: training.recipes[0].checkpoint_every: 1000000 steps with a checkpoint "
+        "every 1 make more than 1,000 evaluations",
+    ),
+    (
         "hyper: {lr: [0.01, 0.1]}",
         "hyper: {lr: .nan}",
         "suite.yaml:15: training.recipes[0].hyper: Value error, lr: nan is not a finite number",
@@ -189,21 +195,14 @@ def test_adding_a_recipe_leaves_the_other_keys(write_suite):
     assert len(after) == 2 * len(before)
 
 
-def test_a_changed_collapse_threshold_changes_only_the_stability_keys(write_suite):
+def test_a_changed_target_changes_only_the_stability_keys(write_suite):
+    """The target is a stability figure; collapse thresholds decide each seed's own
+    ``collapsed``, so they key the training cells too."""
     before = keys(write_suite, training_suite())
     suite = training_suite()
-    suite["training"]["collapse"] = {"recall": 0.2}
+    suite["training"]["target"] = 50.0
     after = keys(write_suite, suite)
     changed = {label for label in before if before[label] != after[label]}
     assert changed == {label for label in before if label.startswith("stability")}
-
-
-def test_dry_run_lists_training_and_stability_cells(write_suite, tmp_path):
-    path = write_suite(TRAINING)
-    result = CliRunner().invoke(
-        app, ["run", str(path), "--db", str(tmp_path / "b.duckdb"), "--dry-run"]
-    )
-    assert result.exit_code == 0, result.output
-    assert "lr=0.01 seed=1" in result.output and "over 2 seeds" in result.output
-    assert "6 cells planned: 0 already stored" in result.output
-    assert not (tmp_path / "b.duckdb").exists()
+    suite["training"]["collapse"] = {"recall": 0.2}
+    assert not set(before.values()) & set(keys(write_suite, suite).values())

@@ -6,8 +6,10 @@ metric versions, bootstrap, device, ...), its sampling, the trainer (name and ve
 the full hyper-parameters (defaults filled in, so writing a default changes nothing), the
 seed, the budget and intervals, and torch's version (training is not bit-stable across
 torch versions). A stability cell's key hashes its seed cells' keys and the ``training``
-block's figures (quality metric, collapse thresholds, target). Adding a recipe leaves the
-other cells' keys unchanged.
+block's figures (quality metric, collapse thresholds, target); the quality metric and
+collapse thresholds are in the training cells' keys too, since each seed's ``best_<q>``,
+``diverged`` and ``collapsed`` follow them. Adding a recipe leaves the other cells' keys
+unchanged.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def plan_training(
     if training is None:
         raise ValueError(f"suite {suite.name!r} has no `training` block")
     shared = {**evaluation_key_parts(loaded, device), "torch": torch.__version__}
+    # a cell's own figures (best, diverged, collapsed) follow the quality metric and thresholds
+    judged = training.model_dump(mode="json", include={"quality", "collapse"})
     cells: list[TrainingCellPlan] = []
     grouped: list[tuple[TrainingRecipe, type[Trainer], dict, dict, list[TrainingCellPlan]]] = []
     for recipe in training.recipes:
@@ -111,6 +115,7 @@ def plan_training(
                     "checkpoint_every": recipe.checkpoint_every,
                     "log_every": recipe.log_interval,
                     "sampling": sampling.model_dump(),
+                    **judged,
                 }
                 seeded.append(
                     TrainingCellPlan(

@@ -30,7 +30,15 @@ from benchbench.measure.timing import SPEED_METRICS
 from benchbench.registry import Registry, RegistryError, UnknownNameError, did_you_mean
 from benchbench.suite.problems import Problem, problem_from_pydantic
 from benchbench.suite.prompts import PromptFileError, load_prompts
-from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, TrainingRecipe, sweep
+from benchbench.suite.schema import (
+    MAX_CELLS,
+    MAX_CHECKPOINTS,
+    Loc,
+    ModelSpec,
+    Suite,
+    TrainingRecipe,
+    sweep,
+)
 from benchbench.suite.yamlsource import YamlSource
 from benchbench.trainers import resolve_trainer
 
@@ -315,6 +323,12 @@ class Checks:
             self.add(
                 (*loc, "checkpoint_every"),
                 f"checkpoint_every ({recipe.checkpoint_every}) exceeds steps ({recipe.steps})",
+            )
+        elif recipe.steps / recipe.checkpoint_every > MAX_CHECKPOINTS:
+            self.add(
+                (*loc, "checkpoint_every"),
+                f"{recipe.steps} steps with a checkpoint every {recipe.checkpoint_every} make "
+                f"more than {MAX_CHECKPOINTS:,} evaluations; checkpoint less often",
             )
         if recipe.log_every is not None and recipe.log_every > recipe.checkpoint_every:
             self.add(

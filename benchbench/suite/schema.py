@@ -216,6 +216,7 @@ class ModelSpec(StrictModel):
 
 MAX_TRAIN_STEPS = 1_000_000  # updates per training cell
 MAX_TRAIN_SEEDS = 1_000
+MAX_CHECKPOINTS = 1_000  # evaluations per training cell: each samples and scores the model
 DEFAULT_LOG_EVERY = 25
 SeedCount = Annotated[WholeNumber, Field(gt=0, le=MAX_TRAIN_SEEDS)]
 SeedList = Annotated[
