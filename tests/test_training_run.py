@@ -175,3 +175,27 @@ def test_bench_run_prints_training_and_stability_tables(write_suite, tmp_path):
     row = next(line for line in result.output.splitlines() if "seed=0" in line)
     assert "yes" in row  # collapsed: every sample is the same image
     assert "3 cells run, 0 skipped" in result.output
+
+
+class Warnings(SilentObserver):
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def cell_warning(self, cell, message: str) -> None:
+        self.seen.append(message)
+
+
+def test_a_run_over_a_corrupt_state_warns_and_trains_from_step_0(write_suite, tmp_path):
+    from benchbench.run.training_plan import plan_training
+
+    suite = training_suite([tiny_recipe(seeds=1)])
+    cells, _ = plan_training(load_suite(write_suite(suite)), torch.device("cpu"))
+    path = state_path(tmp_path / "training-state", cells[0].key)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x00 torn write")
+    observer = Warnings()
+    result = run(write_suite, suite, tmp_path / "bench.duckdb", observer)
+    assert result.failed == 0 and len(observer.seen) == 1 and str(path) in observer.seen[0]
+    got = stored(tmp_path / "bench.duckdb", result.run_id)
+    assert sorted(set(got["checkpoints"].step)) == [0, 2, 4]
+    assert not path.exists()

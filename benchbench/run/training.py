@@ -121,8 +121,9 @@ def save_state(path: Path, key: str, trainer: Trainer, history: History) -> None
 
 
 def resume(path: Path, key: str, trainer: Trainer) -> tuple[History, str | None]:
-    """The history in ``path`` with ``trainer`` restored from it, or a fresh history (and a
-    warning naming the file when one was there but unusable)."""
+    """The history in ``path`` with ``trainer`` restored from it, or a fresh history and a
+    warning naming the file when one was there but unusable (``trainer`` may then be
+    half-restored: train a fresh one)."""
     if not path.exists():
         return History(), None
     try:
@@ -214,6 +215,8 @@ def train(cell: TrainingCellPlan, job: CellJob, record: CellRecord, observer: An
     trainer = cell.build(job.device)
     path = state_path(job.state_dir, cell.key) if job.state_dir is not None else None
     history, warning = resume(path, cell.key, trainer) if path else (History(), None)
+    if warning is not None:  # the unusable state may have half-loaded the trainer
+        trainer = cell.build(job.device)
     observer.training_started(cell, recipe.steps, history.step)
     if not history.checkpoints:
         evaluate(cell, job, trainer, history)
