@@ -232,11 +232,9 @@ def test_a_model_that_calls_sys_exit_is_a_failed_cell_not_a_dead_worker(
         assert cells["error"][1].startswith("SystemExit: the model called sys.exit(0)")
 
 
-def test_training_cells_run_in_parallel_on_ray_with_the_local_numbers(
-    cluster, write_suite, tmp_path
-):
-    """Seeds of a training suite are Ray tasks at once (2 CPUs, 2 seeds: their training
-    overlaps) and give the local executor's checkpoints and figures."""
+def test_training_cells_on_ray_give_the_local_numbers(cluster, write_suite, tmp_path):
+    """The seed cells of a training suite run as Ray tasks (one each, submitted together)
+    and give the local executor's checkpoints and figures, stability cells included."""
     from tests.support.suites import training_suite
 
     loaded = load_suite(write_suite(training_suite()))
@@ -254,7 +252,4 @@ def test_training_cells_run_in_parallel_on_ray_with_the_local_numbers(
                     if m.metric not in ("train_s", "time_to_target_s")
                 ),
             )
-            cells = store.run_cells(result.run_id)
     assert figures["ray"] == figures["local"]
-    seeds = [c for c in cells if c.adapter.startswith("trainer:")]
-    assert max(c.started_at for c in seeds) < min(c.finished_at for c in seeds)  # overlapping
