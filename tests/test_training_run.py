@@ -199,3 +199,26 @@ def test_a_run_over_a_corrupt_state_warns_and_trains_from_step_0(write_suite, tm
     got = stored(tmp_path / "bench.duckdb", result.run_id)
     assert sorted(set(got["checkpoints"].step)) == [0, 2, 4]
     assert not path.exists()
+
+
+def test_a_state_that_fails_halfway_through_loading_leaves_no_trace(write_suite, tmp_path):
+    """A state whose trainer part loads the network and then fails (no generator state):
+    the cell must train a fresh trainer, not the half-restored one, and so give the
+    record of a run that never saw the file."""
+    from benchbench.run.training_plan import plan_training
+
+    suite = training_suite([tiny_recipe(seeds=1)])
+    clean = run(write_suite, suite, tmp_path / "clean.duckdb")
+    cells, _ = plan_training(load_suite(write_suite(suite)), torch.device("cpu"))
+    trained = tiny()
+    for _ in range(3):
+        trained.train_step()
+    partial = {"net": trained.net.state_dict(), "optimizer": trained.optimizer.state_dict()}
+    path = state_path(tmp_path / "training-state", cells[0].key)
+    path.parent.mkdir(parents=True)
+    torch.save({"key": cells[0].key, "trainer": partial, "history": History().to_state()}, path)
+    observer = Warnings()
+    result = run(write_suite, suite, tmp_path / "bench.duckdb", observer)
+    assert len(observer.seen) == 1 and "KeyError" in observer.seen[0]
+    got = stored(tmp_path / "bench.duckdb", result.run_id)
+    assert got["checkpoints"].equals(stored(tmp_path / "clean.duckdb", clean.run_id)["checkpoints"])
