@@ -121,3 +121,24 @@ for _name, (_target, _inputs) in {
     "mauve": ("benchbench.metrics.text.mauve_metric:MAUVE", AGAINST_REFERENCES),
 }.items():
     METRICS.register(_name, _target, inputs=_inputs)
+
+
+# What a training suite measures besides its quality metrics: per training cell (one seed),
+# and per setting (its stability cell, over the seeds); ``q`` is the suite's quality metric.
+def training_metric_names(quality: str) -> tuple[str, ...]:
+    """A training cell's own measurements (its final quality metrics come on top)."""
+    return ("train_s", "steps_done", "diverged", "collapsed", f"best_{quality}", "best_step")
+
+
+def stability_metric_names(quality: str) -> tuple[str, ...]:
+    """A stability cell's measurements, over the seeds of one setting."""
+    return (
+        f"final_{quality}_median",
+        f"final_{quality}_std",
+        f"final_{quality}_iqr",
+        "divergence_rate",
+        "collapse_rate",
+        "best_last_gap",
+        "target_reached_rate",
+        "time_to_target_s",
+    )

@@ -121,7 +121,7 @@ def test_a_crash_midway_fails_the_gate_with_its_reason(write_suite, tmp_path, mo
     def crash(*args, **kwargs):
         raise ValueError("the harness broke")
 
-    monkeypatch.setattr("benchbench.run.executors.local.execute_cell", crash)
+    monkeypatch.setattr("benchbench.run.executors.local.measure", crash)
     empty = write_baseline(Snapshot("test", "r0", {}, []), tmp_path / "base.json")
     result = gate(write_suite(noise_suite()), empty, tmp_path)
     assert result.exit_code == 1, result.output

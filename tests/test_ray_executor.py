@@ -230,3 +230,26 @@ def test_a_model_that_calls_sys_exit_is_a_failed_cell_not_a_dead_worker(
         cells = stored_cells(store)
         assert list(cells["status"]) == ["complete", "failed"]
         assert cells["error"][1].startswith("SystemExit: the model called sys.exit(0)")
+
+
+def test_training_cells_on_ray_give_the_local_numbers(cluster, write_suite, tmp_path):
+    """The seed cells of a training suite run as Ray tasks (one each, submitted together)
+    and give the local executor's checkpoints and figures, stability cells included."""
+    from tests.support.suites import training_suite
+
+    loaded = load_suite(write_suite(training_suite()))
+    figures = {}
+    for name, executor in (("local", make_executor("local", {})), ("ray", ray_executor())):
+        with Store(tmp_path / f"{name}.duckdb") as store:
+            result = run_suite(loaded, store, executor=executor)
+            assert (result.executed, result.failed) == (3, 0)
+            checkpoints = store.run_training_checkpoints(result.run_id)
+            figures[name] = (
+                checkpoints[["position", "step", "metric", "value"]].values.tolist(),
+                sorted(
+                    (m.position, m.metric, m.value)
+                    for m in store.run_measurements(result.run_id)
+                    if m.metric not in ("train_s", "time_to_target_s")
+                ),
+            )
+    assert figures["ray"] == figures["local"]

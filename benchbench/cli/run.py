@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from benchbench.cli.common import DbOption, console, err_console, fail, opened_store
+from benchbench.cli.run_training import print_training_plan, print_training_tables
 from benchbench.report import format as fmt
 from benchbench.store.runs import DEFAULT_DB
 
@@ -86,7 +87,10 @@ def run(
             result = run_suite(
                 loaded, store, device=device, fresh=fresh, observer=observer, executor=runner
             )
-            print_run_table(store, result.run_id, loaded.suite.name)
+            if loaded.suite.training is not None:
+                print_training_tables(store, result.run_id, loaded.suite)
+            else:
+                print_run_table(store, result.run_id, loaded.suite.name)
     except KeyboardInterrupt:
         err_console.print(
             "[yellow]interrupted[/]: completed cells are stored; run the same command to resume."
@@ -144,6 +148,24 @@ class ProgressObserver:
     def metrics_started(self, cell) -> None:
         self.progress.update(self.batch_task, description=f"  metrics  {escape(cell.label)}")
 
+    def training_started(self, cell, steps: int, done: int) -> None:
+        """A bar of the cell's steps (starting at ``done`` when it resumes)."""
+        if self.batch_task is not None:
+            self.progress.remove_task(self.batch_task)
+        label = f"  training {escape(cell.label)}"
+        self.batch_task = self.progress.add_task(label, total=steps, completed=done)
+
+    def step_done(self, cell) -> None:
+        self.progress.advance(self.batch_task)
+
+    def checkpoint_done(self, cell, step: int) -> None:
+        self.progress.update(
+            self.batch_task, description=f"  training {escape(cell.label)} (scored step {step})"
+        )
+
+    def cell_warning(self, cell, message: str) -> None:
+        self.progress.console.print(f"[yellow]warning[/]: {escape(cell.label)}: {escape(message)}")
+
     def cell_finished(self, cell, record) -> None:
         self.progress.advance(self.cells_task)
         if record.status == "failed":
@@ -157,14 +179,30 @@ def print_plan(loaded, db: Path, device: str | None) -> None:
     """``bench run --dry-run``: one row per planned cell, marked when the store at ``db``
     already holds it complete (that cell would be reused, not run)."""
     from benchbench.measure.device import resolve_device
-    from benchbench.run.plan import plan_cells
+    from benchbench.run.driver import plan
 
     try:
         torch_device = resolve_device(device or loaded.suite.device)
-        cells = plan_cells(loaded, torch_device)
+        cells, settings = plan(loaded, torch_device)
     except (RuntimeError, ValueError, OSError) as exc:
         raise fail(str(exc)) from None
-    stored = stored_cell_keys(db, [cell.key for cell in cells])
+    stored = stored_cell_keys(db, [cell.key for cell in [*cells, *settings]])
+    if settings:
+        title = f"{loaded.suite.name} — planned training cells on {torch_device} (dry run)"
+        print_training_plan(cells, settings, stored, title)
+        cells = [*cells, *settings]
+    else:
+        print_sampling_plan(loaded, cells, stored, torch_device)
+    count = sum(cell.key in stored for cell in cells)
+    where = str(db) if db.exists() else f"{db} (no store there yet)"
+    console.print(
+        f"{len(cells)} cells planned: {count} already stored in {escape(where)}, "
+        f"{len(cells) - count} to run. Nothing was sampled."
+    )
+
+
+def print_sampling_plan(loaded, cells, stored: set[str], torch_device) -> None:
+    """The dry run's table of sampling cells."""
     table = Table(
         title=escape(f"{loaded.suite.name} — planned cells on {torch_device} (dry run)"),
         title_justify="left",
@@ -183,12 +221,6 @@ def print_plan(loaded, db: Path, device: str | None) -> None:
             "[dim]stored[/]" if cell.key in stored else "to run",
         )
     console.print(table)
-    count = sum(cell.key in stored for cell in cells)
-    where = str(db) if db.exists() else f"{db} (no store there yet)"
-    console.print(
-        f"{len(cells)} cells planned: {count} already stored in {escape(where)}, "
-        f"{len(cells) - count} to run. Nothing was sampled."
-    )
 
 
 def stored_cell_keys(db: Path, keys: list[str]) -> set[str]:

@@ -26,7 +26,7 @@ from benchbench.catalogue import METRICS
 from benchbench.hashing import stable_hash
 from benchbench.measure import efficiency
 from benchbench.suite.load import LoadedSuite
-from benchbench.suite.schema import ModelSpec, SamplingSpec, Variant, sweep
+from benchbench.suite.schema import ModelSpec, Resources, SamplingSpec, Variant, sweep
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class CellPlan:
         return f"{self.model.name} {knobs}".strip()
 
     @property
+    def resources(self) -> Resources:
+        """What one cell needs on a cluster node."""
+        return self.model.resources
+
+    @property
     def call_params(self) -> dict[str, Any]:
         """The params ``sample`` takes (the rest, like ``dtype``, were given to ``load``)."""
         return {k: v for k, v in self.params.items() if k not in self.adapter.load_params}
@@ -63,9 +68,12 @@ class CellPlan:
         return self.adapter.load(self.weights, device, **at_load)
 
 
-def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
+def evaluation_key_parts(loaded: LoadedSuite, device: torch.device) -> dict[str, Any]:
+    """What every cell's key shares, sampling or training: the suite, its seed and device,
+    the reference data, extractor, metrics (by version) and bootstrap, and benchbench's
+    major version."""
     suite = loaded.suite
-    shared = {
+    return {
         "suite": suite.name,
         "seed": suite.seed,
         "device": str(device),
@@ -73,9 +81,13 @@ def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
         "features": suite.features,
         "metrics": {name: METRICS.get(name).version for name in suite.metrics},
         "bootstrap": suite.bootstrap.model_dump(),
-        "timing": suite.timing.model_dump(),
         "benchbench": benchbench.__version__.split(".")[0],
     }
+
+
+def plan_cells(loaded: LoadedSuite, device: torch.device) -> list[CellPlan]:
+    suite = loaded.suite
+    shared = {**evaluation_key_parts(loaded, device), "timing": suite.timing.model_dump()}
     if efficiency.wanted(suite.roofline, device):  # the cell then has more measurements
         shared["roofline"] = True
     prompts = loaded.prompts()

@@ -17,7 +17,12 @@ from pydantic import ValidationError
 from benchbench.adapters import resolve_adapter
 from benchbench.adapters.base import ParamError
 from benchbench.adapters.weights import WeightsError, resolve_weights
-from benchbench.catalogue import INPUTS_BY_OUTPUT, METRICS
+from benchbench.catalogue import (
+    INPUTS_BY_OUTPUT,
+    METRICS,
+    stability_metric_names,
+    training_metric_names,
+)
 from benchbench.data import DATASETS, Dataset
 from benchbench.extractors import EXTRACTORS
 from benchbench.measure.memory import MEMORY_METRICS
@@ -25,8 +30,17 @@ from benchbench.measure.timing import SPEED_METRICS
 from benchbench.registry import Registry, RegistryError, UnknownNameError, did_you_mean
 from benchbench.suite.problems import Problem, problem_from_pydantic
 from benchbench.suite.prompts import PromptFileError, load_prompts
-from benchbench.suite.schema import MAX_CELLS, Loc, ModelSpec, Suite, sweep
+from benchbench.suite.schema import (
+    MAX_CELLS,
+    MAX_CHECKPOINTS,
+    Loc,
+    ModelSpec,
+    Suite,
+    TrainingRecipe,
+    sweep,
+)
 from benchbench.suite.yamlsource import YamlSource
+from benchbench.trainers import resolve_trainer
 
 # What a metric consumes that the suite's extractor makes; of those, what only some
 # extractors make.
@@ -174,6 +188,9 @@ class Checks:
     def check_gate_names(self) -> None:
         """Tolerances and ignores name metrics the suite measures."""
         known = [*self.suite.metrics, *SPEED_METRICS, *MEMORY_METRICS]
+        if self.suite.training is not None:
+            quality = self.suite.training.quality
+            known += [*training_metric_names(quality), *stability_metric_names(quality)]
         named = [(("gate", "tolerances", m), m) for m in self.suite.gate.tolerances]
         named += [(("gate", "ignore", i), m) for i, m in enumerate(self.suite.gate.ignore)]
         for loc, metric in named:
@@ -258,6 +275,90 @@ class Checks:
                     param = (exc.param,) if isinstance(exc, ParamError) else ()
                     self.add((*loc, "params", *param), str(exc))
 
+    def check_kind(self) -> None:
+        """A suite has either ``models`` (sampling) or ``training`` (a training suite)."""
+        if self.suite.training is not None and self.suite.models:
+            self.add(
+                ("training",),
+                "a suite has either `models` (a sampling suite) or `training` (a training "
+                "suite), not both: move the training recipes to a suite of their own",
+            )
+        elif self.suite.training is None and not self.suite.models:
+            self.add((), "a suite needs `models` (a sampling suite) or `training` (recipes)")
+
+    def check_training(self) -> None:
+        """The quality and collapse metrics are among the suite's metrics; each recipe has a
+        unique name, fitting intervals and a known trainer whose ``Hyper`` takes every
+        combination of its hyper-parameters."""
+        training = self.suite.training
+        if training is None:
+            return
+        metrics = self.suite.metrics
+        named = [(("training", "quality"), training.quality)]
+        named += [(("training", "collapse", m), m) for m in training.collapse]
+        for loc, metric in named:
+            if metric not in metrics:
+                hint = did_you_mean(metric, metrics)
+                self.add(
+                    loc,
+                    f"metric {metric!r} is not among the suite's metrics"
+                    + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" (its metrics: {', '.join(metrics) or 'none'})",
+                )
+        seen: dict[str, int] = {}
+        for i, recipe in enumerate(training.recipes):
+            loc: Loc = ("training", "recipes", i)
+            if recipe.name in seen:
+                self.add(
+                    (*loc, "name"),
+                    f"recipe name {recipe.name!r} is already used by recipes[{seen[recipe.name]}]",
+                )
+            seen.setdefault(recipe.name, i)
+            self.check_intervals(recipe, loc)
+            self.check_recipe_hyper(recipe, loc)
+
+    def check_intervals(self, recipe: TrainingRecipe, loc: Loc) -> None:
+        """Checkpoints within the budget, blocks within a checkpoint interval."""
+        if recipe.checkpoint_every > recipe.steps:
+            self.add(
+                (*loc, "checkpoint_every"),
+                f"checkpoint_every ({recipe.checkpoint_every}) exceeds steps ({recipe.steps})",
+            )
+        elif recipe.steps / recipe.checkpoint_every > MAX_CHECKPOINTS:
+            self.add(
+                (*loc, "checkpoint_every"),
+                f"{recipe.steps} steps with a checkpoint every {recipe.checkpoint_every} make "
+                f"more than {MAX_CHECKPOINTS:,} evaluations; checkpoint less often",
+            )
+        if recipe.log_every is not None and recipe.log_every > recipe.checkpoint_every:
+            self.add(
+                (*loc, "log_every"),
+                f"log_every ({recipe.log_every}) exceeds checkpoint_every "
+                f"({recipe.checkpoint_every})",
+            )
+
+    def check_recipe_hyper(self, recipe: TrainingRecipe, loc: Loc) -> None:
+        """The trainer is known; every hyper combination validates against its ``Hyper``."""
+        try:
+            trainer = resolve_trainer(recipe.trainer)
+        except (RegistryError, TypeError) as exc:
+            self.add((*loc, "trainer"), str(exc))
+            return
+        for name, values in recipe.hyper.items():
+            if values == []:
+                self.add((*loc, "hyper", name), "an empty list sweeps nothing: give a value")
+                return
+        for combo in sweep(recipe.hyper):
+            try:
+                trainer.Hyper.model_validate(combo)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    problem = problem_from_pydantic(
+                        error, self.source, trainer.Hyper, (*loc, "hyper")
+                    )
+                    if problem not in self.problems:
+                        self.problems.append(problem)
+
 
 def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     """Everything the schema could not check, in file order where it can be."""
@@ -267,8 +368,10 @@ def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     checks.check_extractor(dataset)
     checks.check_metrics(dataset, conditioned)
     checks.check_gate_names()
+    checks.check_kind()
     checks.problems.extend(_size_problems(suite, source))
     checks.check_models(dataset)
+    checks.check_training()
     return checks.problems
 
 
@@ -305,6 +408,17 @@ def _size_problems(suite: Suite, source: YamlSource) -> list[Problem]:
                 found.append(
                     (("models", i, "params", name), "an empty list sweeps nothing: give a value")
                 )
+    if suite.training is not None and (planned := suite.training.cell_count(suite.seed)) > (
+        suite.max_cells
+    ):
+        found.append(
+            (
+                ("training", "recipes"),
+                f"the suite plans {planned:,} training cells, more than max_cells "
+                f"({suite.max_cells:,}); if so many are meant, confirm it with "
+                f"`max_cells: {planned}`",
+            )
+        )
     cells = [model.cell_count() for model in suite.models]
     total = sum(cells)
     if total > suite.max_cells:

@@ -13,7 +13,15 @@ import itertools
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_serializer,
+)
 
 from benchbench.fieldtypes import Real, WholeNumber
 
@@ -206,6 +214,97 @@ class ModelSpec(StrictModel):
         return sweep_size(self.params) * sweep_size(self.variant.model_dump())
 
 
+MAX_TRAIN_STEPS = 1_000_000  # updates per training cell
+MAX_TRAIN_SEEDS = 1_000
+MAX_CHECKPOINTS = 1_000  # evaluations per training cell: each samples and scores the model
+DEFAULT_LOG_EVERY = 25
+SeedCount = Annotated[WholeNumber, Field(gt=0, le=MAX_TRAIN_SEEDS)]
+SeedList = Annotated[
+    list[Annotated[WholeNumber, Field(ge=0, le=MAX_SEED)]],
+    Field(min_length=1, max_length=MAX_TRAIN_SEEDS),
+]
+# A count or a list, told apart by the value's shape, so an error names only the one meant.
+Seeds = Annotated[
+    Annotated[SeedCount, Tag("count")] | Annotated[SeedList, Tag("list")],
+    Discriminator(lambda value: "list" if isinstance(value, list) else "count"),
+]
+
+
+def _finite_hyper(hyper: dict[str, Any]) -> dict[str, Any]:
+    """Refuse .nan and .inf in hyper-parameters (also inside a sweep's list): a trainer's
+    ``Hyper`` may not bound every float, and a NaN learning rate is always a typo."""
+    for name, value in hyper.items():
+        for one in _as_sweep(value):
+            if isinstance(one, float) and not math.isfinite(one):
+                raise ValueError(f"{name}: {one!r} is not a finite number")
+    return hyper
+
+
+class TrainingRecipe(StrictModel):
+    """One trainer with its budget; each hyper-parameter combination × seed is a cell."""
+
+    name: str = Field(min_length=1, description="display name, unique within the suite")
+    trainer: str = Field(description="trainer name, or package.module:Class")
+    steps: WholeNumber = Field(gt=0, le=MAX_TRAIN_STEPS, description="training updates")
+    checkpoint_every: WholeNumber = Field(
+        gt=0, le=MAX_TRAIN_STEPS, description="evaluate (and save resume state) every N steps"
+    )
+    log_every: WholeNumber | None = Field(
+        None,
+        gt=0,
+        le=MAX_TRAIN_STEPS,
+        description=f"one step block per N steps (default {DEFAULT_LOG_EVERY}, "
+        "or checkpoint_every if smaller)",
+    )
+    hyper: dict[str, Any] = Field(
+        default_factory=dict, description="trainer hyper-parameters; a list value is a sweep"
+    )
+    seeds: Seeds | None = Field(None, description="overrides training.seeds for this recipe")
+    sampling: SamplingSpec | None = Field(None, description="overrides the suite's sampling")
+    resources: Resources = Field(
+        default_factory=Resources, description="per cell, for executors that schedule (ray)"
+    )
+
+    @field_validator("hyper")
+    @classmethod
+    def _hyper_finite(cls, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _finite_hyper(hyper)
+
+    @property
+    def log_interval(self) -> int:
+        """Steps per block: ``log_every``, or the default capped at ``checkpoint_every``."""
+        return self.log_every or min(DEFAULT_LOG_EVERY, self.checkpoint_every)
+
+
+class TrainingSpec(StrictModel):
+    """A training suite's ``training:`` block: recipes trained under several seeds, each
+    checkpoint scored with the suite's metrics, and the stability figures' settings."""
+
+    seeds: Seeds = Field(
+        3, description="a count (seeds 0..n-1 offset by the suite seed) or a list of seeds"
+    )
+    quality: str = Field(description="the metric the stability figures and curves follow")
+    collapse: dict[str, Real] = Field(
+        default_factory=dict,
+        description="a run collapsed if, at its last checkpoint, a named metric is below "
+        "its threshold",
+    )
+    target: Real | None = Field(
+        None, description="time to target: first checkpoint whose quality reaches it"
+    )
+    recipes: list[TrainingRecipe] = Field(min_length=1)
+
+    def seeds_of(self, recipe: TrainingRecipe, base: int) -> list[int]:
+        """The seeds ``recipe`` trains under (its own, or the block's), a count offset by the
+        suite's seed ``base``."""
+        seeds = self.seeds if recipe.seeds is None else recipe.seeds
+        return list(seeds) if isinstance(seeds, list) else [base + i for i in range(seeds)]
+
+    def cell_count(self, base: int) -> int:
+        """How many training cells the block plans (hyper sweeps × seeds)."""
+        return sum(sweep_size(r.hyper) * len(self.seeds_of(r, base)) for r in self.recipes)
+
+
 class Tolerance(StrictModel):
     """How far a metric may move from its baseline in the bad direction before it regresses."""
 
@@ -251,7 +350,12 @@ class Suite(StrictModel):
     bootstrap: BootstrapSettings = BootstrapSettings()
     sampling: SamplingSpec
     timing: TimingSpec = TimingSpec()
-    models: list[ModelSpec] = Field(min_length=1)
+    models: list[ModelSpec] = Field(
+        default_factory=list, description="the models of a sampling suite"
+    )
+    training: TrainingSpec | None = Field(
+        None, description="a training suite: recipes trained under seeds (then no `models`)"
+    )
     gate: GateSpec = GateSpec()
     prompts: str | None = Field(
         None,
@@ -271,6 +375,17 @@ class Suite(StrictModel):
         description=f"the most cells (models × sweep combinations) the suite may plan; above "
         f"{DEFAULT_MAX_CELLS:,}, set it to confirm that a large sweep is meant",
     )
+
+    @model_serializer(mode="wrap")
+    def _without_training(self, handler: Any) -> dict[str, Any]:
+        """Drop an absent ``training`` (and a training suite's empty ``models``) so sampling
+        suites keep their hashes."""
+        dumped = handler(self)
+        if self.training is None:
+            dumped.pop("training", None)
+        elif not self.models:
+            dumped.pop("models", None)
+        return dumped
 
 
 def sweep(params: dict[str, Any]) -> list[dict[str, Any]]:

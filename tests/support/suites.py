@@ -94,3 +94,54 @@ def missing_zoo_weights() -> list[str]:
 
     names = re.findall(r"zoo:([\w.-]+)", QUICK.read_text())
     return [name for name in names if not weights_path(name).exists()]
+
+
+TINY_TRAINER = "tests.support.trainers:TinyTrainer"
+
+
+def tiny_recipe(**overrides) -> dict:
+    """A recipe of the tiny test trainer: 4 steps, checkpoints at 0, 2 and 4, a block a step."""
+    recipe = {"name": "tiny", "trainer": TINY_TRAINER, "steps": 4, "checkpoint_every": 2}
+    return {**recipe, "log_every": 1, **overrides}
+
+
+def training_suite(recipes: list[dict] | None = None, **overrides) -> dict:
+    """A small valid training suite of the tiny test trainer: 2 seeds, 4 steps, checkpoints
+    every 2 (so at 0, 2 and 4), a block per step, 32 samples per checkpoint."""
+    suite = {
+        "name": "train-test",
+        "seed": 0,
+        "device": "cpu",
+        "reference": {"dataset": "digits", "split": "test"},
+        "metrics": ["fd", "recall", "coverage"],
+        "bootstrap": {"resamples": 10},
+        "sampling": {"num_samples": 32, "batch_size": 32},
+        "training": {
+            "seeds": 2,
+            "quality": "fd",
+            "collapse": {"recall": 0.05},
+            "target": 1e6,
+            "recipes": recipes or [tiny_recipe()],
+        },
+    }
+    suite.update(overrides)
+    return suite
+
+
+TRAINING = """\
+name: t
+device: cpu
+reference: {dataset: digits, split: test}
+metrics: [fd, recall]
+sampling: {num_samples: 8, batch_size: 4}
+training:
+  seeds: 2
+  quality: fd
+  collapse: {recall: 0.1}
+  recipes:
+    - name: tiny
+      trainer: tests.support.trainers:TinyTrainer
+      steps: 10
+      checkpoint_every: 5
+      hyper: {lr: [0.01, 0.1]}
+"""

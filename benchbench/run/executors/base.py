@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -21,6 +22,7 @@ from benchbench.measure.device import resolve_device
 from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord
 from benchbench.run.plan import CellPlan
+from benchbench.run.training_plan import TrainingCellPlan
 from benchbench.suite.load import LoadedSuite
 
 
@@ -38,11 +40,40 @@ class CellJob:
     kind: OutputKind
     evaluator: Evaluator
     environment: dict[str, Any]  # the driver's; a local cell is measured in it
+    state_dir: Path | None = None  # where training cells keep their resume state
+
+
+AnyCell = CellPlan | TrainingCellPlan
+
+
+def measure(job: CellJob, cell: AnyCell, env_id: str, observer: Any) -> CellRecord:
+    """One cell's record: a sampling cell measured, or a training cell trained."""
+    from benchbench.run.cell import execute_cell
+    from benchbench.run.training import execute_training_cell
+
+    if isinstance(cell, TrainingCellPlan):
+        return execute_training_cell(cell, job, env_id, observer)
+    return execute_cell(
+        cell, job.loaded, job.device, job.evaluator, job.run_id, env_id, observer, job.kind
+    )
+
+
+def failed_record(job: CellJob, cell: AnyCell, env_id: str, error: str) -> CellRecord:
+    """The failed record of a cell that could not run at all (its worker died, or lacked
+    the device)."""
+    from benchbench.run.cell import mark_failed, new_record
+    from benchbench.run.training import training_record
+
+    if isinstance(cell, TrainingCellPlan):
+        record = training_record(cell, job, env_id)
+    else:
+        record = new_record(cell, job.loaded, job.device, job.run_id, env_id)
+    return mark_failed(record, error)
 
 
 @dataclass
 class CellOutcome:
-    cell: CellPlan
+    cell: AnyCell
     record: CellRecord
     environment: dict[str, Any]  # where the cell ran; the driver stores it for the record
 
@@ -68,6 +99,6 @@ class Executor(ABC):
         return resolve_device(spec)
 
     @abstractmethod
-    def execute(self, job: CellJob, cells: list[CellPlan], observer: Any) -> Iterator[CellOutcome]:
+    def execute(self, job: CellJob, cells: list[AnyCell], observer: Any) -> Iterator[CellOutcome]:
         """Measure ``cells``; yield each outcome as it completes. Closing the iterator early
         (Ctrl-C in the driver) stops the cells still running."""

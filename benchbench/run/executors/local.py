@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from benchbench.run.cell import execute_cell
-from benchbench.run.executors.base import CellJob, CellOutcome, Executor
-from benchbench.run.plan import CellPlan
+from benchbench.run.executors.base import AnyCell, CellJob, CellOutcome, Executor, measure
 
 
 class LocalExecutor(Executor):
-    def execute(self, job: CellJob, cells: list[CellPlan], observer: Any) -> Iterator[CellOutcome]:
+    def execute(self, job: CellJob, cells: list[AnyCell], observer: Any) -> Iterator[CellOutcome]:
         env_id = job.environment["env_id"]
         for cell in cells:
-            record = execute_cell(
-                cell, job.loaded, job.device, job.evaluator, job.run_id, env_id, observer, job.kind
-            )
-            yield CellOutcome(cell, record, job.environment)
+            yield CellOutcome(cell, measure(job, cell, env_id, observer), job.environment)

@@ -23,8 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from benchbench.measure import envinfo
 from benchbench.measure.device import resolve_device
-from benchbench.run.executors.base import CellJob, CellOutcome, Executor
-from benchbench.run.plan import CellPlan
+from benchbench.run.executors.base import (
+    AnyCell,
+    CellJob,
+    CellOutcome,
+    Executor,
+    failed_record,
+    measure,
+)
 
 INSTALL_HINT = "the ray executor needs Ray: pip install 'benchbench[ray]'"
 
@@ -90,8 +96,8 @@ class RayExecutor(Executor):
             raise RuntimeError(f"device {spec!r} requested but the Ray cluster has no GPUs")
         return device
 
-    def task_options(self, cell: CellPlan, device: torch.device) -> dict[str, Any]:
-        wanted = cell.model.resources
+    def task_options(self, cell: AnyCell, device: torch.device) -> dict[str, Any]:
+        wanted = cell.resources
         gpus = wanted.num_gpus
         if gpus is None:
             gpus = 1 if device.type == "cuda" else 0
@@ -106,23 +112,23 @@ class RayExecutor(Executor):
             options["memory"] = wanted.memory
         return options
 
-    def execute(self, job: CellJob, cells: list[CellPlan], observer: Any) -> Iterator[CellOutcome]:
+    def execute(self, job: CellJob, cells: list[AnyCell], observer: Any) -> Iterator[CellOutcome]:
         if not cells:
             return
         ray = self.connect()
         prepare = ray.remote(prepare_job).options(
             num_cpus=1, num_gpus=1 if job.device.type == "cuda" else 0
         )
-        measure = ray.remote(measure_cell)
+        measure_task = ray.remote(measure_cell)
         prepared = prepare.remote(job)
         limit = self.options.max_parallel or len(cells)
         waiting = list(cells)
-        running: dict[Any, CellPlan] = {}
+        running: dict[Any, AnyCell] = {}
         try:
             while waiting or running:
                 while waiting and len(running) < limit:
                     cell = waiting.pop(0)
-                    task = measure.options(**self.task_options(cell, job.device))
+                    task = measure_task.options(**self.task_options(cell, job.device))
                     running[task.remote(prepared, cell)] = cell
                 done, _ = ray.wait(list(running), num_returns=1)
                 cell = running.pop(done[0])
@@ -131,15 +137,13 @@ class RayExecutor(Executor):
             for ref in [*running, prepared]:
                 ray.cancel(ref)
 
-    def _outcome(self, ray: Any, ref: Any, cell: CellPlan, job: CellJob) -> CellOutcome:
-        from benchbench.run.cell import mark_failed, new_record
-
+    def _outcome(self, ray: Any, ref: Any, cell: AnyCell, job: CellJob) -> CellOutcome:
         try:
             return ray.get(ref)
         except ray.exceptions.RayError as exc:  # every try's worker died, or it never ran
-            record = new_record(cell, job.loaded, job.device, job.run_id, job.environment["env_id"])
             error = f"{type(exc).__name__} (tried {self.options.max_retries + 1} times): {exc}"
-            return CellOutcome(cell, mark_failed(record, error), job.environment)
+            record = failed_record(job, cell, job.environment["env_id"], error)
+            return CellOutcome(cell, record, job.environment)
 
 
 def prepare_job(job: CellJob) -> CellJob:
@@ -155,9 +159,8 @@ def _worker_environment(device: str) -> dict[str, Any]:
     return envinfo.capture(torch.device(device))
 
 
-def measure_cell(job: CellJob, cell: CellPlan) -> CellOutcome:
+def measure_cell(job: CellJob, cell: AnyCell) -> CellOutcome:
     """One cell on a worker, measured as locally, with this worker's environment."""
-    from benchbench.run.cell import execute_cell, mark_failed, new_record
     from benchbench.run.observer import SilentObserver
 
     environment = _worker_environment(str(job.device))
@@ -165,9 +168,5 @@ def measure_cell(job: CellJob, cell: CellPlan) -> CellOutcome:
     try:
         resolve_device(str(job.device))
     except RuntimeError as exc:  # this worker lacks the device the suite runs on
-        record = mark_failed(new_record(cell, job.loaded, job.device, job.run_id, env_id), str(exc))
-        return CellOutcome(cell, record, environment)
-    record = execute_cell(
-        cell, job.loaded, job.device, job.evaluator, job.run_id, env_id, SilentObserver(), job.kind
-    )
-    return CellOutcome(cell, record, environment)
+        return CellOutcome(cell, failed_record(job, cell, env_id, str(exc)), environment)
+    return CellOutcome(cell, measure(job, cell, env_id, SilentObserver()), environment)

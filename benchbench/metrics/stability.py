@@ -1,0 +1,203 @@
+"""How reliably a setting trains, over its seeds: pure statistics on per-seed histories.
+
+Each figure is one function on plain numbers (numpy float64), tested against an
+independent computation; ``stability_measurements`` turns a setting's per-seed histories
+into the stability cell's ``Measurement`` rows. Intervals: a percentile bootstrap over
+seeds (seeded, so equal inputs give equal intervals) for the spread, the median and the
+gap; Wilson score intervals for the rates (a k-of-n share with n as small as 3 needs an
+interval that stays inside [0, 1] and is not empty at k = 0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from benchbench.catalogue import stability_metric_names
+from benchbench.metrics.stats import BootstrapSpec
+from benchbench.records import Measurement
+
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SeedHistory:
+    """One seed's training as the stability figures see it: the quality metric and the
+    training seconds at each checkpoint (in step order), and whether the run diverged or
+    collapsed."""
+
+    steps: Sequence[int]
+    seconds: Sequence[float]
+    quality: Sequence[float]
+    diverged: bool
+    collapsed: bool
+
+    @property
+    def final(self) -> float:
+        return float(self.quality[-1])
+
+
+def iqr(values: Sequence[float]) -> float:
+    """Interquartile range (numpy's default linear percentiles)."""
+    q1, q3 = np.percentile(np.asarray(values, np.float64), [25.0, 75.0])
+    return float(q3 - q1)
+
+
+def std(values: Sequence[float]) -> float:
+    """Sample standard deviation (ddof 1): the seeds are a sample of all seeds."""
+    return float(np.std(np.asarray(values, np.float64), ddof=1))
+
+
+def median(values: Sequence[float]) -> float:
+    return float(np.median(np.asarray(values, np.float64)))
+
+
+def bootstrap_over_seeds(
+    values: Sequence[float], statistic: Callable[[np.ndarray], float], spec: BootstrapSpec
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of ``statistic`` with the seeds resampled (None without
+    resamples)."""
+    if spec.resamples == 0:
+        return None
+    data = np.asarray(values, np.float64)
+    rng = np.random.default_rng(spec.seed)
+    draws = rng.integers(0, len(data), size=(spec.resamples, len(data)))
+    replicates = np.array([statistic(data[row]) for row in draws], np.float64)
+    low, high = np.percentile(replicates, spec.tails())
+    return float(low), float(high)
+
+
+def wilson_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """Wilson score interval of a k-of-n share."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    share = k / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def best_last_gaps(histories: Sequence[SeedHistory], higher_is_better: bool) -> list[float]:
+    """Per seed, how much worse the last checkpoint is than the best one (≥ 0): how far
+    training oscillated away from its best."""
+    gaps = []
+    for history in histories:
+        values = np.asarray(history.quality, np.float64)
+        best = values.max() if higher_is_better else values.min()
+        gaps.append(float(abs(values[-1] - best)))
+    return gaps
+
+
+def time_to_target(history: SeedHistory, target: float, higher_is_better: bool) -> float:
+    """Training seconds to the first checkpoint whose quality reaches ``target`` (inf if
+    none does)."""
+    for seconds, value in zip(history.seconds, history.quality, strict=True):
+        if (value >= target) if higher_is_better else (value <= target):
+            return float(seconds)
+    return math.inf
+
+
+def stability_measurements(
+    histories: Sequence[SeedHistory],
+    quality: str,
+    higher_is_better: bool,
+    collapse: dict[str, float],
+    target: float | None,
+    spec: BootstrapSpec,
+) -> list[Measurement]:
+    """The stability cell's measurements over ``histories`` (one per seed, n ≥ 1); each with
+    its interval, n = the number of seeds, and a signature naming the figures' recipe."""
+    n = len(histories)
+    signature: dict[str, Any] = {
+        "stability": VERSION,
+        "quality": quality,
+        "collapse": collapse,
+        "target": target,
+        "ci": f"{spec.signature()},percentile-over-seeds,wilson",
+    }
+    names = dict(zip(("median", "std", "iqr"), stability_metric_names(quality)[:3], strict=True))
+
+    def row(
+        metric: str,
+        value: float,
+        interval: tuple[float, float] | None,
+        better: bool,
+        warnings: tuple[str, ...] = (),
+    ) -> Measurement:
+        low, high = interval if interval is not None else (None, None)
+        return Measurement(
+            metric,
+            value,
+            "stability",
+            higher_is_better=better,
+            ci_low=low,
+            ci_high=high,
+            ci_level=spec.confidence if interval is not None else None,
+            n=n,
+            signature=signature,
+            warnings=warnings,
+        )
+
+    finals = [h.final for h in histories]
+    rows = [
+        row(
+            names["median"],
+            median(finals),
+            bootstrap_over_seeds(finals, median, spec),
+            higher_is_better,
+        )
+    ]
+    if n >= 2:  # a spread needs two seeds
+        rows.append(row(names["std"], std(finals), bootstrap_over_seeds(finals, std, spec), False))
+        rows.append(row(names["iqr"], iqr(finals), bootstrap_over_seeds(finals, iqr, spec), False))
+    for metric, flags in (
+        ("divergence_rate", [h.diverged for h in histories]),
+        ("collapse_rate", [h.collapsed for h in histories]),
+    ):
+        k = sum(flags)
+        rows.append(row(metric, k / n, wilson_interval(k, n, spec.confidence), False))
+    gaps = best_last_gaps(histories, higher_is_better)
+    rows.append(row("best_last_gap", median(gaps), bootstrap_over_seeds(gaps, median, spec), False))
+    if target is not None:
+        rows.extend(_target_rows(histories, target, higher_is_better, spec, row))
+    return rows
+
+
+def _target_rows(
+    histories: Sequence[SeedHistory],
+    target: float,
+    higher_is_better: bool,
+    spec: BootstrapSpec,
+    row: Callable[..., Measurement],
+) -> list[Measurement]:
+    """The share of seeds reaching ``target``, and the median seconds to it, left out (with
+    a warning) when it is infinite: when too few seeds reach the target."""
+    times = [time_to_target(h, target, higher_is_better) for h in histories]
+    k, n = sum(math.isfinite(t) for t in times), len(times)
+    middle = median(times)
+    if not math.isfinite(middle):
+        warning = (
+            f"time_to_target_s left out: {k} of {n} seeds reached the target {target:g}, "
+            "so the median time is infinite"
+        )
+        return [
+            row(
+                "target_reached_rate",
+                k / n,
+                wilson_interval(k, n, spec.confidence),
+                True,
+                (warning,),
+            )
+        ]
+    with np.errstate(invalid="ignore"):  # resamples of missing seeds: inf - inf, no interval
+        interval = bootstrap_over_seeds(times, median, spec)
+    if interval is not None and not all(map(math.isfinite, interval)):
+        interval = None  # a resample with too few reaching seeds: no finite interval
+    return [
+        row("target_reached_rate", k / n, wilson_interval(k, n, spec.confidence), True),
+        row("time_to_target_s", middle, interval, False),
+    ]

@@ -1,0 +1,118 @@
+"""The stability figures against independent references: numpy/scipy on the same numbers,
+and closed-form cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from benchbench.metrics.stability import (
+    SeedHistory,
+    best_last_gaps,
+    bootstrap_over_seeds,
+    iqr,
+    median,
+    stability_measurements,
+    std,
+    time_to_target,
+    wilson_interval,
+)
+from benchbench.metrics.stats import BootstrapSpec
+
+FINALS = [31.5, 28.25, 40.0, 35.125, 29.0]
+
+
+def history(quality, seconds=None, diverged=False, collapsed=False) -> SeedHistory:
+    steps = list(range(0, 10 * len(quality), 10))
+    seconds = seconds or [float(s) for s in steps]
+    return SeedHistory(steps, seconds, quality, diverged, collapsed)
+
+
+def test_spread_is_numpys_and_scipys():
+    assert std(FINALS) == pytest.approx(np.std(FINALS, ddof=1), rel=1e-15)
+    assert iqr(FINALS) == pytest.approx(stats.iqr(FINALS), rel=1e-15)
+    assert median(FINALS) == 31.5
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 3), (1, 3), (3, 3), (7, 20), (20, 20)])
+def test_wilson_interval_is_scipys(k, n):
+    expected = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    low, high = wilson_interval(k, n, 0.95)
+    assert (low, high) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def test_wilson_interval_closed_form_at_zero():
+    """k = 0: the upper end is z² / (n + z²)."""
+    z = stats.norm.ppf(0.975)
+    assert wilson_interval(0, 3, 0.95) == pytest.approx((0.0, z * z / (3 + z * z)), abs=1e-12)
+
+
+def test_bootstrap_over_seeds_matches_scipys_percentile_bootstrap():
+    values = np.random.default_rng(1).normal(10.0, 2.0, size=40)
+    spec = BootstrapSpec(resamples=4000, confidence=0.9, seed=3)
+    low, high = bootstrap_over_seeds(values, std, spec)
+    reference = stats.bootstrap(
+        (values,),
+        lambda x: np.std(x, ddof=1),
+        n_resamples=4000,
+        confidence_level=0.9,
+        method="percentile",
+        random_state=np.random.default_rng(7),
+    )
+    ci = reference.confidence_interval
+    assert low == pytest.approx(ci.low, rel=0.05) and high == pytest.approx(ci.high, rel=0.05)
+
+
+def test_bootstrap_of_equal_seeds_is_a_point_and_no_resamples_no_interval():
+    spec = BootstrapSpec(resamples=50, confidence=0.95, seed=0)
+    assert bootstrap_over_seeds([2.0, 2.0, 2.0], median, spec) == (2.0, 2.0)
+    assert bootstrap_over_seeds([1.0, 2.0], median, BootstrapSpec(0, 0.95, 0)) is None
+
+
+def test_best_last_gap_follows_the_direction():
+    runs = [history([50.0, 20.0, 30.0]), history([50.0, 40.0, 35.0])]
+    assert best_last_gaps(runs, higher_is_better=False) == [10.0, 0.0]
+    assert best_last_gaps([history([0.2, 0.6, 0.5])], higher_is_better=True) == [pytest.approx(0.1)]
+
+
+def test_time_to_target_is_the_first_checkpoint_reaching_it():
+    run = history([50.0, 20.0, 10.0], seconds=[0.0, 3.5, 7.0])
+    assert time_to_target(run, 25.0, higher_is_better=False) == 3.5
+    assert time_to_target(run, 5.0, higher_is_better=False) == math.inf
+    assert time_to_target(history([0.1, 0.7]), 0.5, higher_is_better=True) == 10.0
+
+
+def test_stability_measurements_of_three_seeds():
+    runs = [
+        history([50.0, 20.0], seconds=[0.0, 4.0]),
+        history([50.0, 30.0], seconds=[0.0, 6.0], collapsed=True),
+        history([50.0, 60.0], seconds=[0.0, 5.0], diverged=True),
+    ]
+    spec = BootstrapSpec(resamples=200, confidence=0.95, seed=0)
+    rows = stability_measurements(runs, "fd", False, {"recall": 0.1}, 35.0, spec)
+    got = {m.metric: m for m in rows}
+    assert got["final_fd_median"].value == 30.0
+    assert got["final_fd_std"].value == pytest.approx(np.std([20.0, 30.0, 60.0], ddof=1))
+    assert got["final_fd_iqr"].value == pytest.approx(stats.iqr([20.0, 30.0, 60.0]))
+    assert got["divergence_rate"].value == pytest.approx(1 / 3)
+    assert (got["collapse_rate"].ci_low, got["collapse_rate"].ci_high) == pytest.approx(
+        wilson_interval(1, 3, 0.95)
+    )
+    assert got["best_last_gap"].value == 0.0  # medians of gaps [0, 0, 10]
+    assert got["target_reached_rate"].value == pytest.approx(2 / 3)
+    assert got["time_to_target_s"].value == 6.0  # median of 4, 6 and inf
+    assert {m.n for m in rows} == {3} and {m.kind for m in rows} == {"stability"}
+    assert all(m.higher_is_better is False for m in rows if m.metric != "target_reached_rate")
+    assert len({m.signature_hash for m in rows}) == 1
+
+
+def test_time_to_target_is_left_out_with_a_warning_when_most_seeds_miss_it():
+    runs = [history([50.0, 20.0]), history([50.0, 40.0]), history([50.0, 45.0])]
+    spec = BootstrapSpec(resamples=20, confidence=0.95, seed=0)
+    rows = {m.metric: m for m in stability_measurements(runs, "fd", False, {}, 25.0, spec)}
+    assert "time_to_target_s" not in rows
+    assert "1 of 3 seeds reached the target 25" in rows["target_reached_rate"].warnings[0]
+    assert all(math.isfinite(m.value) for m in rows.values())
