@@ -3,6 +3,7 @@ grids of a collapsed run beside a healthy one, the Markdown, and the page in Chr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_a_diverged_seed_leaves_later_points_to_the_others(run):
         ~((run.checkpoints["model_name"] == "ddpm") & (run.checkpoints["seed"] == 0))
         | (run.checkpoints["step"] == 0)
     ]
-    shorter = type(run)(**{**run.__dict__, "checkpoints": early})
+    shorter = dataclasses.replace(run, checkpoints=early)
     band = checkpoint_bands(shorter, "fd")["ddpm"]
     assert band.seeds == [SEEDS, SEEDS - 1, SEEDS - 1]
 
@@ -187,3 +188,17 @@ def test_training_page_in_chromium(browser, site):
     assert rows[0].text == "ddpm" and rows[-1].text.startswith("dcgan-fragile")
     assert browser.broken_links(site) == []
     assert browser.console_errors() == []
+
+
+def test_a_stability_time_stored_as_a_speed_measurement_stays_in_the_table(store_path):
+    """The run side may store time_to_target_s as kind "speed" (device-bound)."""
+    with Store(store_path, read_only=True) as store:
+        run = load_run(store, store.latest_run_id("training"))  # this test's own copy
+    for cell in filter(is_stability, run.cells):
+        cell.summary.speed["time_to_target_s"] = cell.summary.quality.pop("time_to_target_s")
+        detail = cell.details["time_to_target_s"]
+        cell.details["time_to_target_s"] = dataclasses.replace(detail, kind="speed")
+    table = stability_table(run, TrainingSpec.of(run.suite))
+    index = [c.key for c in table.columns].index("time_to_target_s")
+    assert table.columns[index].group == "speed"
+    assert [r.entries[index].text for r in table.rows] == ["20 s"] * len(SETTINGS)

@@ -11,6 +11,7 @@ from benchbench.report.data import Cell, Run, Sample
 from benchbench.report.leaderboard import Entry, entry
 from benchbench.report.plots import Plot, band_plot
 from benchbench.report.ranking import marks
+from benchbench.report.summary import SUMMARY_GROUPS
 from benchbench.report.training import (
     Band,
     GridPair,
@@ -68,7 +69,7 @@ def stability_table(run: Run, spec: TrainingSpec) -> StabilityTable:
     cells = [c for c in run.cells if is_stability(c) and c.summary.status == "complete"]
     label = checkpoint_metrics(run).get(spec.quality, spec.quality)
     meanings = spec.definitions(label)
-    stored = dict.fromkeys(k for c in cells for k in c.summary.quality)
+    stored = dict.fromkeys(k for c in cells for k in c.details)
     keys = [k for k in meanings if k in stored] + [k for k in stored if k not in meanings]
     columns = [_column(k, cells) for k in keys]
     entries: dict[str, list[Entry]] = {c.cell_id: [] for c in cells}
@@ -78,17 +79,22 @@ def stability_table(run: Run, spec: TrainingSpec) -> StabilityTable:
             cells, values, marks(values, column.higher_is_better), strict=True
         ):
             entries[cell.cell_id].append(entry(column, cell, value, mark))
-    rows = [StabilityRow(c, _seeds(c), entries[c.cell_id]) for c in cells]
+    rows = [StabilityRow(c, _seeds(entries[c.cell_id]), entries[c.cell_id]) for c in cells]
     return StabilityTable(columns, {k: meanings.get(k, "") for k in keys}, rows)
 
 
 def _column(key: str, cells: list[Cell]) -> Column:
+    """The figure's column, in the summary's group of its kind (a time stored as a speed
+    measurement, device-bound, is read from the speed group)."""
     detail = next(c.details[key] for c in cells if key in c.details)
-    return Column(key, "quality", key, "stability", detail.unit, detail.higher_is_better)
+    group = detail.kind if detail.kind in SUMMARY_GROUPS else "quality"
+    return Column(key, group, key, "stability", detail.unit, detail.higher_is_better)
 
 
-def _seeds(cell: Cell) -> int | None:
-    return max((v.n for v in cell.summary.quality.values() if v.n is not None), default=None)
+def _seeds(entries: list[Entry]) -> int | None:
+    """How many seeds the row's figures summarise (their largest n)."""
+    counts = [e.value.n for e in entries if e.value is not None and e.value.n is not None]
+    return max(counts, default=None)
 
 
 def training_plots(run: Run, slug: str, assets: Assets) -> list[Plot]:
