@@ -209,8 +209,8 @@ def grid_pairs(run: Run, spec: TrainingSpec) -> list[GridPair]:
         healthy = [c for c in mine if not _flag(c, COLLAPSED) and not _flag(c, DIVERGED)]
         if collapsed and healthy:
             why = (
-                f"a collapsed {family} run (the worst final {spec.quality}) beside its "
-                "healthy run with the best"
+                f"a collapsed {family} run (of those, the worst final {spec.quality}) beside "
+                f"the healthy {family} run with the best"
             )
             pairs.append(_pair(why, collapsed[-1], healthy[0]))
     if not pairs and len(ranked) > 1:
