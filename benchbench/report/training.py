@@ -16,14 +16,13 @@ import pandas as pd
 
 from benchbench.report.columns import Column
 from benchbench.report.data import Cell, Run, Sample
-from benchbench.report.summary import Value
+from benchbench.report.summary import SUMMARY_GROUPS, Value
 
 TRAINER_ADAPTER = "trainer:"  # a seed cell's adapter: trainer:<name>
 STABILITY_ADAPTER = "stability:"  # a setting's stability cell: stability:<trainer>
 GRID = re.compile(r"^samples-step-(\d+)\.png$")  # a seed cell's grid at a checkpoint
 SEED_PARAM = "seed"  # in a seed cell's suite params, beside the hyper the suite sets
 COLLAPSED, DIVERGED = "collapsed", "diverged"  # a seed cell's 0/1 measurements
-TRAIN_SECONDS = "train_s"
 # The stability table's columns, in order: name (``{q}``: the quality metric) and meaning.
 STABILITY_COLUMNS = (
     ("final_{q}_median", "median over seeds of the final {Q}"),
@@ -158,8 +157,10 @@ def block_series(run: Run) -> list[str]:
 
 def final_value(cell: Cell, metric: str) -> Value | None:
     """A cell's value of ``metric`` by name, whatever its kind and label."""
-    key = next((k for k, d in cell.details.items() if d.metric == metric), None)
-    return None if key is None else cell.value("quality", key) or cell.value("speed", key)
+    for key, detail in cell.details.items():
+        if detail.metric == metric:
+            return cell.value(detail.kind if detail.kind in SUMMARY_GROUPS else "quality", key)
+    return None
 
 
 @dataclass(frozen=True)
