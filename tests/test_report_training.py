@@ -118,6 +118,9 @@ def test_definitions_read_the_suites_thresholds():
         {**SUITE, "training": {**SUITE["training"], "collapse": {"recall": 0.3}}}
     )
     assert spec.definitions("FD")["collapse_rate"].endswith("at its last checkpoint recall < 0.3")
+    unstated = TrainingSpec.of({"metrics": ["fd"]}).definitions("FD")
+    assert unstated["collapse_rate"].endswith("(the run's suite states no threshold)")
+    assert unstated["target_reached_rate"].endswith("(the run's suite states no target)")
 
 
 def test_stability_cells_stay_out_of_the_per_seed_leaderboard(run):

@@ -79,13 +79,16 @@ class TrainingSpec:
 
     def definitions(self, label: str) -> dict[str, str]:
         """Stability metric name -> what it means, with this suite's thresholds."""
-        below = " or ".join(f"{m} < {t:g}" for m, t in self.collapse.items()) or "not stated"
+        below = " or ".join(f"{m} < {t:g}" for m, t in self.collapse.items())
+        unstated = "(the run's suite states no {})"
         words = {
             "Q": label,
-            "collapsed": f"at its last checkpoint {below}",
+            "collapsed": f"at its last checkpoint {below}"
+            if below
+            else unstated.format("threshold"),
             "diverged": f"a non-finite loss or gradient norm, or a final {label} worse than "
             "at step 0",
-            "target": "–" if self.target is None else f"{self.target:g}",
+            "target": unstated.format("target") if self.target is None else f"{self.target:g}",
         }
         return {
             name.format(q=self.quality): meaning.format(**words)
