@@ -28,10 +28,12 @@ from benchbench.gate.baseline import CellSnapshot, MetricSnapshot, Snapshot
 from benchbench.records import DEVICE_BOUND_KINDS
 from benchbench.suite.schema import DEFAULT_TOLERANCES, GateSpec, Tolerance
 
-# Gated without being named in the suite: quality metrics, throughput, and GPU memory.
-# CPU peak RSS is process-wide (it includes whatever earlier cells left allocated), so it
-# is gated only when a suite asks for it.
+# Gated without being named in the suite: quality metrics, the stability figures of a
+# training setting (collapse and divergence rates, final-quality spread, ...), throughput,
+# and GPU memory. CPU peak RSS is process-wide (it includes whatever earlier cells left
+# allocated), so it is gated only when a suite asks for it.
 DEFAULT_GATED = ("samples_per_s", "cuda_max_allocated")
+GATED_KINDS = ("quality", "stability")
 
 
 class Status(StrEnum):
@@ -96,7 +98,7 @@ def gated_metrics(cell: CellSnapshot, spec: GateSpec) -> list[str]:
     chosen = [
         name
         for name, m in cell.metrics.items()
-        if (m.kind == "quality" or name in DEFAULT_GATED or name in spec.tolerances)
+        if (m.kind in GATED_KINDS or name in DEFAULT_GATED or name in spec.tolerances)
         and name not in spec.ignore
     ]
     return sorted(chosen)
@@ -188,7 +190,10 @@ def compare_metric(
     unusable = _unusable("baseline", old) or _unusable("this run's", new)
     if unusable:
         return Comparison(label, metric, Status.FAILED, old.value, new.value, note=unusable)
-    tolerance = spec.tolerances.get(metric, DEFAULT_TOLERANCES[old.kind])
+    # Only kinds gated by default have a default tolerance (a training run's per-seed
+    # "training" measurements are gated only when the suite names them).
+    named = metric in spec.tolerances
+    tolerance = spec.tolerances[metric] if named else DEFAULT_TOLERANCES[old.kind]
     higher_is_better, problem = _higher_is_better(tolerance, old, new)
     if problem:
         return Comparison(label, metric, Status.ERROR, old.value, new.value, note=problem)

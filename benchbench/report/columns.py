@@ -46,6 +46,7 @@ THROUGHPUT = {
     "frames_per_s": "frames/s",
 }
 COLD_START = {"load_s": "load", "first_batch_s": "first batch"}
+TRAINING_TIME = {"train_s": "training time"}  # a training cell's, evaluations excluded
 # key → (title, unit, higher is better); roofline_bound shows its label ("compute", ...).
 ROOFLINE = {
     "achieved_tflops": ("TFLOP/s", "", True),
@@ -95,13 +96,15 @@ def columns_for(cells: Iterable[Cell]) -> list[Column]:
         for label in cell.summary.quality:
             if label in cell.details:
                 quality.setdefault(label, cell.details[label])
-    for label, detail in quality.items():
+    # Quality metrics first (the primary column is among them), then a training run's
+    # other per-cell figures (diverged, collapsed, best step, ...).
+    for label, detail in sorted(quality.items(), key=lambda item: item[1].kind != "quality"):
         columns.append(
             Column(
                 label,
                 "quality",
                 label,
-                AXES.get(detail.metric, "quality"),
+                AXES.get(detail.metric, "quality" if detail.kind == "quality" else detail.kind),
                 detail.unit,
                 detail.higher_is_better,
             )
@@ -124,6 +127,11 @@ def columns_for(cells: Iterable[Cell]) -> list[Column]:
     columns += [
         Column(key, "speed", title, "cold start", "s", False)
         for key, title in COLD_START.items()
+        if key in speed
+    ]
+    columns += [
+        Column(key, "speed", title, "training", "s", False)
+        for key, title in TRAINING_TIME.items()
         if key in speed
     ]
     return columns

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from benchbench.hashing import canonical_json, stable_hash
 from benchbench.human.results import human_scores
 from benchbench.report.summary import CellSummary, Value, summarize_run
@@ -99,6 +101,10 @@ class Run:
     suite: dict[str, Any]  # the validated suite as run
     cells: list[Cell]
     environments: dict[str, dict[str, Any]]  # the run's and those of reused cells
+    # A training run's checkpoint evaluations and step blocks (the store's readers' rows;
+    # empty for a sampling run).
+    checkpoints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    blocks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
@@ -144,6 +150,8 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
         suite=info.suite,
         cells=cells,
         environments=store.environments(env_ids),
+        checkpoints=store.run_training_checkpoints(run_id),
+        blocks=store.run_training_blocks(run_id),
     )
 
 

@@ -12,6 +12,7 @@ from benchbench.report.columns import Column, columns_for
 from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import Mark, marks, ranks, usable
 from benchbench.report.summary import Value
+from benchbench.report.training import is_stability, quality_first
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ class FamilyRow:
 
 
 def build_leaderboard(run: Run) -> Leaderboard:
-    columns = columns_for(run.cells)
-    complete = [c for c in run.cells if c.summary.status == "complete"]
-    entries = {c.cell_id: [] for c in run.cells}
+    """Every cell but a training run's stability cells (they have a table of their own)."""
+    cells = [c for c in run.cells if not is_stability(c)]
+    columns = quality_first(run, columns_for(cells))
+    complete = [c for c in cells if c.summary.status == "complete"]
+    entries = {c.cell_id: [] for c in cells}
     for column in columns:
         values = [column.value(c) for c in complete]
         for cell, value, mark in zip(
@@ -87,7 +90,7 @@ def build_leaderboard(run: Run) -> Leaderboard:
                 strict=True,
             )
         )
-    rows = [Row(c, rank_of.get(c.cell_id), entries[c.cell_id]) for c in run.cells]
+    rows = [Row(c, rank_of.get(c.cell_id), entries[c.cell_id]) for c in cells]
     index = columns.index(primary) if primary else None
     rows.sort(key=lambda r: _order(r, primary, index))
     return Leaderboard(run, columns, rows)

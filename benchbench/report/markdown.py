@@ -10,6 +10,8 @@ from benchbench.markdown_escape import escape
 from benchbench.report import format as fmt
 from benchbench.report.leaderboard import Entry, Leaderboard
 from benchbench.report.ranking import Mark
+from benchbench.report.training import TrainingSpec, is_training_run
+from benchbench.report.training_page import stability_table
 
 MAX_WARNINGS = 5
 SYMBOLS = {Mark.BEST: " ★", Mark.TIED: " ≈", Mark.NONE: ""}
@@ -53,7 +55,30 @@ def _board(board: Leaderboard) -> str:
     ]
     warnings = dict.fromkeys(w for row in board.rows for e in row.entries for w in e.warnings)
     lines += [f"⚠ {escape(w)}" for w in list(warnings)[:MAX_WARNINGS]]
-    return "\n".join([*lines, ""] if warnings else lines)
+    if warnings:
+        lines.append("")
+    if is_training_run(run):
+        lines += _stability(board)
+    return "\n".join(lines)
+
+
+def _stability(board: Leaderboard) -> list[str]:
+    """A training run's stability table, each column defined below it."""
+    table = stability_table(board.run, TrainingSpec.of(board.run.suite))
+    lines = [
+        "#### Training stability (per setting, over its seeds)",
+        "",
+        "| setting | family | seeds | " + " | ".join(escape(c.title) for c in table.columns) + " |",
+        "|---|---|---:|" + "---:|" * len(table.columns),
+    ]
+    for row in table.rows:
+        s = row.cell.summary
+        seeds = "–" if row.seeds is None else str(row.seeds)
+        cells = [escape(row.cell.label), escape(s.family), seeds, *map(_entry, row.entries)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- `{c.title}`: {escape(table.definitions[c.key])}" for c in table.columns]
+    return [*lines, ""]
 
 
 def _header(column) -> str:

@@ -16,8 +16,10 @@ from benchbench.report.assets import Assets, slugify
 from benchbench.report.columns import Column
 from benchbench.report.data import Cell, Run, Sample
 from benchbench.report.leaderboard import FamilyRow, Leaderboard, family_summary
-from benchbench.report.plots import line_plot, pareto_plot
+from benchbench.report.plots import Plot, line_plot, pareto_plot
 from benchbench.report.series import display_units, history_series, pareto_points, sweep_series
+from benchbench.report.training import GRID, is_training_run
+from benchbench.report.training_page import TrainingSection, training_section
 
 IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 AUDIO_SUFFIX = {"audio/wav": "wav"}  # played by an <audio> element
@@ -27,13 +29,6 @@ GENERATIONS = (
     "application/jsonl"  # a text cell's samples: one {prompt, reference, generation} per line
 )
 HISTORY_AXES = ("speed", "memory")  # plus every quality axis; cold start is left out
-
-
-@dataclass(frozen=True)
-class Plot:
-    title: str
-    src: str
-    caption: str
 
 
 @dataclass(frozen=True)
@@ -75,6 +70,7 @@ class SuitePage:
     text_examples: list[TextExample]
     signatures: list[Signature]
     environments: list[tuple[str, list[tuple[str, str]]]]  # the shown run's first
+    training: TrainingSection | None = None  # a training run's stability, curves and grids
 
     @property
     def run(self) -> Run:
@@ -97,6 +93,7 @@ def suite_page(history: list[Leaderboard], assets: Assets) -> SuitePage:
         text_examples=text_examples(board.run),
         signatures=signatures(board.run),
         environments=environments(runs),
+        training=training_section(board.run, slug, assets) if is_training_run(board.run) else None,
     )
 
 
@@ -195,10 +192,13 @@ def run_tick(run: Run) -> str:
 
 def gallery(run: Run, assets: Assets) -> list[GalleryItem]:
     """Each cell's stored sample grids, clips and generations (files named by content
-    hash); other text artifacts are shown as text."""
+    hash); other text artifacts are shown as text. A training cell's grids at its
+    checkpoints are left to the training section, which chooses among them."""
     items = []
     for cell in run.cells:
         for sample in cell.samples:
+            if GRID.match(sample.name):
+                continue
             if _generations(sample) is not None:
                 src = assets.write(f"assets/samples/{sample.sha256[:20]}.jsonl", sample.content)
                 items.append(GalleryItem(cell, sample, src=src))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -17,6 +19,9 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from benchbench.report.series import Point
+
+if TYPE_CHECKING:
+    from benchbench.report.training import Band
 
 STYLE = {
     "svg.hashsalt": "benchbench",
@@ -30,8 +35,20 @@ STYLE = {
     "grid.alpha": 0.3,
 }
 METADATA = {"Date": None, "Creator": "benchbench"}
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A figure of the site: its title, its SVG file under assets/, and what it shows."""
+
+    title: str
+    src: str
+    caption: str
+
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 SIZE = (6.4, 3.8)
+LINESTYLES = ("-", "--", ":", "-.")  # settings of one family: one colour, these styles
 
 
 def plain(text: str) -> str:
@@ -98,6 +115,26 @@ def line_plot(
             ax.set_xscale("log")
             ticks = sorted({p.x for points in series.values() for p in points})
             ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xlabel(plain(x_label))
+        ax.set_ylabel(plain(y_label))
+        ax.legend(fontsize=7, loc="best")
+        return _svg(fig)
+
+
+def band_plot(bands: Sequence[Band], x_label: str, y_label: str) -> str:
+    """Per setting, the median over seeds as a line in a min–max band: one colour per
+    family, one line style per setting within it (so a fragile setting stands apart)."""
+    with matplotlib.rc_context(STYLE):
+        fig, ax = _figure()
+        palette = colors([b.family for b in bands])
+        styles: dict[str, int] = {}
+        for band in bands:
+            color = palette[band.family]
+            style = LINESTYLES[styles.setdefault(band.family, 0) % len(LINESTYLES)]
+            styles[band.family] += 1
+            ax.fill_between(band.x, band.low, band.high, color=color, alpha=0.15, linewidth=0)
+            label = plain(f"{band.setting} ({band.family})")
+            ax.plot(band.x, band.median, color=color, linestyle=style, marker=".", label=label)
         ax.set_xlabel(plain(x_label))
         ax.set_ylabel(plain(y_label))
         ax.legend(fontsize=7, loc="best")

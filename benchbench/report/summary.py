@@ -12,6 +12,8 @@ from benchbench.store.runs import Store
 
 # The peak that best describes a cell's memory, in order of preference.
 MEMORY_PREFERENCE = ("cuda_max_allocated", "cpu_peak_rss", "cpu_peak_rss_since_start")
+# Measurement kinds with a group of their own; every other kind is read as quality.
+SUMMARY_GROUPS = ("speed", "memory", "roofline")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,6 @@ def summarize_run(store: Store, run_id: str) -> list[CellSummary]:
             None if m.kind == "quality" or m.label == m.metric else m.label,
         )
         row = rows[m.position]
-        groups = {"speed": row.speed, "memory": row.memory, "roofline": row.roofline}
-        group = groups.get(m.kind, row.quality)
+        group = getattr(row, m.kind) if m.kind in SUMMARY_GROUPS else row.quality
         group[m.label if m.kind == "quality" else m.metric] = value
     return [rows[k] for k in sorted(rows)]

@@ -318,6 +318,7 @@ class Tolerance(StrictModel):
 # Defaults by kind of measurement: timings and memory vary more than seeded quality metrics.
 DEFAULT_TOLERANCES = {
     "quality": Tolerance(rel=0.05),
+    "stability": Tolerance(rel=0.05),  # a training setting's figures over its seeds
     "speed": Tolerance(rel=0.25),
     "memory": Tolerance(rel=0.25),
 }
@@ -329,8 +330,8 @@ class GateSpec(StrictModel):
     )
     tolerances: dict[str, Tolerance] = Field(
         default_factory=dict,
-        description="per metric; quality metrics, samples_per_s and peak memory are gated "
-        "by default, with looser defaults for speed and memory",
+        description="per metric; quality metrics, training stability figures, samples_per_s "
+        "and peak memory are gated by default, with looser defaults for speed and memory",
     )
     ignore: list[str] = Field(
         default_factory=list, description="metrics never gated (e.g. timings on shared CI runners)"
