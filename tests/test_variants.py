@@ -5,10 +5,11 @@ run is a failed cell with its reason."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
-from benchbench.metrics.stats import BootstrapSpec
+from benchbench.metrics.stats import BootstrapSpec, bootstrap_median_interval, bootstrap_medians
 from benchbench.report.speedup import median_ratio, run_speedups
 from benchbench.run import variant as variant_module
 from benchbench.run.driver import run_suite
@@ -169,6 +170,21 @@ def test_speed_up_is_the_ratio_of_median_latencies_with_an_interval(
         steady = store.run_steady_timings(result.run_id).groupby("position")["seconds"]
     assert set(speedups) == {1, 2} & complete  # the compiled cell and bf16 (where it ran)
     assert speedups[1] == median_ratio(list(steady.get_group(0)), list(steady.get_group(1)), spec)
+
+
+def test_latency_intervals_and_speed_ups_share_one_median_bootstrap_with_unchanged_values():
+    """One ``bootstrap_medians`` serves both; the figures are those the two copies gave."""
+    eager = [0.101, 0.098, 0.105, 0.099, 0.120, 0.097, 0.102]
+    variant = [0.051, 0.049, 0.060, 0.050, 0.052]
+    spec = BootstrapSpec(resamples=500, confidence=0.9, seed=3)
+    rng = np.random.default_rng(3)
+    medians = bootstrap_medians(eager, 500, rng)
+    assert medians.shape == (500,) and set(medians) <= set(eager)
+    assert bootstrap_median_interval(eager, spec) == (0.098, 0.105)
+    ratio = median_ratio(eager, variant, spec)
+    assert (ratio.value, ratio.ci_low, ratio.ci_high, ratio.n) == pytest.approx(
+        (1.9803921568627454, 1.75, 2.081632653061224, 5), rel=1e-15
+    )
 
 
 def test_shipped_variant_suites_pair_every_variant_with_an_eager_cell():

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from benchbench.hashing import canonical_json
-from benchbench.metrics.stats import BootstrapSpec
+from benchbench.metrics.stats import BootstrapSpec, bootstrap_medians
 from benchbench.report.summary import Value
 from benchbench.store.rows import StoredCell
 from benchbench.store.runs import Store
@@ -35,13 +35,8 @@ def median_ratio(eager: Sequence[float], variant: Sequence[float], spec: Bootstr
     """``median(eager) / median(variant)`` (above 1: the variant is faster) with a
     percentile bootstrap interval, each sample set resampled independently."""
     rng = np.random.default_rng(spec.seed)
-
-    def medians(samples: Sequence[float]) -> np.ndarray:
-        values = np.asarray(samples, np.float64)
-        draws = rng.integers(0, len(values), size=(spec.resamples, len(values)))
-        return np.median(values[draws], axis=1)
-
-    ratios = medians(eager) / medians(variant)
+    eager_medians = bootstrap_medians(eager, spec.resamples, rng)
+    ratios = eager_medians / bootstrap_medians(variant, spec.resamples, rng)
     low, high = np.percentile(ratios, spec.tails())
     value = float(np.median(eager) / np.median(variant))
     return Value(value, float(low), float(high), n=min(len(eager), len(variant)))
