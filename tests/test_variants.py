@@ -212,3 +212,55 @@ def test_shipped_variant_suites_pair_every_variant_with_an_eager_cell():
         eager = {(c.model.weights, str(c.params)) for c in cells if not c.variant.settings()}
         variants = [c for c in cells if c.variant.settings()]
         assert variants and all((c.model.weights, str(c.params)) in eager for c in variants)
+
+
+def test_report_shows_each_variant_cell_s_speed_up_and_compile_seconds_beside_eager(
+    write_suite, tmp_path, eager_backend
+):
+    from typer.testing import CliRunner
+
+    from benchbench.cli.app import app
+    from benchbench.report import format as fmt
+    from benchbench.report.data import load_run
+    from benchbench.report.leaderboard import build_leaderboard
+    from benchbench.report.markdown import escape_ci
+
+    suite = noise_suite(
+        models=[
+            {"name": "conv", "adapter": CONV, "variant": {"compile": ["off", "default"]}},
+            {"name": "conv-cl", "adapter": CONV, "variant": {"memory_format": "channels_last"}},
+        ]
+    )
+    db = tmp_path / "bench.duckdb"
+    with Store(db) as store:
+        run_id = run_suite(load_suite(write_suite(suite)), store).run_id
+        speedups = run_speedups(store, run_id)  # what bench run's table shows
+        board = build_leaderboard(load_run(store, run_id))
+    titles = [c.title for c in board.columns]
+    shown = {
+        row.cell.label: {
+            t: f"{e.text} {e.interval}".strip() for t, e in zip(titles, row.entries, strict=True)
+        }
+        for row in board.rows
+    }
+    at = {row.cell.label: row.cell.summary.position for row in board.rows}
+    assert set(speedups) == {at["conv compile=default"], at["conv-cl memory_format=channels_last"]}
+    for label, position in at.items():
+        expected = fmt.with_interval(speedups[position], "×") if position in speedups else "–"
+        assert shown[label]["speed-up over eager"] == expected
+    assert (
+        shown["conv"]["compile"] == shown["conv-cl memory_format=channels_last"]["compile"] == "–"
+    )
+    assert shown["conv compile=default"]["compile"].startswith("no cache (")  # eager backend
+
+    runner = CliRunner()
+    markdown = tmp_path / "summary.md"
+    for args in (["--format", "markdown", "--out", str(markdown)], ["--out", str(tmp_path)]):
+        result = runner.invoke(app, ["report", "--db", str(db), *args])
+        assert result.exit_code == 0, result.output
+    text = markdown.read_text()
+    assert "| speed-up over eager ↑ |" in text and "speed-up over eager: a variant" in text
+    compiled = next(line for line in text.splitlines() if "compile=default" in line)
+    assert escape_ci(fmt.with_interval(speedups[at["conv compile=default"]], "×")) in compiled
+    html = (tmp_path / "index.html").read_text()
+    assert "speed-up over eager" in html and "inductor&#39;s" in html

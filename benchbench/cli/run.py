@@ -210,10 +210,9 @@ KIND_SPEEDS = {
 
 def variant_speedups(store, run_id: str) -> dict:
     """Speed-ups of the run's variant cells over their eager twins (by position)."""
-    from benchbench.metrics.stats import BootstrapSpec
     from benchbench.report.speedup import run_speedups
 
-    return run_speedups(store, run_id, BootstrapSpec(resamples=1000, confidence=0.95, seed=0))
+    return run_speedups(store, run_id)
 
 
 def _variant_cells(row, speedups: dict) -> list[str]:

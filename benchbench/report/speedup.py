@@ -20,6 +20,10 @@ from benchbench.store.rows import StoredCell
 from benchbench.store.runs import Store
 from benchbench.suite.schema import Variant
 
+SPEEDUP = "speedup_over_eager"  # the report's key for a variant cell's speed-up
+# The interval's bootstrap, the same in bench run's table and the report.
+SPEEDUP_BOOTSTRAP = BootstrapSpec(resamples=1000, confidence=0.95, seed=0)
+
 
 def variant_settings(cell: StoredCell) -> dict:
     """The speed-variant knobs a cell was run with (empty for an eager cell)."""
@@ -42,7 +46,18 @@ def median_ratio(eager: Sequence[float], variant: Sequence[float], spec: Bootstr
     return Value(value, float(low), float(high), n=min(len(eager), len(variant)))
 
 
-def run_speedups(store: Store, run_id: str, spec: BootstrapSpec) -> dict[int, Value]:
+def speedup_signature(spec: BootstrapSpec = SPEEDUP_BOOTSTRAP) -> dict:
+    """What a speed-up is, for the report's provenance."""
+    return {
+        "statistic": "median steady latency of the eager twin / of this cell",
+        "twin": "same adapter, weights fingerprint, params and batch size, no variant",
+        "ci": f"{spec.signature()},percentile,each cell resampled apart",
+    }
+
+
+def run_speedups(
+    store: Store, run_id: str, spec: BootstrapSpec = SPEEDUP_BOOTSTRAP
+) -> dict[int, Value]:
     """Per position of a complete variant cell with an eager twin in the run, its speed-up."""
     cells = [c for c in store.run_cells(run_id) if c.status == "complete"]
     steady: dict[int, list[float]] = {}
