@@ -207,7 +207,7 @@ def test_latency_intervals_and_speed_ups_share_one_median_bootstrap_with_unchang
 def test_shipped_variant_suites_pair_every_variant_with_an_eager_cell():
     from tests.support import REPO
 
-    for name in ("variants", "variants-text"):
+    for name in ("variants", "variants-text", "variants-overhead"):
         cells = plan_cells(load_suite(REPO / "suites" / f"{name}.yaml"), torch.device("cpu"))
         eager = {(c.model.weights, str(c.params)) for c in cells if not c.variant.settings()}
         variants = [c for c in cells if c.variant.settings()]
