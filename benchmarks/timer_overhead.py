@@ -148,6 +148,8 @@ def compare(
                 bare = bare_all()
             for c in cells:
                 figures[c.position].append((harness[c.position], bare[c.position]))
+                bench_speed = harness[c.position].median_speed
+                print(f"  {c.label}: bench/bare {bench_speed / bare[c.position]:.1%}", flush=True)
             print(
                 f"{loaded.suite.name}: round {round_index + 1}/{rounds} done; load average "
                 f"(1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
