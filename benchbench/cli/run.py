@@ -242,19 +242,19 @@ KIND_SPEEDS = {
 
 def variant_speedups(store, run_id: str) -> dict:
     """Speed-ups of the run's variant cells over their eager twins (by position)."""
-    from benchbench.metrics.stats import BootstrapSpec
     from benchbench.report.speedup import run_speedups
 
-    return run_speedups(store, run_id, BootstrapSpec(resamples=1000, confidence=0.95, seed=0))
+    return run_speedups(store, run_id)
 
 
 def _variant_cells(row, speedups: dict) -> list[str]:
-    """A variant cell's speed-up over eager (×) and its compile seconds."""
+    """A variant cell's speed-up over eager (×) and its compile seconds with inductor's
+    cache state (cold: compiled from scratch; warm: loaded from the cache)."""
     ratio = speedups.get(row.position)
     compiled = row.speed.get("compile_s")
     return [
         f"{fmt.with_interval(ratio)}×" if ratio else "–",
-        fmt.number(compiled.value) if compiled else "–",
+        f"{fmt.number(compiled.value)} {compiled.label or ''}".strip() if compiled else "–",
     ]
 
 
@@ -267,7 +267,7 @@ def print_run_table(store, run_id: str, suite_name: str) -> None:
     roofline = ["TFLOP/s", "bound"] if any(row.roofline for row in rows) else []
     extra = [key for key in KIND_SPEEDS if any(key in row.speed for row in rows)]
     speedups = variant_speedups(store, run_id)
-    variants = ["speed-up [95% CI]", "compile s"] if speedups else []
+    variants = ["speed-up [95% CI]", "compile s (cache)"] if speedups else []
     table = Table(title=escape(f"{suite_name} — run {run_id}"), title_justify="left")
     speeds = tuple(f"{KIND_SPEEDS[key][0]} [95% CI]" for key in extra)
     headers = ("model", "family", "params", "samples/s [95% CI]", *variants, *speeds, "CV")

@@ -142,11 +142,19 @@ def estimate_in_one_pass(
     return float(value), *recentred_interval(np.array(replicates), value, spec)
 
 
-def bootstrap_median_interval(samples: list[float], spec: BootstrapSpec) -> tuple[float, float]:
-    """Percentile bootstrap interval of the median of ``samples``."""
+def bootstrap_medians(
+    samples: Sequence[float], resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The median of each of ``resamples`` resamples of ``samples`` (with replacement),
+    drawn from ``rng``: the one median bootstrap behind latency intervals and speed-ups
+    (which draw two sample sets from one generator)."""
     values = np.asarray(samples, np.float64)
-    rng = np.random.default_rng(spec.seed)
-    draws = rng.integers(0, len(values), size=(spec.resamples, len(values)))
-    medians = np.median(values[draws], axis=1)
+    draws = rng.integers(0, len(values), size=(resamples, len(values)))
+    return np.median(values[draws], axis=1)
+
+
+def bootstrap_median_interval(samples: Sequence[float], spec: BootstrapSpec) -> tuple[float, float]:
+    """Percentile bootstrap interval of the median of ``samples``."""
+    medians = bootstrap_medians(samples, spec.resamples, np.random.default_rng(spec.seed))
     low, high = np.percentile(medians, spec.tails())
     return float(low), float(high)

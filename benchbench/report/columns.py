@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from benchbench.report.data import Cell, Detail
+from benchbench.report.speedup import SPEEDUP
 from benchbench.report.summary import MEMORY_PREFERENCE, Value
 
 # Metric name → the axis it speaks to; unknown quality metrics are plain "quality".
@@ -45,8 +46,15 @@ THROUGHPUT = {
     "real_time_factor": "real-time factor",
     "frames_per_s": "frames/s",
 }
-COLD_START = {"load_s": "load", "first_batch_s": "first batch"}
+COLD_START = {"load_s": "load", "compile_s": "compile", "first_batch_s": "first batch"}
 TRAINING_TIME = {"train_s": "training time"}  # a training cell's, evaluations excluded
+# What a column needs said below the table, by key.
+NOTES = {
+    SPEEDUP: "speed-up over eager: a variant cell's median latency against the eager cell "
+    "of the same weights, params and batch size, with a bootstrap interval",
+    "compile_s": "compile: seconds of the call that compiled the networks, with inductor's "
+    "on-disk cache cold (graphs built) or warm (loaded)",
+}
 # key → (title, unit, higher is better); roofline_bound shows its label ("compute", ...).
 ROOFLINE = {
     "achieved_tflops": ("TFLOP/s", "", True),
@@ -115,6 +123,8 @@ def columns_for(cells: Iterable[Cell]) -> list[Column]:
         for key, title in THROUGHPUT.items()
         if key in speed
     ]
+    if SPEEDUP in speed:
+        columns.append(Column(SPEEDUP, "speed", "speed-up over eager", "speed", "×", True))
     counted = {key for cell in cells for key in cell.summary.roofline}
     columns += [
         Column(key, "roofline", title, "efficiency", unit, better)

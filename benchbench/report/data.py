@@ -15,6 +15,7 @@ import pandas as pd
 
 from benchbench.hashing import canonical_json, stable_hash
 from benchbench.human.results import human_scores
+from benchbench.report.speedup import SPEEDUP, SPEEDUP_BOOTSTRAP, run_speedups, speedup_signature
 from benchbench.report.summary import CellSummary, Value, summarize_run
 from benchbench.store.runs import Store
 
@@ -136,6 +137,7 @@ def load_run(store: Store, run_id: str, samples: bool = True) -> Run:
         for c in store.run_cells(run_id)
     ]
     _add_human_scores(store, cells)
+    _add_speedups(store, run_id, cells)
     env_ids = sorted({info.env_id, *(c.env_id for c in cells)} - {None})
     return Run(
         run_id=run_id,
@@ -187,6 +189,25 @@ def _add_human_scores(store: Store, cells: list[Cell]) -> None:
             ci_level=score.ci_level,
             signature=score.signature,
             signature_hash=stable_hash(score.signature),
+        )
+
+
+def _add_speedups(store: Store, run_id: str, cells: list[Cell]) -> None:
+    """Each variant cell's speed-up over its eager twin, as bench run's table shows it."""
+    by_position = {c.summary.position: c for c in cells}
+    signature = speedup_signature()
+    for position, value in run_speedups(store, run_id).items():
+        cell = by_position[position]
+        cell.summary.speed[SPEEDUP] = value
+        cell.details[SPEEDUP] = Detail(
+            metric=SPEEDUP,
+            label=SPEEDUP,
+            kind="speed",
+            unit="×",
+            higher_is_better=True,
+            ci_level=SPEEDUP_BOOTSTRAP.confidence,
+            signature=signature,
+            signature_hash=stable_hash(signature),
         )
 
 

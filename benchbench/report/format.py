@@ -31,6 +31,8 @@ def quantity(value: float | None, unit: str) -> str:
         return f"{value:.0f} B"
     if unit == "fraction":
         return f"{number(100 * value)}%"
+    if unit == "×":
+        return f"{number(value)}×"
     if unit == "s":
         for name, size in (("s", 1.0), ("ms", 1e-3)):
             if abs(value) >= size:

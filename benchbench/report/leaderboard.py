@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 
 from benchbench.report import format as fmt
-from benchbench.report.columns import Column, columns_for
+from benchbench.report.columns import NOTES, Column, columns_for
 from benchbench.report.data import Cell, Run
 from benchbench.report.ranking import Mark, marks, ranks, usable
 from benchbench.report.summary import Value
@@ -48,6 +48,11 @@ class Leaderboard:
     @property
     def primary(self) -> Column | None:
         return primary_column(self.columns)
+
+    @property
+    def notes(self) -> list[str]:
+        """What some of the board's columns need said below it."""
+        return [NOTES[c.key] for c in self.columns if c.key in NOTES]
 
 
 def primary_column(columns: list[Column]) -> Column | None:

@@ -51,6 +51,7 @@ def _board(board: Leaderboard) -> str:
         "★ best · ≈ tied with the best (confidence intervals overlap) · rank = 1 + the number "
         "of cells whose interval is entirely better, on "
         + (escape(board.primary.title) if board.primary else "–"),
+        *(f"{escape(note)}." for note in board.notes),
         "",
     ]
     warnings = dict.fromkeys(w for row in board.rows for e in row.entries for w in e.warnings)

@@ -14,11 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from benchbench.hashing import canonical_json
-from benchbench.metrics.stats import BootstrapSpec
+from benchbench.metrics.stats import BootstrapSpec, bootstrap_medians
 from benchbench.report.summary import Value
 from benchbench.store.rows import StoredCell
 from benchbench.store.runs import Store
 from benchbench.suite.schema import Variant
+
+SPEEDUP = "speedup_over_eager"  # the report's key for a variant cell's speed-up
+# The interval's bootstrap, the same in bench run's table and the report.
+SPEEDUP_BOOTSTRAP = BootstrapSpec(resamples=1000, confidence=0.95, seed=0)
 
 
 def variant_settings(cell: StoredCell) -> dict:
@@ -35,19 +39,25 @@ def median_ratio(eager: Sequence[float], variant: Sequence[float], spec: Bootstr
     """``median(eager) / median(variant)`` (above 1: the variant is faster) with a
     percentile bootstrap interval, each sample set resampled independently."""
     rng = np.random.default_rng(spec.seed)
-
-    def medians(samples: Sequence[float]) -> np.ndarray:
-        values = np.asarray(samples, np.float64)
-        draws = rng.integers(0, len(values), size=(spec.resamples, len(values)))
-        return np.median(values[draws], axis=1)
-
-    ratios = medians(eager) / medians(variant)
+    eager_medians = bootstrap_medians(eager, spec.resamples, rng)
+    ratios = eager_medians / bootstrap_medians(variant, spec.resamples, rng)
     low, high = np.percentile(ratios, spec.tails())
     value = float(np.median(eager) / np.median(variant))
     return Value(value, float(low), float(high), n=min(len(eager), len(variant)))
 
 
-def run_speedups(store: Store, run_id: str, spec: BootstrapSpec) -> dict[int, Value]:
+def speedup_signature(spec: BootstrapSpec = SPEEDUP_BOOTSTRAP) -> dict:
+    """What a speed-up is, for the report's provenance."""
+    return {
+        "statistic": "median steady latency of the eager twin / of this cell",
+        "twin": "same adapter, weights fingerprint, params and batch size, no variant",
+        "ci": f"{spec.signature()},percentile,each cell resampled apart",
+    }
+
+
+def run_speedups(
+    store: Store, run_id: str, spec: BootstrapSpec = SPEEDUP_BOOTSTRAP
+) -> dict[int, Value]:
     """Per position of a complete variant cell with an eager twin in the run, its speed-up."""
     cells = [c for c in store.run_cells(run_id) if c.status == "complete"]
     steady: dict[int, list[float]] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
@@ -28,7 +29,14 @@ from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord, Measurement, now
 from benchbench.run.observer import RunObserver
 from benchbench.run.plan import CellPlan
-from benchbench.run.variant import AUTOCAST_DTYPES, compile_networks, prepare, under_autocast
+from benchbench.run.variant import (
+    AUTOCAST_DTYPES,
+    GraphCacheCounts,
+    cache_state,
+    compile_networks,
+    prepare,
+    under_autocast,
+)
 from benchbench.suite.load import LoadedSuite
 from benchbench.suite.schema import Suite
 
@@ -133,12 +141,12 @@ def _measure(
         cell.variant, device, batch_caller(cell, adapter, kind, suite.seed, device)
     )
     eager_work = eager_roofline_work(cell, suite, device, networks, call)
-    compile_seconds = compile_and_time(cell, networks, timer, call)
+    compiled = compile_and_time(cell, networks, timer, call)
     timing, kept = _time_batches(cell, timer, call, kind, observer)
     peaks = memory.read()
-    record.timing_samples.extend(timing_rows(timing, load_seconds, compile_seconds))
+    record.timing_samples.extend(timing_rows(timing, load_seconds, compiled))
     spec = BootstrapSpec(resamples=1000, confidence=0.95, seed=suite.seed)
-    speed = speed_measurements(timing, load_seconds, policy, spec, compile_seconds)
+    speed = speed_measurements(timing, load_seconds, policy, spec, compiled)
     record.measurements.extend(speed)
     samples = kind.collect(kept, cell.sampling.num_samples, adapter, model_who(cell))
     record.measurements.extend(
@@ -168,16 +176,25 @@ def eager_roofline_work(
     return count_work(torch.nn.ModuleList(networks), lambda: call(0))
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """The call that compiled a cell's networks: its seconds (compile plus one batch,
+    untimed in the steady figures) and inductor's cache state (see ``cache_state``)."""
+
+    seconds: float
+    cache: str
+
+
 def compile_and_time(
     cell: CellPlan, networks: list[torch.nn.Module], timer: Timer, call: Callable[[int], object]
-) -> float | None:
-    """Seconds of the call that compiles the networks (compile plus one batch, untimed in
-    the steady figures), or None for an eager cell."""
+) -> Compiled | None:
+    """Compile the networks and time the call that does it; None for an eager cell."""
     if cell.variant.compile == "off":
         return None
     compile_networks(cell.variant, networks)
+    before = GraphCacheCounts.now()
     _, seconds = timer.time_call(lambda: call(-1))
-    return seconds
+    return Compiled(seconds, cache_state(before, GraphCacheCounts.now()))
 
 
 def model_who(cell: CellPlan) -> str:
@@ -257,13 +274,13 @@ def roofline_rows(
 
 
 def timing_rows(
-    timing: Timing, load_seconds: float, compile_seconds: float | None = None
+    timing: Timing, load_seconds: float, compiled: Compiled | None = None
 ) -> list[tuple[str, int, float, int]]:
     items = timing.items_per_call
-    compiled = [] if compile_seconds is None else [("compile", 0, compile_seconds, items)]
+    compiling = [] if compiled is None else [("compile", 0, compiled.seconds, items)]
     return [
         ("load", 0, load_seconds, 0),
-        *compiled,
+        *compiling,
         ("first", 0, timing.first_call_seconds, items),
         *(("warmup", i, s, items) for i, s in enumerate(timing.warmup_seconds)),
         *(("steady", i, s, items) for i, s in enumerate(timing.steady_seconds)),
@@ -275,10 +292,11 @@ def speed_measurements(
     load_seconds: float,
     policy: TimingPolicy,
     spec: BootstrapSpec,
-    compile_seconds: float | None = None,
+    compiled: Compiled | None = None,
 ) -> list[Measurement]:
     """Throughput with a CI (bootstrap of the median latency), latency percentiles, CV,
-    and the cold costs (load, compile for a compiled cell, first batch)."""
+    and the cold costs (load, compile for a compiled cell, labelled with its cache state,
+    first batch)."""
     items = timing.items_per_call
     signature = {
         "timing": policy.__dict__,
@@ -288,9 +306,16 @@ def speed_measurements(
     n = timing.repeats
     slow, fast = bootstrap_median_interval(timing.steady_seconds, spec)
 
-    def seconds(metric: str, value: float) -> Measurement:
+    def seconds(metric: str, value: float, label: str | None = None) -> Measurement:
         return Measurement(
-            metric, value, "speed", "s", higher_is_better=False, n=n, signature=signature
+            metric,
+            value,
+            "speed",
+            "s",
+            higher_is_better=False,
+            label=label,
+            n=n,
+            signature=signature,
         )
 
     return [
@@ -313,7 +338,7 @@ def speed_measurements(
             "timing_cv", timing.cv, "speed", "", higher_is_better=False, n=n, signature=signature
         ),
         seconds("load_s", load_seconds),
-        *([] if compile_seconds is None else [seconds("compile_s", compile_seconds)]),
+        *([] if compiled is None else [seconds("compile_s", compiled.seconds, compiled.cache)]),
         seconds("first_batch_s", timing.first_call_seconds),
     ]
 

@@ -4,16 +4,20 @@ A variant wraps the networks an adapter exposes (``Adapter.networks()``) and its
 call, so every family gets it without code of its own. What the device cannot run honestly
 is refused with a ``VariantUnsupported`` naming why, which the cell records as its failure.
 Compilation is lazy in torch: ``compile_networks`` only marks the modules, and the cell
-times the first call after it apart (``compile_s``).
+times the first call after it apart (``compile_s``), with the state of inductor's on-disk
+cache, which decides most of that time: ``cache_state`` says whether the compiled graphs were
+found there (warm) or built (cold).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
 from torch import nn
+from torch._dynamo.utils import counters
 
 from benchbench.adapters.base import Adapter
 from benchbench.suite.schema import Variant
@@ -102,3 +106,29 @@ def compile_networks(variant: Variant, networks: list[nn.Module]) -> None:
     options = {} if COMPILE_BACKEND != "inductor" else {"mode": variant.compile}
     for net in networks:
         net.compile(backend=COMPILE_BACKEND, **options)
+
+
+@dataclass(frozen=True)
+class GraphCacheCounts:
+    """Inductor's FX graph cache lookups so far in this process (torch counts them in
+    ``torch._dynamo.utils.counters``; a hit loads compiled kernels instead of building them)."""
+
+    hits: int
+    misses: int
+
+    @classmethod
+    def now(cls) -> GraphCacheCounts:
+        inductor = counters["inductor"]
+        return cls(inductor["fxgraph_cache_hit"], inductor["fxgraph_cache_miss"])
+
+
+def cache_state(before: GraphCacheCounts, after: GraphCacheCounts) -> str:
+    """How the compile between two counts used the cache: ``cold`` (every graph built),
+    ``warm`` (every graph loaded), ``partly warm``, or ``no cache`` (no graph looked up:
+    another backend, or the cache turned off)."""
+    hits, misses = after.hits - before.hits, after.misses - before.misses
+    if hits and misses:
+        return "partly warm"
+    if misses:
+        return "cold"
+    return "warm" if hits else "no cache"
