@@ -107,11 +107,13 @@ class DiffusionAdapter(Adapter):
         scheduler_config: dict,
         device: torch.device,
         dtype: str = "float32",
+        steps: int = SamplerParams().steps,
     ):
         super().__init__(device)
         self.dtype = torch_dtype(dtype, device)
         self.unet = diffusers_to(unet, device, self.dtype).eval().requires_grad_(False)
         self.scheduler_config = dict(scheduler_config)
+        self.steps = steps  # when ``sample`` is not told (a trainer's checkpoints use fewer)
         self._schedulers: dict[tuple[str, int, str], object] = {}
         self._clip_nets: dict[str, TextImageNet] = {}
 
@@ -170,7 +172,7 @@ class DiffusionAdapter(Adapter):
         n: int,
         generator: torch.Generator,
         sampler: str = "ddim",
-        steps: int = 50,
+        steps: int | None = None,
         eta: float = 0.0,
         guidance: float = 1.0,
         threshold: str = "scheduler",
@@ -179,7 +181,7 @@ class DiffusionAdapter(Adapter):
         labels: torch.Tensor | None = None,
         prompts: list[str] | None = None,
     ) -> torch.Tensor:
-        scheduler = self._scheduler(sampler, steps, threshold)
+        scheduler = self._scheduler(sampler, self.steps if steps is None else steps, threshold)
         config = self.unet.config
         shape = (n, config.in_channels, config.sample_size, config.sample_size)
         x = torch.randn(shape, generator=generator, device=self.device, dtype=self.dtype)

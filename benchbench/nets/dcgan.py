@@ -12,26 +12,39 @@ import torch
 from torch import nn
 
 
+def _identity(channels: int) -> nn.Module:
+    """Stands where a batch norm over ``channels`` would: no normalisation."""
+    return nn.Identity()
+
+
+def _unchanged(layer: nn.Module) -> nn.Module:
+    """Stands where spectral norm would wrap ``layer``: the layer as it is."""
+    return layer
+
+
 class Generator(nn.Module):
     """Maps ``z [N, z_dim]`` (standard normal) to images ``[N, 1, 16, 16]`` in [0, 1]."""
 
-    def __init__(self, z_dim: int = 32, width: int = 64) -> None:
+    def __init__(self, z_dim: int = 32, width: int = 64, batch_norm: bool = True) -> None:
         super().__init__()
         self.z_dim = z_dim
         self.width = width
+        # Without batch norm (a training suite's fragile setting) the layers are identities,
+        # so parameter names stay those of the checkpoints trained with it.
+        norm = nn.BatchNorm2d if batch_norm else _identity
         # A linear layer to 4×4 is the transposed convolution over a 1×1 input, written plainly.
         self.project = nn.Sequential(
             nn.Linear(z_dim, 2 * width * 16, bias=False),
             nn.Unflatten(1, (2 * width, 4, 4)),
-            nn.BatchNorm2d(2 * width),
+            norm(2 * width),
             nn.ReLU(inplace=True),
         )
         self.upsample = nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # 8×8
-            nn.BatchNorm2d(width),
+            norm(width),
             nn.ReLU(inplace=True),
             nn.ConvTranspose2d(width, width // 2, 4, stride=2, padding=1, bias=False),  # 16×16
-            nn.BatchNorm2d(width // 2),
+            norm(width // 2),
             nn.ReLU(inplace=True),
             nn.Conv2d(width // 2, 1, 3, padding=1),
         )
@@ -44,12 +57,13 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Maps images ``[N, 1, 16, 16]`` in [0, 1] to one real-vs-fake logit each, ``[N]``."""
 
-    def __init__(self, width: int = 64) -> None:
+    def __init__(self, width: int = 64, spectral_norm: bool = True) -> None:
         super().__init__()
         self.width = width
         # Spectral norm instead of batch norm: it bounds the discriminator's Lipschitz
         # constant, which keeps it from overpowering the generator on a small training set.
-        sn = nn.utils.parametrizations.spectral_norm
+        # Off only in a training suite's fragile setting.
+        sn = nn.utils.parametrizations.spectral_norm if spectral_norm else _unchanged
         self.body = nn.Sequential(
             sn(nn.Conv2d(1, width // 2, 4, stride=2, padding=1)),  # 8×8
             nn.LeakyReLU(0.2, inplace=True),
@@ -67,8 +81,10 @@ class ConditionalGenerator(Generator):
     """A class-conditional generator (Mirza & Osindero, 2014): the class, one-hot, is
     concatenated to ``z``; ``forward(z, labels)``."""
 
-    def __init__(self, z_dim: int = 32, width: int = 64, num_classes: int = 10) -> None:
-        super().__init__(z_dim + num_classes, width)
+    def __init__(
+        self, z_dim: int = 32, width: int = 64, num_classes: int = 10, batch_norm: bool = True
+    ) -> None:
+        super().__init__(z_dim + num_classes, width, batch_norm)
         self.z_dim = z_dim
         self.num_classes = num_classes
 
@@ -81,8 +97,8 @@ class ProjectionDiscriminator(Discriminator):
     """A class-conditional discriminator with a projection head (Miyato & Koyama, 2018):
     logit = ψ(h) + ⟨embed(y), h⟩ for features h, so it judges "real *and* this class"."""
 
-    def __init__(self, width: int = 64, num_classes: int = 10) -> None:
-        super().__init__(width)
+    def __init__(self, width: int = 64, num_classes: int = 10, spectral_norm: bool = True) -> None:
+        super().__init__(width, spectral_norm)
         self.embed = nn.Embedding(num_classes, width * 16)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

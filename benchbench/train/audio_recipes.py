@@ -16,13 +16,13 @@ import torch.nn.functional as F
 
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.train.recipes import (
-    EMA,
     TrainingRun,
     build,
     data_card,
     descend,
     generators,
 )
+from benchbench.trainers.common import EMA
 
 AUDIO_DATA: dict[str, Any] = {
     "dataset": "spoken-digits",

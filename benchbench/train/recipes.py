@@ -9,12 +9,11 @@ file, byte for byte. Each recipe returns its model card and writes it as JSON.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,53 +22,39 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchbench.adapters.base import seeded
 from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.hashing import sha256_tree
 from benchbench.nets.checkpoint import save_checkpoint
 from benchbench.nets.classifier import DigitsCNN
-from benchbench.nets.dcgan import (
-    ConditionalGenerator,
-    Discriminator,
-    Generator,
-    ProjectionDiscriminator,
-)
 from benchbench.nets.digits_clip import DigitsCLIP
-from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
-from benchbench.nets.vae import VAE
 from benchbench.suite.prompts import DIGIT_WORDS
+from benchbench.trainers.common import (
+    WARMUP_STEPS,
+    DataOrder,
+    ImageTrainer,
+    build,
+    descend,
+    schedule_for,
+)
+from benchbench.trainers.diffusion import (
+    CONDITION_DROPOUT,
+    NULL_CLASS,
+    SCHEDULER_CONFIG,
+    ConditionalDiffusionTrainer,
+    DiffusionTrainer,
+)
+from benchbench.trainers.gan import ConditionalGANTrainer, GANTrainer
+from benchbench.trainers.pixelcnn import PixelCNNTrainer
+from benchbench.trainers.vae import VAETrainer
 from benchbench.zoo import ZOO, card_path, weights_path
 
-M = TypeVar("M", bound=nn.Module)
+T = TypeVar("T", bound=ImageTrainer)
 Step = Callable[..., dict[str, float]]
 
 DATA = {"dataset": "sklearn-digits", "split": "train", "size": DEFAULT_SIZE}
 
 # Architecture configs (saved in each checkpoint, so a file rebuilds its own model).
 CLASSIFIER_CONFIG: dict[str, Any] = {"feature_dim": 64, "width": 32, "num_classes": 10}
-GENERATOR_CONFIG: dict[str, Any] = {"z_dim": 32, "width": 64}
-DISCRIMINATOR_CONFIG: dict[str, Any] = {"width": 64}
-VAE_CONFIG: dict[str, Any] = {"latent_dim": 16, "width": 32}
-PIXELCNN_CONFIG: dict[str, Any] = {
-    "levels": 16,
-    "channels": 32,
-    "layers": 6,
-    "kernel": 5,
-    "size": DEFAULT_SIZE,
-}
-# Kept cheap on purpose: the suites run DDIM at up to 250 steps on a CPU. No attention
-# at 16×16 (the mid block's too is off); three resolutions 16 → 8 → 4.
-UNET_CONFIG: dict[str, Any] = {
-    "sample_size": DEFAULT_SIZE,
-    "in_channels": 1,
-    "out_channels": 1,
-    "block_out_channels": [8, 16, 32],
-    "layers_per_block": 1,
-    "norm_num_groups": 4,
-    "down_block_types": ["DownBlock2D"] * 3,
-    "up_block_types": ["UpBlock2D"] * 3,
-    "add_attention": False,
-}
 # digits-CLIP learns these prompt templates ({w}: the digit's word, {n}: its numeral).
 PROMPT_TEMPLATES = (
     "a handwritten {w}",
@@ -89,46 +74,6 @@ DIGITS_CLIP_CONFIG: dict[str, Any] = {
     "embed_dim": 32,
     "width": 32,
 }
-# Class-conditional diffusion: classes 0-9 are digits, NULL_CLASS is "no condition"; it
-# replaces the class in this share of training examples (Ho & Salimans 2022 use 0.1-0.2).
-NULL_CLASS = 10
-CONDITION_DROPOUT = 0.15
-# Saved with the weights: "trailing" spacing lets DDIM built from this config start at
-# the last training step, which few-step sampling needs.
-SCHEDULER_CONFIG: dict[str, Any] = {
-    "num_train_timesteps": 1000,
-    "beta_schedule": "squaredcos_cap_v2",
-    "clip_sample": True,
-    "timestep_spacing": "trailing",
-}
-
-
-def build(factory: Callable[[], M], seed: int, device: str) -> M:
-    """Construct a module with weights drawn from ``seed``, leaving the global RNG as it was."""
-    return seeded(factory, seed).to(device)
-
-
-class EMA:
-    """Exponential moving average of a module's weights (buffers are copied as they are).
-
-    Averaging the last few hundred steps gives smoother weights than the last step, which
-    samples visibly better for GANs and diffusion models. The decay warms up from 0 so
-    early, poor weights fade quickly.
-    """
-
-    def __init__(self, module: nn.Module, decay: float) -> None:
-        self.decay = decay
-        self.updates = 0
-        self.module = copy.deepcopy(module).eval().requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, module: nn.Module) -> None:
-        self.updates += 1
-        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        for average, live in zip(self.module.parameters(), module.parameters(), strict=True):
-            average.lerp_(live, 1.0 - decay)
-        for average, live in zip(self.module.buffers(), module.buffers(), strict=True):
-            average.copy_(live)
 
 
 @dataclass(frozen=True)
@@ -139,27 +84,6 @@ class Fitted:
     final_losses: dict[str, float]  # mean of each loss over the last epoch
 
 
-def cosine_with_warmup(total: int, warmup: int) -> Callable[[int], float]:
-    """Learning-rate factor: linear warmup, then cosine decay to zero at ``total`` steps."""
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
-
-    return factor
-
-
-def batches(
-    tensors: tuple[torch.Tensor, ...], batch_size: int, generator: torch.Generator
-) -> Iterator[tuple[torch.Tensor, ...]]:
-    """One epoch of shuffled full batches, remainder dropped (batch norm likes equal sizes)."""
-    order = torch.randperm(len(tensors[0]), generator=generator)
-    for start in range(0, len(order) - batch_size + 1, batch_size):
-        index = order[start : start + batch_size]
-        yield tuple(t[index] for t in tensors)
-
-
 def fit(
     step: Step,
     tensors: tuple[torch.Tensor, ...],
@@ -168,26 +92,57 @@ def fit(
     batch_size: int,
     generator: torch.Generator,
     optimizers: list[torch.optim.Optimizer],
-    warmup: int = 100,
+    warmup: int = WARMUP_STEPS,
 ) -> Fitted:
-    """The training loop of every recipe: epochs of shuffled batches, a cosine schedule.
+    """The training loop of the recipes without a trainer: epochs of shuffled batches, a
+    cosine schedule.
 
     ``step(*batch)`` does one update of its own optimizers and returns named losses;
     ``fit`` owns batching, learning-rate schedules, timing and the loss summary.
     """
-    total = epochs * (len(tensors[0]) // batch_size)
-    schedule = cosine_with_warmup(total, min(warmup, total // 10 + 1))
+    data = DataOrder(tensors, batch_size, generator)
+    total = epochs * data.steps_per_epoch
+    schedule = schedule_for(total, warmup)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, schedule) for opt in optimizers]
+
+    def one_step() -> dict[str, float]:
+        losses = step(*data.next())
+        for scheduler in schedulers:
+            scheduler.step()
+        return losses
+
+    return run_epochs(one_step, epochs, data.steps_per_epoch, len(tensors[0]))
+
+
+def fit_trainer(trainer: ImageTrainer, epochs: int) -> Fitted:
+    """``fit`` for a recipe that is a trainer (``benchbench.trainers``): the trainer owns
+    batching and schedules, this loop the epochs, timing and the loss summary."""
+    data = trainer.order
+    return run_epochs(
+        lambda: trainer.train_step().losses, epochs, data.steps_per_epoch, len(data.tensors[0])
+    )
+
+
+def new_trainer(trainer_class: type[T], seed: int, epochs: int, device: str) -> T:
+    """``trainer_class`` with its default (the zoo's) hyper-parameters, its schedule
+    planned for ``epochs`` epochs of the image digits."""
+    hyper = trainer_class.Hyper()
+    examples = len(load_digits("train")[0])
+    total = epochs * (examples // hyper.batch_size)
+    return trainer_class(hyper, seed, torch.device(device), total)
+
+
+def run_epochs(
+    step: Callable[[], dict[str, float]], epochs: int, steps_per_epoch: int, examples: int
+) -> Fitted:
+    """Call ``step`` for ``epochs`` epochs, print the mean losses now and then, time it."""
     sums: dict[str, float] = {}
     count = steps = 0
     start = time.perf_counter()
     for epoch in range(epochs):
         sums, count = {}, 0
-        for batch in batches(tensors, batch_size, generator):
-            losses = step(*batch)
-            for scheduler in schedulers:
-                scheduler.step()
-            for key, value in losses.items():
+        for _ in range(steps_per_epoch):
+            for key, value in step().items():
                 sums[key] = sums.get(key, 0.0) + value
             count += 1
             steps += 1
@@ -196,23 +151,12 @@ def fit(
             print(f"epoch {epoch + 1}/{epochs}: {summary}", flush=True)
     seconds = time.perf_counter() - start
     return Fitted(
-        len(tensors[0]), steps, seconds, {key: value / max(count, 1) for key, value in sums.items()}
+        examples, steps, seconds, {key: value / max(count, 1) for key, value in sums.items()}
     )
 
 
 def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-
-def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float = 0.0) -> None:
-    """One gradient step on ``loss`` for the parameters of ``optimizer``; ``clip > 0``
-    first scales their gradients to at most that norm (the text recipes' transformers)."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if clip > 0:
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        torch.nn.utils.clip_grad_norm_(params, clip)
-    optimizer.step()
 
 
 def write_card(
@@ -493,48 +437,17 @@ def train_cgan(
 def _train_gan(
     name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
 ) -> dict[str, Any]:
-    batch_size = 32  # small batches: more updates per epoch, same time
-    classes = {"num_classes": 10} if conditional else {}
-    g_config, d_config = {**GENERATOR_CONFIG, **classes}, {**DISCRIMINATOR_CONFIG, **classes}
-    pair = (
-        (ConditionalGenerator, ProjectionDiscriminator)
-        if conditional
-        else (Generator, Discriminator)
+    trainer = new_trainer(
+        ConditionalGANTrainer if conditional else GANTrainer, seed, epochs, device
     )
-    g_class, d_class = pair
-    order, noise = generators(seed, device)
-    gen = build(lambda: g_class(**g_config), seed, device).train()
-    disc = build(lambda: d_class(**d_config), seed + 1, device).train()
-    opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    ema = EMA(gen, decay=0.999)
-
-    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
-        x = x.to(device)
-        condition = () if labels is None else (labels.to(device),)
-        fake = gen(torch.randn(len(x), gen.z_dim, generator=noise, device=device), *condition)
-        real_logits, fake_logits = disc(x, *condition), disc(fake.detach(), *condition)
-        d_loss = F.binary_cross_entropy_with_logits(
-            real_logits,
-            torch.full_like(real_logits, 0.9),  # one-sided label smoothing
-        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        descend(opt_d, d_loss)
-        gen_logits = disc(fake, *condition)
-        g_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
-        descend(opt_g, g_loss)
-        ema.update(gen)
-        return {"generator": g_loss.item(), "discriminator": d_loss.item()}
-
-    images, labels = load_digits("train")
-    run = TrainingRun(name, seed, epochs, batch_size, device)
-    fitted = run.fit(step, (images, labels) if conditional else (images,), [opt_g, opt_d], order)
+    run = TrainingRun(name, seed, epochs, trainer.hyper.batch_size, device)
     return run.write(
         out_dir,
-        ema.module,
+        trainer.ema.module,
         "cgan-generator" if conditional else "dcgan-generator",
-        g_config,
-        fitted,
-        extra={"ema_decay": ema.decay},
+        trainer.generator_config(),
+        fit_trainer(trainer, epochs),
+        extra={"ema_decay": trainer.ema.decay},
     )
 
 
@@ -542,46 +455,19 @@ def train_vae(
     out_dir: Path, seed: int = 0, epochs: int = 150, device: str = "cpu"
 ) -> dict[str, Any]:
     """``vae-digits``: negative ELBO (Bernoulli BCE + KL, nats per image), Adam, cosine schedule."""
-    name, batch_size = "vae-digits", 64
-    config = VAE_CONFIG
-    order, noise = generators(seed, device)
-    model = build(lambda: VAE(**config), seed, device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-
-    def step(x: torch.Tensor) -> dict[str, float]:
-        x = x.to(device)
-        mu, logvar = model.encode(x)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise, device=device)
-        recon = F.binary_cross_entropy_with_logits(model.decode_logits(z), x, reduction="sum")
-        kl = -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())
-        loss = (recon + kl) / len(x)
-        descend(opt, loss)
-        return {"neg_elbo": loss.item(), "kl": kl.item() / len(x)}
-
-    run = TrainingRun(name, seed, epochs, batch_size, device)
-    fitted = run.fit(step, (load_digits("train")[0],), [opt], order)
-    return run.write(out_dir, model, "vae", config, fitted)
+    trainer = new_trainer(VAETrainer, seed, epochs, device)
+    run = TrainingRun("vae-digits", seed, epochs, trainer.hyper.batch_size, device)
+    return run.write(out_dir, trainer.model, "vae", trainer.config, fit_trainer(trainer, epochs))
 
 
 def train_pixelcnn(
     out_dir: Path, seed: int = 0, epochs: int = 40, device: str = "cpu"
 ) -> dict[str, Any]:
     """``pixelcnn-digits``: per-pixel cross-entropy over the quantised levels, Adam."""
-    name, batch_size = "pixelcnn-digits", 64
-    config = PIXELCNN_CONFIG
-    order, _ = generators(seed, device)
-    model = build(lambda: GatedPixelCNN(**config), seed, device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-
-    def step(x: torch.Tensor) -> dict[str, float]:
-        x = x.to(device)
-        loss = F.cross_entropy(model(x), quantise(x, model.levels)[:, 0])
-        descend(opt, loss)
-        return {"nll_bits_per_pixel": loss.item() / math.log(2.0)}
-
-    run = TrainingRun(name, seed, epochs, batch_size, device)
-    fitted = run.fit(step, (load_digits("train")[0],), [opt], order)
-    return run.write(out_dir, model, "gated-pixelcnn", config, fitted)
+    trainer = new_trainer(PixelCNNTrainer, seed, epochs, device)
+    run = TrainingRun("pixelcnn-digits", seed, epochs, trainer.hyper.batch_size, device)
+    fitted = fit_trainer(trainer, epochs)
+    return run.write(out_dir, trainer.model, "gated-pixelcnn", trainer.config, fitted)
 
 
 def train_ddpm(
@@ -604,53 +490,28 @@ def _train_diffusion(
     name: str, out_dir: Path, seed: int, epochs: int, device: str, conditional: bool
 ) -> dict[str, Any]:
     import diffusers
-    from diffusers import DDPMScheduler, UNet2DModel
 
-    batch_size = 128
-    unet_config = (
-        {**UNET_CONFIG, "num_class_embeds": NULL_CLASS + 1} if conditional else UNET_CONFIG
-    )
-    order, noise = generators(seed, device)
-    unet = build(lambda: UNet2DModel(**unet_config), seed, device).train()
-    scheduler = DDPMScheduler(**SCHEDULER_CONFIG)
-    opt = torch.optim.AdamW(unet.parameters(), lr=2e-3, weight_decay=0.0)
-    ema = EMA(unet, decay=0.999)
-    timesteps = scheduler.config.num_train_timesteps
-
-    def step(x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
-        x = x.to(device) * 2.0 - 1.0
-        eps = torch.randn(x.shape, generator=noise, device=device)
-        t = torch.randint(0, timesteps, (len(x),), generator=noise, device=device)
-        class_labels = None
-        if labels is not None:
-            drop = torch.rand(len(x), generator=noise, device=device) < CONDITION_DROPOUT
-            class_labels = torch.where(drop, NULL_CLASS, labels.to(device))
-        predicted = unet(scheduler.add_noise(x, eps, t), t, class_labels=class_labels).sample
-        loss = F.mse_loss(predicted, eps)
-        descend(opt, loss)
-        ema.update(unet)
-        return {"mse": loss.item()}
-
-    images, labels = load_digits("train")
-    run = TrainingRun(name, seed, epochs, batch_size, device)
-    fitted = run.fit(step, (images, labels) if conditional else (images,), [opt], order)
+    trainer_class = ConditionalDiffusionTrainer if conditional else DiffusionTrainer
+    trainer = new_trainer(trainer_class, seed, epochs, device)
+    run = TrainingRun(name, seed, epochs, trainer.hyper.batch_size, device)
+    fitted = fit_trainer(trainer, epochs)
 
     def save(folder: Path) -> None:
-        ema.module.save_pretrained(folder / "unet")
-        scheduler.save_pretrained(folder / "scheduler")
+        trainer.ema.module.save_pretrained(folder / "unet")
+        trainer.scheduler.save_pretrained(folder / "scheduler")
 
     replace_folder(weights_path(name, out_dir), save)
     conditioning = {"null_class": NULL_CLASS, "condition_dropout": CONDITION_DROPOUT}
     return run.card(
         out_dir,
         fitted,
-        count_params(unet),
+        count_params(trainer.unet),
         extra={
             "diffusers": diffusers.__version__,
-            "unet_config": unet_config,
+            "unet_config": trainer.unet_config,
             "scheduler_config": SCHEDULER_CONFIG,
             "objective": "epsilon",
-            "ema_decay": ema.decay,
+            "ema_decay": trainer.ema.decay,
             **(conditioning if conditional else {}),
         },
     )

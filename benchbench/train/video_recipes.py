@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from benchbench.data.moving_digits import FRAME_RATE, FRAMES, SIZE, load_moving_digits
-from benchbench.train.recipes import EMA, TrainingRun, build, data_card, descend, generators
+from benchbench.train.recipes import TrainingRun, build, data_card, descend, generators
+from benchbench.trainers.common import EMA
 
 VIDEO_DATA: dict[str, Any] = {
     "dataset": "moving-digits",
