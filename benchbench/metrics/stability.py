@@ -3,9 +3,13 @@
 Each figure is one function on plain numbers (numpy float64), tested against an
 independent computation; ``stability_measurements`` turns a setting's per-seed histories
 into the stability cell's ``Measurement`` rows. Intervals: a percentile bootstrap over
-seeds (seeded, so equal inputs give equal intervals) for the spread, the median and the
-gap; Wilson score intervals for the rates (a k-of-n share with n as small as 3 needs an
-interval that stays inside [0, 1] and is not empty at k = 0).
+seeds (seeded, so equal inputs give equal intervals) for the median and the gap; for the
+spread, the normal-theory chi-square interval of the seeds' standard deviation (the IQR's
+interval is that one scaled by a normal IQR per standard deviation), because with 3 to 5
+seeds a bootstrap cannot reach above the largest resampled spread: its "95%" interval for
+a std from 3 seeds ended at the sample std itself; Wilson score intervals for the rates (a
+k-of-n share with n as small as 3 needs an interval that stays inside [0, 1] and is not
+empty at k = 0).
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+from scipy.stats import chi2
 
 from benchbench.catalogue import stability_metric_names
 from benchbench.metrics.stats import BootstrapSpec
 from benchbench.records import Measurement
 
-VERSION = "1"
+VERSION = "2"
+
+# A normal distribution's interquartile range in standard deviations (about 1.349).
+NORMAL_IQR_PER_STD = 2.0 * NormalDist().inv_cdf(0.75)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,18 @@ def bootstrap_over_seeds(
     return float(low), float(high)
 
 
+def normal_std_interval(values: Sequence[float], confidence: float) -> tuple[float, float]:
+    """Interval of the population standard deviation from n >= 2 seeds, assuming seed-to-seed
+    variation is normal: (n - 1) s² / σ² follows chi-square with n - 1 degrees of freedom.
+    Wide at 3 seeds (0.52 s to 6.3 s at 95%), as it should be."""
+    n = len(values)
+    tail = (1.0 - confidence) / 2.0
+    spread = std(values)
+    low = spread * math.sqrt((n - 1) / chi2.ppf(1.0 - tail, n - 1))
+    high = spread * math.sqrt((n - 1) / chi2.ppf(tail, n - 1))
+    return float(low), float(high)
+
+
 def wilson_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
     """Wilson score interval of a k-of-n share."""
     z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
@@ -117,7 +137,7 @@ def stability_measurements(
         "quality": quality,
         "collapse": collapse,
         "target": target,
-        "ci": f"{spec.signature()},percentile-over-seeds,wilson",
+        "ci": f"{spec.signature()},percentile-over-seeds,normal-chi2-spread,wilson",
     }
     names = dict(zip(("median", "std", "iqr"), stability_metric_names(quality)[:3], strict=True))
 
@@ -152,8 +172,10 @@ def stability_measurements(
         )
     ]
     if n >= 2:  # a spread needs two seeds
-        rows.append(row(names["std"], std(finals), bootstrap_over_seeds(finals, std, spec), False))
-        rows.append(row(names["iqr"], iqr(finals), bootstrap_over_seeds(finals, iqr, spec), False))
+        low, high = normal_std_interval(finals, spec.confidence)
+        rows.append(row(names["std"], std(finals), (low, high), False))
+        scaled = (NORMAL_IQR_PER_STD * low, NORMAL_IQR_PER_STD * high)
+        rows.append(row(names["iqr"], iqr(finals), scaled, False))
     for metric, flags in (
         ("divergence_rate", [h.diverged for h in histories]),
         ("collapse_rate", [h.collapsed for h in histories]),

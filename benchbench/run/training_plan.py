@@ -6,7 +6,8 @@ metric versions, bootstrap, device, ...), its sampling, the trainer (name and ve
 the full hyper-parameters (defaults filled in, so writing a default changes nothing), the
 seed, the budget and intervals, and torch's version (training is not bit-stable across
 torch versions). A stability cell's key hashes its seed cells' keys and the ``training``
-block's figures (quality metric, collapse thresholds, target); the quality metric and
+block's figures (quality metric, collapse thresholds, target) and the statistics' version
+(new intervals recompute the figures from the stored seeds); the quality metric and
 collapse thresholds are in the training cells' keys too, since each seed's ``best_<q>``,
 ``diverged`` and ``collapsed`` follow them. Adding a recipe leaves the other cells' keys
 unchanged.
@@ -20,6 +21,7 @@ from typing import Any
 import torch
 
 from benchbench.hashing import stable_hash
+from benchbench.metrics.stability import VERSION as STABILITY_VERSION
 from benchbench.run.plan import evaluation_key_parts
 from benchbench.suite.load import LoadedSuite
 from benchbench.suite.schema import Resources, SamplingSpec, TrainingRecipe, sweep
@@ -141,7 +143,10 @@ def plan_training(
             hyper=hyper,
             suite_params=combo,
             cells=tuple(seeded),
-            key=stable_hash({"seeds": [c.key for c in seeded], **figures}, length=32),
+            key=stable_hash(
+                {"seeds": [c.key for c in seeded], "statistics": STABILITY_VERSION, **figures},
+                length=32,
+            ),
         )
         for i, (recipe, trainer, hyper, combo, seeded) in enumerate(grouped)
     ]
