@@ -61,19 +61,6 @@ def kernel_inception_distance(
     return float(np.mean(values)), float(np.std(values))
 
 
-def stacked_kernels(
-    real: np.ndarray, fake: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The real-real, fake-fake and real-fake kernels of one subset, as views of the kernel
-    of the stacked rows. That one symmetric product (BLAS syrk) does the same arithmetic as
-    the three products apart but runs about 30% faster on this project's CPUs: BLAS is more
-    efficient on one matrix twice as tall."""
-    stacked = np.concatenate([real, fake])
-    kernel = polynomial_kernel(stacked, stacked)  # one array on both sides: the syrk path
-    m = len(real)
-    return kernel[:m, :m], kernel[m:, m:], kernel[:m, m:]
-
-
 @dataclass
 class KernelSubsets:
     """The two feature sets and the rows each subset draws from them. The kernels are not
@@ -86,16 +73,14 @@ class KernelSubsets:
 
     def subset_values(self, real_weights: np.ndarray, fake_weights: np.ndarray) -> np.ndarray:
         """``[subsets, R]``: each subset's MMD² under every row of the weights ([R, n])."""
-        return np.array(
-            [
-                weighted_mmd2_many(
-                    *stacked_kernels(self.real[ir], self.fake[jf]),
-                    real_weights[:, ir],
-                    fake_weights[:, jf],
-                )
-                for ir, jf in self.subsets
-            ]
-        )
+        values = []
+        for ir, jf in self.subsets:
+            # each subset is gathered once, so ``r @ r.T`` sees one array and NumPy takes
+            # the symmetric (syrk) product: half the work of two copies
+            r, f = self.real[ir], self.fake[jf]
+            kernels = polynomial_kernel(r, r), polynomial_kernel(f, f), polynomial_kernel(r, f)
+            values.append(weighted_mmd2_many(*kernels, real_weights[:, ir], fake_weights[:, jf]))
+        return np.array(values)
 
 
 class KernelInceptionDistance(FeatureMetric):
