@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from benchbench.measure.allocator import pin_thresholds
 from benchbench.measure.device import resolve_device
 from benchbench.outputs import output_kind
 from benchbench.report.summary import summarize_run
@@ -198,6 +199,7 @@ def main() -> None:
 
     loaded = load_suite(args.suite)
     device = resolve_device(loaded.suite.device)
+    print(f"CPU allocator (bench's, so the bare loop's too): {pin_thresholds()}")
     rows = compare(loaded, device, args.rounds)
     name = loaded.suite.name
     print_comparison(f"suite {name} on {device}, {args.rounds} rounds (median over rounds)", rows)

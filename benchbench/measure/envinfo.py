@@ -17,6 +17,7 @@ import psutil
 import torch
 
 from benchbench.hashing import stable_hash
+from benchbench.measure.allocator import pin_thresholds
 
 PACKAGES = (
     "benchbench",
@@ -126,6 +127,7 @@ def capture(device: torch.device, code_dir: Path = CODE_DIR) -> dict[str, Any]:
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "cpu_allocator": pin_thresholds(),
         "memory_bytes": psutil.virtual_memory().total,
         "platform": platform.platform(),
         "python": platform.python_version(),
