@@ -26,10 +26,9 @@ TRIM_THRESHOLD = 2**30  # keep up to 1 GiB of freed heap instead of returning it
 def pin_thresholds() -> str:
     """Fix glibc's mmap and trim thresholds for this process (once; later calls return
     the same answer): a line for the environment record saying what was done."""
-    name = ctypes.util.find_library("c")
     try:
-        mallopt = ctypes.CDLL(name).mallopt
-        gnu_get_libc_version = ctypes.CDLL(name).gnu_get_libc_version
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        mallopt, gnu_get_libc_version = libc.mallopt, libc.gnu_get_libc_version
     except (OSError, AttributeError, TypeError):
         return "default (not glibc: thresholds left alone)"
     gnu_get_libc_version.restype = ctypes.c_char_p

@@ -83,7 +83,7 @@ def bootstrap_over_seeds(
 def normal_std_interval(values: Sequence[float], confidence: float) -> tuple[float, float]:
     """Interval of the population standard deviation from n >= 2 seeds, assuming seed-to-seed
     variation is normal: (n - 1) s² / σ² follows chi-square with n - 1 degrees of freedom.
-    Wide at 3 seeds (0.52 s to 6.3 s at 95%), as it should be."""
+    Wide at 3 seeds (0.52 to 6.3 times the sample std at 95%), as it should be."""
     n = len(values)
     tail = (1.0 - confidence) / 2.0
     spread = std(values)
