@@ -19,7 +19,6 @@ import torch
 from benchbench.adapters.base import Adapter
 from benchbench.hashing import stable_hash
 from benchbench.measure import efficiency
-from benchbench.measure.allocator import pin_thresholds
 from benchbench.measure.device import synchronizer
 from benchbench.measure.memory import PeakMemory
 from benchbench.measure.roofline import Work, count_work
@@ -105,7 +104,6 @@ def execute_cell(
     """The cell measured and scored, or its failed record (only Ctrl-C escapes)."""
     suite = loaded.suite
     record = new_record(cell, loaded, device, run_id, env_id)
-    pin_thresholds()  # once per process: a Ray worker's too
     try:
         adapter, samples = _measure(cell, suite, device, record, observer, kind)
         observer.metrics_started(cell)

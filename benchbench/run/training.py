@@ -26,7 +26,6 @@ import torch
 
 from benchbench.catalogue import training_metric_names
 from benchbench.hashing import sha256_bytes
-from benchbench.measure.allocator import pin_thresholds
 from benchbench.records import (
     Artifact,
     CellRecord,
@@ -173,7 +172,6 @@ def execute_training_cell(
 ) -> CellRecord:
     """The cell trained and scored, or its failed record (only Ctrl-C escapes)."""
     record = training_record(cell, job, env_id)
-    pin_thresholds()  # as sampling cells: once per process, a Ray worker's too
     try:
         warning = train(cell, job, record, observer)
     except KeyboardInterrupt:

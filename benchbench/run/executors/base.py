@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import torch
 from pydantic import BaseModel, ConfigDict
 
+from benchbench.measure.allocator import pin_thresholds
 from benchbench.measure.device import resolve_device
 from benchbench.outputs.base import Evaluator, OutputKind
 from benchbench.records import CellRecord
@@ -51,6 +52,7 @@ def measure(job: CellJob, cell: AnyCell, env_id: str, observer: Any) -> CellReco
     from benchbench.run.cell import execute_cell
     from benchbench.run.training import execute_training_cell
 
+    pin_thresholds()  # once per process, before its first cell: a Ray worker's too
     if isinstance(cell, TrainingCellPlan):
         return execute_training_cell(cell, job, env_id, observer)
     return execute_cell(
