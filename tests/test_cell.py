@@ -5,10 +5,12 @@ is not kept."""
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import numpy as np
+import torch
 
-from benchbench.run.cell import batch_seed
+from benchbench.run.cell import BatchCaller, batch_seed
 from benchbench.run.driver import run_suite
 from benchbench.store.runs import Store
 from benchbench.suite.load import load_suite
@@ -39,3 +41,24 @@ def test_timed_batches_are_the_scored_ones_and_the_roofline_call_comes_last(writ
     assert stored_calls == [3] * 4 + [4] * 4  # the first two timed calls, not the sixth
     assert sorted(phases.phase) == ["first", "load", "steady", "steady", "steady", "warmup"]
     assert set(kinds.kind) == {"speed", "memory", "roofline"}
+
+
+def test_a_prepared_call_draws_what_an_unprepared_one_draws():
+    """``prepare`` only moves the seeding out of the timed call; a call for another index
+    than the prepared one seeds itself."""
+    drawn = []
+    adapter = SimpleNamespace(
+        accepts=lambda name: True,
+        sample=lambda n, generator, **inputs: drawn.append((generator.initial_seed(), inputs)),
+    )
+    cell = SimpleNamespace(sampling=SimpleNamespace(batch_size=2), call_params={})
+    kind = SimpleNamespace(batch_inputs=lambda index, size: {"labels": [index] * size})
+    call = BatchCaller(cell, adapter, kind, seed=7, device=torch.device("cpu"))
+    call(3)
+    call.prepare(3)
+    call(3)
+    call.prepare(5)
+    call(4)  # not the prepared index: seeds itself
+    call(5)  # the preparation was spent (dropped) by the call before
+    expected = [(batch_seed(7, i), {"labels": [i, i]}) for i in (3, 3, 4, 5)]
+    assert drawn == expected

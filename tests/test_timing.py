@@ -102,3 +102,18 @@ def test_device_is_synchronised_on_both_edges_of_every_timed_call():
 def test_policy_rejects_zero_warmup():
     with pytest.raises(ValueError, match="warmup"):
         TimingPolicy(warmup=0)
+
+
+def test_prepare_runs_before_each_call_and_is_never_timed():
+    clock, log, prepared = FakeClock(), [], []
+
+    def prepare(index: int) -> None:  # the harness's own work: slow, and must not count
+        prepared.append(index)
+        clock.now += 100.0
+
+    timer = Timer(TimingPolicy(warmup=2, min_repeats=3, min_seconds=0.0), clock=clock)
+    timing = timer.measure(scripted(clock, {-1: 2.0}, 0.5, log), items_per_call=1, prepare=prepare)
+    assert prepared == log == [-1, -2, 0, 1, 2]
+    assert timing.first_call_seconds == pytest.approx(2.0)
+    assert timing.warmup_seconds == pytest.approx([0.5])
+    assert timing.steady_seconds == pytest.approx([0.5] * 3)

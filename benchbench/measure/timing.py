@@ -119,23 +119,31 @@ class Timer:
         items_per_call: int,
         min_calls: int = 0,
         on_result: Callable[[int, R], None] | None = None,
+        prepare: Callable[[int], None] | None = None,
     ) -> Timing:
         """Time ``call(i)`` for steady indices i = 0, 1, ...; warm-up calls get i < 0.
 
         At least ``min_calls`` steady calls run (the caller may need their results);
-        ``on_result(i, result)`` runs outside the timed region for each steady call.
+        ``prepare(i)`` runs before call i's clock starts and ``on_result(i, result)`` after
+        it stops: the harness's own work (seeding, inputs, checks) is never timed.
         """
         policy = self.policy
-        _, first = self.time_call(lambda: call(-1))
+
+        def timed(i: int) -> tuple[R, float]:
+            if prepare is not None:
+                prepare(i)
+            return self.time_call(lambda: call(i))
+
+        _, first = timed(-1)
         timing = Timing(items_per_call=items_per_call, first_call_seconds=first)
         for w in range(1, policy.warmup):
-            _, seconds = self.time_call(lambda w=w: call(-1 - w))
+            _, seconds = timed(-1 - w)
             timing.warmup_seconds.append(seconds)
         needed = max(policy.min_repeats, min_calls)
         measured = 0.0
         i = 0
         while i < needed or (measured < policy.min_seconds and i < policy.max_repeats):
-            result, seconds = self.time_call(lambda i=i: call(i))
+            result, seconds = timed(i)
             timing.steady_seconds.append(seconds)
             measured += seconds
             if on_result is not None:

@@ -34,7 +34,7 @@ from benchbench.records import (
     TrainingCheckpoint,
     now,
 )
-from benchbench.run.cell import batch_caller, describe_error, mark_failed, quality_measurements
+from benchbench.run.cell import BatchCaller, describe_error, mark_failed, quality_measurements
 from benchbench.run.training_plan import TrainingCellPlan
 from benchbench.trainers.base import StepResult, Trainer
 
@@ -250,7 +250,7 @@ def evaluate(cell: TrainingCellPlan, job: CellJob, trainer: Trainer, history: Hi
     cell's are) and keep a grid of its samples."""
     adapter = trainer.sampler()
     suite = job.loaded.suite
-    call = batch_caller(cell, adapter, job.kind, suite.seed, job.device)
+    call = BatchCaller(cell, adapter, job.kind, suite.seed, job.device)
     size, count = cell.sampling.batch_size, cell.sampling.num_samples
     who = f"trainer {cell.trainer.name!r} of recipe {cell.recipe.name!r}"
     kept = [job.kind.check(call(i), size, who) for i in range(math.ceil(count / size))]

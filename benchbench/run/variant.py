@@ -12,6 +12,7 @@ found there (warm) or built (cold).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -82,16 +83,22 @@ def prepare(variant: Variant, adapter: Adapter, device: torch.device) -> list[nn
     return networks
 
 
+def autocast_region(variant: Variant, device: torch.device) -> AbstractContextManager:
+    """The variant's autocast region (a no-op context when autocast is off)."""
+    if variant.autocast == "off":
+        return nullcontext()
+    return torch.autocast(device.type, dtype=AUTOCAST_DTYPES[variant.autocast])
+
+
 def under_autocast(
     variant: Variant, device: torch.device, call: Callable[[int], R]
 ) -> Callable[[int], R]:
     """``call`` run under the variant's autocast (itself when autocast is off)."""
     if variant.autocast == "off":
         return call
-    dtype = AUTOCAST_DTYPES[variant.autocast]
 
     def autocast_call(index: int) -> R:
-        with torch.autocast(device.type, dtype=dtype):
+        with autocast_region(variant, device):
             return call(index)
 
     return autocast_call
