@@ -127,6 +127,7 @@ def kid_rows(a: np.ndarray, b: np.ndarray) -> list[tuple[str, Callable[[], objec
         ),
         ("torch-fidelity", fidelity),
         ("torchmetrics", metrics),
+        ("floor: float32 products alone", products_alone),
     ]
 
 
@@ -245,13 +246,13 @@ def ratio(seconds: float, reference: float | None) -> str:
     return f"{seconds / reference:5.2f}x" if reference else "    —"
 
 
-def report(times: dict, values: dict, peaks: dict, skipped: dict) -> None:
+def report(metrics: list[str], times: dict, values: dict, peaks: dict, skipped: dict) -> None:
     print(
         f"{'metric':5} {'library':28} {'min s':>8} {'/fidelity':>9} {'/tmetrics':>9} "
         f"{'peak RSS':>9}  value"
     )
-    for metric, rows in ROWS.items():
-        names = [name for name, _ in rows(*features(2, 2))]
+    for metric in metrics:
+        names = [name for name, _ in ROWS[metric](*features(2, 2))]
         best = {name: min(times[metric, name]) for name in names if (metric, name) in times}
         fidelity = next((t for name, t in best.items() if name.startswith("torch-fidelity")), None)
         tmetrics = best.get("torchmetrics")
@@ -272,6 +273,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=2048)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; min kept")
     parser.add_argument("--memory-gib", type=float, default=8.0, help="skip references above")
+    parser.add_argument(
+        "--metrics", nargs="+", choices=list(ROWS), default=list(ROWS), help="default: all"
+    )
     parser.add_argument("--child", nargs=2, metavar=("METRIC", "LIBRARY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -289,7 +293,8 @@ def main() -> None:
     peaks: dict = {}
     skipped: dict = {}
     for round_ in range(args.rounds):
-        for metric, rows in ROWS.items():
+        for metric in args.metrics:
+            rows = ROWS[metric]
             for name, fn in rows(*features(2, 2)):
                 reason = skip_reason(name, args)
                 if fn is None or reason:
@@ -303,7 +308,7 @@ def main() -> None:
                     f"  round {round_ + 1} {metric:5} {name:28} {seconds:8.2f}s {peak:6.2f} GiB",
                     flush=True,
                 )
-    report(times, values, peaks, skipped)
+    report(args.metrics, times, values, peaks, skipped)
     first, second = cache_speedup(min(args.n, 10_000))
     print(
         f"cache digits-cnn features of {min(args.n, 10_000)} images: first run {first:.2f}s, "
