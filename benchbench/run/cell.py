@@ -207,9 +207,9 @@ class BatchCaller:
     accepts.
 
     ``prepare(index)`` makes that batch's generator and inputs ahead, so the Timer keeps the
-    harness's own per-call work out of the timed region: seeding a generator just before a
-    5 ms DCGAN call made it about 1% slower on a 2-core CPU, which a bare loop never pays. A
-    call that was not prepared makes them itself."""
+    harness's own per-call work out of the timed region: seeding a generator inside the
+    timed call read a 5 ms DCGAN call 1–3% slower than a bare loop on a 2-core CPU
+    (``benchmarks/timer_overhead.py``). A call that was not prepared makes them itself."""
 
     def __init__(
         self,
@@ -228,17 +228,20 @@ class BatchCaller:
         self.prepared: tuple[int, torch.Generator, dict] | None = None
 
     def prepare(self, index: int) -> None:
+        self.prepared = self.made_for(index)
+
+    def made_for(self, index: int) -> tuple[int, torch.Generator, dict]:
+        """Batch ``index``'s generator, seeded, and its accepted inputs."""
         inputs = self.kind.batch_inputs(index, self.size)
         inputs = {name: value for name, value in inputs.items() if name in self.accepted}
         generator = torch.Generator(self.device).manual_seed(batch_seed(self.seed, index))
-        self.prepared = (index, generator, inputs)
+        return index, generator, inputs
 
     def __call__(self, index: int) -> object:
-        if self.prepared is None or self.prepared[0] != index:
-            self.prepare(index)
-        assert self.prepared is not None
-        _, generator, inputs = self.prepared
-        self.prepared = None
+        prepared, self.prepared = self.prepared, None
+        if prepared is None or prepared[0] != index:
+            prepared = self.made_for(index)
+        _, generator, inputs = prepared
         with torch.inference_mode(), autocast_region(self.variant, self.device):
             return self.adapter.sample(self.size, generator, **inputs, **self.cell.call_params)
 
