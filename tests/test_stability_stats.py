@@ -15,6 +15,7 @@ from benchbench.metrics.stability import (
     bootstrap_over_seeds,
     iqr,
     median,
+    normal_iqr_interval,
     normal_std_interval,
     stability_measurements,
     std,
@@ -49,6 +50,13 @@ def test_wilson_interval_closed_form_at_zero():
     """k = 0: the upper end is z² / (n + z²)."""
     z = stats.norm.ppf(0.975)
     assert wilson_interval(0, 3, 0.95) == pytest.approx((0.0, z * z / (3 + z * z)), abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 7, 20])
+def test_wilson_interval_ends_exactly_at_none_and_all(n):
+    """Not rounding noise (0 of 5 once printed as [2.78e-17–0.434]), as scipy gives them."""
+    assert wilson_interval(0, n, 0.95)[0] == 0.0
+    assert wilson_interval(n, n, 0.95)[1] == 1.0
 
 
 def test_bootstrap_over_seeds_matches_scipys_percentile_bootstrap():
@@ -95,6 +103,23 @@ def test_normal_std_interval_covers_at_its_level_where_the_bootstrap_does_not():
     assert np.mean([low <= 1.0 <= high for low, high in boot]) < 0.8
 
 
+@pytest.mark.parametrize("n", [3, 5])
+def test_normal_iqr_interval_covers_the_population_iqr_at_its_level(n):
+    normal_iqr = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)  # of N(0, 1): 1.349
+    sets = np.random.default_rng(7).normal(0.0, 1.0, size=(4000, n))
+    covered = [
+        low <= normal_iqr <= high for low, high in (normal_iqr_interval(x, 0.95) for x in sets)
+    ]
+    assert abs(np.mean(covered) - 0.95) < 4 * math.sqrt(0.95 * 0.05 / 4000)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 10, 20])
+def test_normal_iqr_interval_holds_the_sample_iqr_it_is_printed_beside(n):
+    values = np.random.default_rng(n).normal(100.0, 20.0, size=n)
+    low, high = normal_iqr_interval(values, 0.95)
+    assert low <= iqr(values) <= high
+
+
 def test_best_last_gap_follows_the_direction():
     runs = [history([50.0, 20.0, 30.0]), history([50.0, 40.0, 35.0])]
     assert best_last_gaps(runs, higher_is_better=False) == [10.0, 0.0]
@@ -122,8 +147,8 @@ def test_stability_measurements_of_three_seeds():
     assert got["final_fd_iqr"].value == pytest.approx(stats.iqr([20.0, 30.0, 60.0]))
     std_interval = normal_std_interval([20.0, 30.0, 60.0], 0.95)
     assert (got["final_fd_std"].ci_low, got["final_fd_std"].ci_high) == std_interval
-    normal_iqr = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
-    assert got["final_fd_iqr"].ci_low == pytest.approx(normal_iqr * std_interval[0], rel=1e-12)
+    iqr_interval = (got["final_fd_iqr"].ci_low, got["final_fd_iqr"].ci_high)
+    assert iqr_interval == normal_iqr_interval([20.0, 30.0, 60.0], 0.95)
     assert got["divergence_rate"].value == pytest.approx(1 / 3)
     assert (got["collapse_rate"].ci_low, got["collapse_rate"].ci_high) == pytest.approx(
         wilson_interval(1, 3, 0.95)
