@@ -21,7 +21,13 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from timer_overhead import compare, paired_cell, print_comparison, print_paired
+from timer_overhead import (
+    compare,
+    count_at_least,
+    paired_cell,
+    print_comparison,
+    print_paired,
+)
 
 from benchbench.measure import envinfo
 from benchbench.measure.device import resolve_device
@@ -35,9 +41,15 @@ TINY = ("suites/gpu-tiny.yaml", "suites/gpu-text-tiny.yaml")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", action="store_true", help="the toy-size twins of the suites")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds (alternating order)")
-    parser.add_argument("--pairs", type=int, default=50, help="paired blocks per cell (0: none)")
-    parser.add_argument("--block-calls", type=int, default=5, help="timed calls per block")
+    parser.add_argument(
+        "--rounds", type=count_at_least(0), default=1, help="rounds (alternating order)"
+    )
+    parser.add_argument(
+        "--pairs", type=count_at_least(0), default=50, help="paired blocks per cell (0: none)"
+    )
+    parser.add_argument(
+        "--block-calls", type=count_at_least(1), default=5, help="timed calls per block"
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--db", type=Path, help="keep bench's runs in this store")
     parser.add_argument("suites", nargs="*", help=f"default: {' '.join(SUITES)}")

@@ -283,12 +283,30 @@ def print_comparison(title: str, rows: list[Comparison]) -> None:
     print("bench/bare: bench's reported samples/s (median call); mean/bare: its mean call")
 
 
+def count_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``, or a usage error naming the bound."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suite", default="suites/image.yaml")
-    parser.add_argument("--rounds", type=int, default=3, help="separate bench runs (0: none)")
-    parser.add_argument("--pairs", type=int, default=200, help="paired blocks per cell (0: none)")
-    parser.add_argument("--block-calls", type=int, default=5, help="timed calls per paired block")
+    parser.add_argument(
+        "--rounds", type=count_at_least(0), default=3, help="separate bench runs (0: none)"
+    )
+    parser.add_argument(
+        "--pairs", type=count_at_least(0), default=200, help="paired blocks per cell (0: none)"
+    )
+    parser.add_argument(
+        "--block-calls", type=count_at_least(1), default=5, help="timed calls per paired block"
+    )
     args = parser.parse_args()
 
     loaded = load_suite(args.suite)
