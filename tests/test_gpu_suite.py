@@ -80,7 +80,8 @@ def test_the_tiny_gpu_suite_runs_on_the_cpu_with_roofline_and_no_quality(tmp_pat
 @pytest.mark.slow
 def test_gpu_vs_bare_runs_on_a_tiny_suite(tmp_path):
     out = tmp_path / "bare.json"
-    script = ["benchmarks/gpu_vs_bare.py", "--json", str(out), "suites/gpu-text-tiny.yaml"]
+    script = ["benchmarks/gpu_vs_bare.py", "--json", str(out), "--pairs", "2"]
+    script += ["suites/gpu-text-tiny.yaml"]
     done = subprocess.run(
         [sys.executable, *script],
         cwd=REPO,
@@ -96,3 +97,9 @@ def test_gpu_vs_bare_runs_on_a_tiny_suite(tmp_path):
         assert cell["bench"] > 0 and cell["bare"] > 0
         assert cell["ratio"] == pytest.approx(cell["bench"] / cell["bare"])
         assert cell["label"] in done.stdout
+    # the paired comparison on one loaded model: two ABBA pairs per cell
+    assert "harness vs bare, one model" in done.stdout
+    assert [cell["label"] for cell in figures["paired"]] == [c["label"] for c in figures["cells"]]
+    for cell in figures["paired"]:
+        assert len(cell["median_ratios"]) == len(cell["mean_ratios"]) == 2
+        assert all(ratio > 0 for ratio in cell["median_ratios"] + cell["mean_ratios"])
