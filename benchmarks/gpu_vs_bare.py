@@ -5,12 +5,13 @@ random weights), in one process: `bench` runs the suite into a temporary store, 
 bare loop — the same model, batch and inputs in plain torch, timed with CUDA events
 after a synchronize — makes the same number of calls (see benchmarks/timer_overhead.py,
 whose comparisons this runs). Prints bench's and the bare loop's samples/s, their ratio
-(target >= 98%) and bench's timing CV (target < 2%); then, with ``--pairs``, the paired
+(target >= 98%) and bench's timing CV (target < 2%); then, with ``--pairs N``, the paired
 comparison on one loaded model (the harness's timed loop against the bare loop in short
-alternating blocks, with a 95% interval); with --json, writes every figure; with --db,
+alternating blocks, with a 95% interval; 12 calls per pair and cell, so minutes for
+the Stable Diffusion cells); with --json, writes every figure; with --db,
 keeps bench's runs in that store (for `bench report`).
 
-    python benchmarks/gpu_vs_bare.py [--rounds 1] [--pairs 50] [--json out.json] [--db bench.duckdb]
+    python benchmarks/gpu_vs_bare.py [--rounds 1] [--pairs 10] [--json out.json] [--db bench.duckdb]
     python benchmarks/gpu_vs_bare.py --tiny    # toy presets: runs on a CPU in seconds
 """
 
@@ -45,7 +46,10 @@ def main() -> None:
         "--rounds", type=count_at_least(0), default=1, help="rounds (alternating order)"
     )
     parser.add_argument(
-        "--pairs", type=count_at_least(0), default=50, help="paired blocks per cell (0: none)"
+        "--pairs",
+        type=count_at_least(0),
+        default=0,
+        help="paired blocks per cell (default 0: none)",
     )
     parser.add_argument(
         "--block-calls", type=count_at_least(1), default=5, help="timed calls per block"

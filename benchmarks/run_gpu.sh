@@ -13,7 +13,9 @@
 #   variants.txt, variants.md, variants-text.md
 #                          speed variants: eager vs compiled vs channels-last vs bf16 autocast
 # Usage: bash benchmarks/run_gpu.sh
-# Environment: OUT; SUITES (default "gpu gpu-text"); ROUNDS (default 1); SKIP_BARE=1 runs
+# Environment: OUT; SUITES (default "gpu gpu-text"); ROUNDS (default 1); PAIRS (default 0)
+# adds the paired bench-vs-bare comparison on one loaded model, 12 calls per pair and cell
+# (PAIRS=10 costs minutes on the Stable Diffusion cells); SKIP_BARE=1 runs
 # the suites with `bench run` alone; INSTALL=0 uses the current environment as it is.
 # A CPU rehearsal of the whole script, in minutes, with the toy-size twins:
 #   INSTALL=0 SUITES="gpu-tiny gpu-text-tiny" OUT=results/rehearsal bash benchmarks/run_gpu.sh
@@ -52,7 +54,8 @@ if [[ "${SKIP_BARE:-0}" == 1 ]]; then
     python3 -m benchbench run "$path" --db "$DB" || echo "bench run $path exited non-zero"
   done
 else
-  python3 benchmarks/gpu_vs_bare.py --rounds "${ROUNDS:-1}" --db "$DB" --json "$OUT/bare.json" \
+  python3 benchmarks/gpu_vs_bare.py --rounds "${ROUNDS:-1}" --pairs "${PAIRS:-0}" --db "$DB" \
+    --json "$OUT/bare.json" \
     "${paths[@]}" 2>&1 | tee "$OUT/bare.log"
 fi
 

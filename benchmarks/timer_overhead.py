@@ -19,7 +19,7 @@ Both sides apply the cell's speed variant with `benchbench/run/variant.py`'s cod
 GPU the bare loop is timed by CUDA events after a synchronize.
 `benchmarks/gpu_vs_bare.py` runs this on the GPU suites.
 
-    python benchmarks/timer_overhead.py [--suite suites/image.yaml] [--pairs 200] [--rounds 3]
+    python benchmarks/timer_overhead.py [--suite suites/image.yaml] [--pairs 100] [--rounds 3]
     python benchmarks/timer_overhead.py --suite suites/variants-overhead.yaml --pairs 100
 """
 
@@ -302,7 +302,7 @@ def main() -> None:
         "--rounds", type=count_at_least(0), default=3, help="separate bench runs (0: none)"
     )
     parser.add_argument(
-        "--pairs", type=count_at_least(0), default=200, help="paired blocks per cell (0: none)"
+        "--pairs", type=count_at_least(0), default=100, help="paired blocks per cell (0: none)"
     )
     parser.add_argument(
         "--block-calls", type=count_at_least(1), default=5, help="timed calls per paired block"
