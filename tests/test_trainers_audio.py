@@ -160,6 +160,17 @@ def test_the_fragile_wavegan_drops_spectral_norm_from_its_critic() -> None:
     assert any("parametrizations" in key for key in normed.critic.state_dict())
 
 
+def test_net_sizes_are_the_zoos_unless_the_hyper_parameters_set_them() -> None:
+    assert tiny("diffwave-digits").config == CONFIGS["DIFFWAVE_CONFIG"]
+    assert tiny("wavenet-digits", layers_per_stack=2).config == {
+        **CONFIGS["WAVENET_CONFIG"],
+        "layers_per_stack": 2,
+    }
+    wider = tiny("wavegan-digits", width=3)
+    assert wider.config["width"] == wider.critic_config["width"] == 3
+    assert wider.gen.upsample[-2].in_channels == 3  # the last transposed convolution: w -> 1
+
+
 AUDIO_TRAINING = """\
 name: t
 device: cpu

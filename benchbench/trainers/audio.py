@@ -73,6 +73,8 @@ DIFFWAVE_CONFIG: dict[str, Any] = {
 
 
 def crop_field(default: int) -> Any:
+    """The training window: the nets are convolutional, so a crop of each clip (with the
+    receptive field before it, for WaveNet) trains them as well as the whole clip, cheaper."""
     return Field(
         default=default,
         ge=1,
