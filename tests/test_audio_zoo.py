@@ -22,6 +22,7 @@ from benchbench.suite.load import load_suite
 from benchbench.suite.problems import SuiteError
 from benchbench.train import audio_recipes, train
 from benchbench.train.grids import generative_names
+from benchbench.trainers import audio as audio_trainers
 from benchbench.zoo import ZOO, card, weights_path
 
 CPU = torch.device("cpu")
@@ -324,18 +325,17 @@ def test_recipe_writes_weights_and_a_card_its_adapter_loads(name, tmp_path, monk
     config = {**TINY[family][1], "clip_samples": CLIP_SAMPLES}
     if family == "wavenet":
         config["clock_bins"] = 16
-        monkeypatch.setattr(audio_recipes, "WAVENET_CONFIG", config)
+        monkeypatch.setattr(audio_trainers, "WAVENET_CONFIG", config)
     elif family == "wavegan":
         critic = {"width": 2, "clip_samples": CLIP_SAMPLES}
-        monkeypatch.setattr(audio_recipes, "WAVEGAN_CONFIG", config)
-        monkeypatch.setattr(audio_recipes, "WAVEGAN_CRITIC_CONFIG", critic)
+        monkeypatch.setattr(audio_trainers, "WAVEGAN_CONFIG", config)
+        monkeypatch.setattr(audio_trainers, "WAVEGAN_CRITIC_CONFIG", critic)
     else:
         config["clock_bins"] = 16
-        monkeypatch.setattr(audio_recipes, "DIFFWAVE_CONFIG", config)
+        monkeypatch.setattr(audio_trainers, "DIFFWAVE_CONFIG", config)
     clips, labels = load_spoken_digits("train")
-    monkeypatch.setattr(
-        audio_recipes, "load_spoken_digits", lambda split: (clips[:32], labels[:32])
-    )
+    for module in (audio_recipes, audio_trainers):
+        monkeypatch.setattr(module, "load_spoken_digits", lambda split: (clips[:32], labels[:32]))
     rng_before = torch.get_rng_state()
     info = train(name, out_dir=tmp_path, seed=3, epochs=1)
     assert torch.equal(torch.get_rng_state(), rng_before), "recipes must not move the global RNG"

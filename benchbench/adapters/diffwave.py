@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from benchbench.adapters.base import CheckpointAdapter, Waveforms
-from benchbench.adapters.diffusion import ScheduledCheckpoint
+from benchbench.adapters.diffusion import SamplerParams, ScheduledCheckpoint
 
 
 class DiffWaveAdapter(Waveforms, ScheduledCheckpoint, CheckpointAdapter):
@@ -20,14 +20,25 @@ class DiffWaveAdapter(Waveforms, ScheduledCheckpoint, CheckpointAdapter):
     family = "diffwave"
     archs = ("diffwave",)
 
+    def __init__(
+        self,
+        net: torch.nn.Module,
+        device: torch.device,
+        dtype: str = "float32",
+        steps: int = SamplerParams().steps,
+    ):
+        super().__init__(net, device, dtype)
+        self.steps = steps  # when ``sample`` is not told (a trainer's checkpoints use fewer)
+
     def sample(
         self,
         n: int,
         generator: torch.Generator,
         sampler: str = "ddim",
-        steps: int = 50,
+        steps: int | None = None,
         eta: float = 0.0,
         labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        steps = self.steps if steps is None else steps
         x = self.denoised(n, (1, self.net.clip_samples), generator, sampler, steps, eta, labels)
         return x.clamp(-1.0, 1.0)

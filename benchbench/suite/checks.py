@@ -286,10 +286,10 @@ class Checks:
         elif self.suite.training is None and not self.suite.models:
             self.add((), "a suite needs `models` (a sampling suite) or `training` (recipes)")
 
-    def check_training(self) -> None:
+    def check_training(self, dataset: type[Dataset] | None) -> None:
         """The quality and collapse metrics are among the suite's metrics; each recipe has a
-        unique name, fitting intervals and a known trainer whose ``Hyper`` takes every
-        combination of its hyper-parameters."""
+        unique name, fitting intervals and a known trainer that makes the reference's kind
+        of data and whose ``Hyper`` takes every combination of its hyper-parameters."""
         training = self.suite.training
         if training is None:
             return
@@ -315,7 +315,7 @@ class Checks:
                 )
             seen.setdefault(recipe.name, i)
             self.check_intervals(recipe, loc)
-            self.check_recipe_hyper(recipe, loc)
+            self.check_recipe_hyper(recipe, loc, dataset)
 
     def check_intervals(self, recipe: TrainingRecipe, loc: Loc) -> None:
         """Checkpoints within the budget, blocks within a checkpoint interval."""
@@ -337,13 +337,22 @@ class Checks:
                 f"({recipe.checkpoint_every})",
             )
 
-    def check_recipe_hyper(self, recipe: TrainingRecipe, loc: Loc) -> None:
-        """The trainer is known; every hyper combination validates against its ``Hyper``."""
+    def check_recipe_hyper(
+        self, recipe: TrainingRecipe, loc: Loc, dataset: type[Dataset] | None
+    ) -> None:
+        """The trainer is known and makes the reference's kind of data; every hyper
+        combination validates against its ``Hyper``."""
         try:
             trainer = resolve_trainer(recipe.trainer)
         except (RegistryError, TypeError) as exc:
             self.add((*loc, "trainer"), str(exc))
             return
+        if dataset is not None and trainer.output != dataset.output:
+            self.add(
+                (*loc, "trainer"),
+                f"trainer {recipe.trainer!r} makes {trainer.output}, but the reference dataset "
+                f"{dataset.name!r} holds {dataset.output}",
+            )
         for name, values in recipe.hyper.items():
             if values == []:
                 self.add((*loc, "hyper", name), "an empty list sweeps nothing: give a value")
@@ -371,7 +380,7 @@ def suite_problems(suite: Suite, source: YamlSource) -> list[Problem]:
     checks.check_kind()
     checks.problems.extend(_size_problems(suite, source))
     checks.check_models(dataset)
-    checks.check_training()
+    checks.check_training(dataset)
     return checks.problems
 
 

@@ -123,11 +123,15 @@ def fit_trainer(trainer: ImageTrainer, epochs: int) -> Fitted:
     )
 
 
-def new_trainer(trainer_class: type[T], seed: int, epochs: int, device: str) -> T:
+def new_trainer(
+    trainer_class: type[T], seed: int, epochs: int, device: str, examples: int | None = None
+) -> T:
     """``trainer_class`` with its default (the zoo's) hyper-parameters, its schedule
-    planned for ``epochs`` epochs of the image digits."""
+    planned for ``epochs`` epochs of ``examples`` training examples (by default the image
+    digits' training set)."""
     hyper = trainer_class.Hyper()
-    examples = len(load_digits("train")[0])
+    if examples is None:
+        examples = len(load_digits("train")[0])
     total = epochs * (examples // hyper.batch_size)
     return trainer_class(hyper, seed, torch.device(device), total)
 

@@ -14,6 +14,9 @@ TRAINERS.register("vae-digits", "benchbench.trainers.vae:VAETrainer")
 TRAINERS.register("pixelcnn-digits", "benchbench.trainers.pixelcnn:PixelCNNTrainer")
 TRAINERS.register("ddpm-digits", "benchbench.trainers.diffusion:DiffusionTrainer")
 TRAINERS.register("cddpm-digits", "benchbench.trainers.diffusion:ConditionalDiffusionTrainer")
+TRAINERS.register("wavenet-digits", "benchbench.trainers.audio:WaveNetTrainer")
+TRAINERS.register("wavegan-digits", "benchbench.trainers.audio:WaveGANTrainer")
+TRAINERS.register("diffwave-digits", "benchbench.trainers.audio:DiffWaveTrainer")
 
 
 def resolve_trainer(name: str) -> type[Trainer]:

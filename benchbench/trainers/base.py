@@ -35,14 +35,17 @@ class Trainer(ABC):
     """A family's recipe as a resumable object.
 
     Subclasses set ``name`` (the registry name), ``family`` (as the adapters name it),
-    ``version`` (bumped whenever the arithmetic of a step changes, so stored training cells
-    are recomputed) and ``Hyper`` (the sweepable hyper-parameters, defaults equal to the
-    zoo recipe's), and implement the four methods below. ``total_steps`` is the budget the
-    learning-rate schedule is planned for.
+    ``output`` (the output kind its sampler makes, as its adapter's ``output``: a suite on
+    another kind of data is refused before anything trains), ``version`` (bumped whenever
+    the arithmetic of a step changes, so stored training cells are recomputed) and
+    ``Hyper`` (the sweepable hyper-parameters, defaults equal to the zoo recipe's), and
+    implement the four methods below. ``total_steps`` is the budget the learning-rate
+    schedule is planned for.
     """
 
     name: ClassVar[str]
     family: ClassVar[str]
+    output: ClassVar[str] = "image"
     version: ClassVar[str] = "1"
     Hyper: ClassVar[type[BaseModel]]
 

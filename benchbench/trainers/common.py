@@ -1,5 +1,6 @@
-"""What every image trainer shares: the data order, the update with its gradient norm, the
-EMA of weights, the learning-rate schedule, and the state that makes a trainer resumable.
+"""What every zoo trainer shares: the data order, the update with its gradient norm, the
+EMA of weights, the learning-rate schedule, and the state that makes a trainer resumable
+(``ImageTrainer`` holds no image: the audio trainers are built on it too).
 
 The zoo's recipes (``benchbench.train.recipes``) train through these same pieces, so a
 training suite measures the recipe the zoo ships, not a copy of it.

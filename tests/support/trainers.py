@@ -99,3 +99,22 @@ class TinyTrainer(Trainer):
 
     def sampler(self) -> Adapter:
         return TinyImages(copy.deepcopy(self.net).eval(), self.device, self.hyper.collapse)
+
+
+def state_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
+    """Every tensor of ``trainer.state_dict()`` (nets, EMA, optimisers, generators' states),
+    by its path in the state, copied."""
+    flat: dict[str, torch.Tensor] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}/{key}", item)
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                walk(f"{prefix}/{i}", item)
+        elif isinstance(value, torch.Tensor):
+            flat[prefix] = value.clone()
+
+    walk("", trainer.state_dict())
+    return flat
