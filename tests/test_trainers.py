@@ -5,7 +5,6 @@ the same weights saved and loaded."""
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from benchbench.registry import RegistryError
 from benchbench.trainers import TRAINERS, resolve_trainer
 from benchbench.trainers.base import StepResult, Trainer
 from benchbench.trainers.common import DataOrder, descend
-from tests.support.trainers import state_tensors
+from tests.support.trainers import assert_resumes_bit_for_bit
 
 CPU = torch.device("cpu")
 # Tiny nets on the first 40 training digits in batches of 16: 2 steps an epoch, so a stop
@@ -60,23 +59,7 @@ def test_every_zoo_image_trainer_is_registered() -> None:
 
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_a_restored_trainer_continues_bit_for_bit(name: str) -> None:
-    whole = tiny(name)
-    whole_losses = [whole.train_step() for _ in range(4)]
-
-    first = tiny(name)
-    losses = [first.train_step()]  # stops mid-epoch
-    buffer = io.BytesIO()
-    torch.save(first.state_dict(), buffer)
-    buffer.seek(0)
-    restored = tiny(name)
-    restored.load_state_dict(torch.load(buffer, weights_only=True))
-    losses += [restored.train_step() for _ in range(3)]
-
-    assert losses == whole_losses
-    expected, got = state_tensors(whole), state_tensors(restored)
-    assert expected.keys() == got.keys()
-    for key, tensor in expected.items():
-        assert torch.equal(tensor, got[key]), key
+    assert_resumes_bit_for_bit(lambda: tiny(name))
 
 
 @pytest.mark.parametrize("name", sorted(TINY))

@@ -5,7 +5,6 @@ that pairs them with the wrong data or a metric audio lacks is refused with file
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from benchbench.trainers import TRAINERS
 from benchbench.trainers import audio as audio_trainers
 from benchbench.trainers.base import Trainer
 from tests.support.suites import problems_of
-from tests.support.trainers import state_tensors
+from tests.support.trainers import assert_resumes_bit_for_bit
 
 CPU = torch.device("cpu")
 # Tiny nets on 40 random clips of 256 samples in batches of 16: 2 steps an epoch, so a stop
@@ -88,23 +87,7 @@ def test_the_audio_trainers_are_registered_under_the_zoo_names() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_restored_audio_trainer_continues_bit_for_bit(name: str) -> None:
-    whole = tiny(name)
-    whole_steps = [whole.train_step() for _ in range(4)]
-
-    first = tiny(name)
-    steps = [first.train_step()]  # stops mid-epoch
-    buffer = io.BytesIO()
-    torch.save(first.state_dict(), buffer)
-    buffer.seek(0)
-    restored = tiny(name)
-    restored.load_state_dict(torch.load(buffer, weights_only=True))
-    steps += [restored.train_step() for _ in range(3)]
-
-    assert steps == whole_steps
-    expected, got = state_tensors(whole), state_tensors(restored)
-    assert expected.keys() == got.keys()
-    for key, tensor in expected.items():
-        assert torch.equal(tensor, got[key]), key
+    assert_resumes_bit_for_bit(lambda: tiny(name))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -7,6 +7,8 @@ step."""
 from __future__ import annotations
 
 import copy
+import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,23 @@ def state_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
 
     walk("", trainer.state_dict())
     return flat
+
+
+def assert_resumes_bit_for_bit(make: Callable[[], Trainer]) -> None:
+    """A trainer saved after one step (mid-epoch) and restored into a fresh one takes the
+    same three further steps, and ends in the same state, as one that never stopped."""
+    whole = make()
+    whole_steps = [whole.train_step() for _ in range(4)]
+    first = make()
+    steps = [first.train_step()]
+    buffer = io.BytesIO()
+    torch.save(first.state_dict(), buffer)
+    buffer.seek(0)
+    restored = make()
+    restored.load_state_dict(torch.load(buffer, weights_only=True))
+    steps += [restored.train_step() for _ in range(3)]
+    assert steps == whole_steps
+    expected, got = state_tensors(whole), state_tensors(restored)
+    assert expected.keys() == got.keys()
+    for key, tensor in expected.items():
+        assert torch.equal(tensor, got[key]), key
