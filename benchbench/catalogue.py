@@ -123,6 +123,20 @@ for _name, (_target, _inputs) in {
     METRICS.register(_name, _target, inputs=_inputs)
 
 
+# What a training suite's `collapse:` thresholds may name: metrics that fall as the samples
+# cover fewer of the reference's modes (higher is more diverse), since a seed counts as
+# collapsed when one of them ends under its threshold. FD under 100 would mean nothing.
+COLLAPSE_METRICS = (
+    "recall",
+    "coverage",
+    "lpips",
+    "prompt-diversity",
+    "distinct-1",
+    "distinct-2",
+    "distinct-3",
+)
+
+
 # What a training suite measures besides its quality metrics: per training cell (one seed),
 # and per setting (its stability cell, over the seeds); ``q`` is the suite's quality metric.
 def training_metric_names(quality: str) -> tuple[str, ...]:

@@ -67,6 +67,12 @@ HOSTILE = [  # (what to replace in TRAINING, by what, the problem expected)
         "did you mean 'recall'?",
     ),
     (
+        "collapse: {recall: 0.1}",
+        "collapse: {fd: 100.0}",
+        "suite.yaml:9: training.collapse.fd: 'fd' does not fall as samples lose diversity, so "
+        "no threshold on it means collapse; collapse takes recall, coverage, lpips,",
+    ),
+    (
         "quality: fd",
         "quality: kd",
         "suite.yaml:8: training.quality: metric 'kd' is not among the suite's metrics "

@@ -18,6 +18,7 @@ from benchbench.adapters import resolve_adapter
 from benchbench.adapters.base import ParamError
 from benchbench.adapters.weights import WeightsError, resolve_weights
 from benchbench.catalogue import (
+    COLLAPSE_METRICS,
     INPUTS_BY_OUTPUT,
     METRICS,
     stability_metric_names,
@@ -304,6 +305,14 @@ class Checks:
                     f"metric {metric!r} is not among the suite's metrics"
                     + (f"; did you mean {hint!r}?" if hint else "")
                     + f" (its metrics: {', '.join(metrics) or 'none'})",
+                )
+        for metric in training.collapse:
+            if metric in metrics and metric not in COLLAPSE_METRICS:
+                self.add(
+                    ("training", "collapse", metric),
+                    f"{metric!r} does not fall as samples lose diversity, so no threshold on "
+                    f"it means collapse; collapse takes {', '.join(COLLAPSE_METRICS)} (higher "
+                    "is more diverse: a seed is collapsed when one ends under its threshold)",
                 )
         seen: dict[str, int] = {}
         for i, recipe in enumerate(training.recipes):
