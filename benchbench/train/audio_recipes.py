@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.train.recipes import Fitted, TrainingRun, data_card, fit_trainer, new_trainer
 from benchbench.trainers.audio import DiffWaveTrainer, WaveGANTrainer, WaveNetTrainer
-from benchbench.trainers.common import ImageTrainer
+from benchbench.trainers.common import RecipeTrainer
 
-T = TypeVar("T", bound=ImageTrainer)
+T = TypeVar("T", bound=RecipeTrainer)
 
 AUDIO_DATA: dict[str, Any] = {
     "dataset": "spoken-digits",

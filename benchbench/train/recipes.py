@@ -31,7 +31,7 @@ from benchbench.suite.prompts import DIGIT_WORDS
 from benchbench.trainers.common import (
     WARMUP_STEPS,
     DataOrder,
-    ImageTrainer,
+    RecipeTrainer,
     build,
     descend,
     schedule_for,
@@ -48,7 +48,7 @@ from benchbench.trainers.pixelcnn import PixelCNNTrainer
 from benchbench.trainers.vae import VAETrainer
 from benchbench.zoo import ZOO, card_path, weights_path
 
-T = TypeVar("T", bound=ImageTrainer)
+T = TypeVar("T", bound=RecipeTrainer)
 Step = Callable[..., dict[str, float]]
 
 DATA = {"dataset": "sklearn-digits", "split": "train", "size": DEFAULT_SIZE}
@@ -114,7 +114,7 @@ def fit(
     return run_epochs(one_step, epochs, data.steps_per_epoch, len(tensors[0]))
 
 
-def fit_trainer(trainer: ImageTrainer, epochs: int) -> Fitted:
+def fit_trainer(trainer: RecipeTrainer, epochs: int) -> Fitted:
     """``fit`` for a recipe that is a trainer (``benchbench.trainers``): the trainer owns
     batching and schedules, this loop the epochs, timing and the loss summary."""
     data = trainer.order

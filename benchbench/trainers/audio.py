@@ -1,7 +1,7 @@
 """The audio zoo's recipes as trainers: ``wavenet-digits``, ``wavegan-digits`` and
 ``diffwave-digits`` on the spoken digits (8 kHz, 4,096-sample clips, class-conditional).
 
-They share the image trainers' machinery (``ImageTrainer``: nets, optimisers with the zoo's
+They share the image trainers' machinery (``RecipeTrainer``: nets, optimisers with the zoo's
 cosine schedule, EMA, the seeded data order and noise generator, the resumable state),
 which holds no image; only the batch (clips and their digits) and each update differ. The
 networks' configs are the zoo's (``benchbench.train.audio_recipes`` trains through these
@@ -23,7 +23,7 @@ from benchbench.adapters.wavenet import WaveNetAdapter
 from benchbench.data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE, load_spoken_digits
 from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.trainers.base import StepResult
-from benchbench.trainers.common import EMA, ImageTrainer, TrainerHyper, build, descend
+from benchbench.trainers.common import EMA, RecipeTrainer, TrainerHyper, build, descend
 
 EMA_DECAY = 0.999
 
@@ -107,7 +107,7 @@ class WaveNetHyper(TrainerHyper):
     layers_per_stack: WholeNumber | None = size_field("dilated layers per stack (1, 2, 4, ...)")
 
 
-class WaveNetTrainer(ImageTrainer):
+class WaveNetTrainer(RecipeTrainer):
     """``wavenet-digits``: cross-entropy of each sample's µ-law class given the samples
     before it, on random crops (with their receptive field of real context), Adam; it
     samples its live weights (the recipe keeps no EMA), with the cached sampler."""
@@ -159,7 +159,7 @@ class WaveGANHyper(TrainerHyper):
     width: WholeNumber | None = size_field("channels of both nets, times 1 to 8")
 
 
-class WaveGANTrainer(ImageTrainer):
+class WaveGANTrainer(RecipeTrainer):
     """``wavegan-digits``: hinge loss, one critic step per generator step (WaveGAN's WGAN-GP
     needs five, and a double backward each, which a few CPU minutes cannot pay for), a
     spectrally normalised critic with phase shuffle, Adam, an EMA of the generator (which is
@@ -226,7 +226,7 @@ class DiffWaveHyper(TrainerHyper):
     layers: WholeNumber | None = size_field("residual layers")
 
 
-class DiffWaveTrainer(ImageTrainer):
+class DiffWaveTrainer(RecipeTrainer):
     """``diffwave-digits``: epsilon-prediction MSE (DDPM) on random crops of the clips,
     AdamW, an EMA of the weights (which is what gets sampled, with DDIM in ``eval_steps``
     steps)."""

@@ -1,6 +1,6 @@
 """What every zoo trainer shares: the data order, the update with its gradient norm, the
 EMA of weights, the learning-rate schedule, and the state that makes a trainer resumable
-(``ImageTrainer`` holds no image: the audio trainers are built on it too).
+(``RecipeTrainer`` holds no image: the audio trainers are built on it too).
 
 The zoo's recipes (``benchbench.train.recipes``) train through these same pieces, so a
 training suite measures the recipe the zoo ships, not a copy of it.
@@ -148,7 +148,7 @@ def build(factory: Callable[[], M], seed: int, device: torch.device | str) -> M:
     return seeded(factory, seed).to(device)
 
 
-class ImageTrainer(Trainer):
+class RecipeTrainer(Trainer):
     """A trainer whose state is its nets, optimisers (each with the zoo's cosine schedule
     over ``total_steps``), optional EMA, data order and noise generator. Subclasses build
     those in ``__init__`` (through ``setup``) and implement ``update`` on one batch."""

@@ -14,7 +14,7 @@ from benchbench.adapters.diffusion import DiffusionAdapter
 from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.trainers.base import StepResult
-from benchbench.trainers.common import EMA, ImageTrainer, TrainerHyper, build, descend
+from benchbench.trainers.common import EMA, RecipeTrainer, TrainerHyper, build, descend
 
 # Kept cheap on purpose: the suites run DDIM at up to 250 steps on a CPU. No attention
 # at 16×16 (the mid block's too is off); three resolutions 16 → 8 → 4.
@@ -59,7 +59,7 @@ class DiffusionHyper(TrainerHyper):
     )
 
 
-class DiffusionTrainer(ImageTrainer):
+class DiffusionTrainer(RecipeTrainer):
     """``ddpm-digits``: the unconditional recipe."""
 
     name = "ddpm-digits"

@@ -23,7 +23,7 @@ from benchbench.nets.dcgan import (
     ProjectionDiscriminator,
 )
 from benchbench.trainers.base import StepResult
-from benchbench.trainers.common import EMA, ImageTrainer, TrainerHyper, build, descend
+from benchbench.trainers.common import EMA, RecipeTrainer, TrainerHyper, build, descend
 
 EMA_DECAY = 0.999
 
@@ -43,7 +43,7 @@ class GANHyper(TrainerHyper):
     z_dim: WholeNumber = Field(default=32, ge=1, le=1024, description="latent size")
 
 
-class GANTrainer(ImageTrainer):
+class GANTrainer(RecipeTrainer):
     """``dcgan-digits``: the unconditional DCGAN recipe."""
 
     name = "dcgan-digits"

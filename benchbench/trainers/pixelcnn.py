@@ -15,7 +15,7 @@ from benchbench.data.digits import DEFAULT_SIZE, load_digits
 from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.nets.pixelcnn import GatedPixelCNN, quantise
 from benchbench.trainers.base import StepResult
-from benchbench.trainers.common import ImageTrainer, TrainerHyper, build, descend
+from benchbench.trainers.common import RecipeTrainer, TrainerHyper, build, descend
 
 LEVELS, KERNEL = 16, 5
 
@@ -27,7 +27,7 @@ class PixelCNNHyper(TrainerHyper):
     layers: WholeNumber = Field(default=6, ge=1, le=64, description="gated layers")
 
 
-class PixelCNNTrainer(ImageTrainer):
+class PixelCNNTrainer(RecipeTrainer):
     name = "pixelcnn-digits"
     family = "autoregressive"
     Hyper = PixelCNNHyper

@@ -12,7 +12,7 @@ from benchbench.data.digits import load_digits
 from benchbench.fieldtypes import Real, WholeNumber
 from benchbench.nets.vae import VAE
 from benchbench.trainers.base import StepResult
-from benchbench.trainers.common import ImageTrainer, TrainerHyper, build, descend
+from benchbench.trainers.common import RecipeTrainer, TrainerHyper, build, descend
 
 
 class VAEHyper(TrainerHyper):
@@ -22,7 +22,7 @@ class VAEHyper(TrainerHyper):
     latent_dim: WholeNumber = Field(default=16, ge=1, le=1024, description="latent size")
 
 
-class VAETrainer(ImageTrainer):
+class VAETrainer(RecipeTrainer):
     name = "vae-digits"
     family = "vae"
     Hyper = VAEHyper
