@@ -89,6 +89,14 @@ def problems_of(write_suite, text: str) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+def assert_edit_is_refused(write_suite, text: str, replace: str, by: str, expected: str) -> None:
+    """``text`` with ``replace`` swapped for ``by`` fails to load, with a problem that
+    contains ``expected`` (a table of hostile edits to one valid suite)."""
+    assert replace in text
+    problems = problems_of(write_suite, text.replace(replace, by))
+    assert any(expected in p for p in problems), problems
+
+
 def missing_zoo_weights() -> list[str]:
     from benchbench.zoo import weights_path
 
